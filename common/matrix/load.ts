@@ -1,0 +1,181 @@
+/**
+ * Reads matrix.yaml once, at the edge: YAML syntax errors and schema issues are all collected and each
+ * is placed at its line and column, so `compat validate` can print `FILE:LINE:COL: path: message`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { Matrix, type ConsumerConfig, type LibraryConfig, type MatrixData } from './schema.js';
+import type { Backend } from '../types.js';
+
+export interface MatrixProblem {
+  file: string;
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
+export class MatrixError extends Error {
+  constructor(readonly problems: MatrixProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'MatrixError';
+  }
+}
+
+export function formatProblem(p: MatrixProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.path || '(document)'}: ${p.message}`;
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 600;
+const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512 };
+const DEFAULT_RERUNS = 2;
+
+/** A consumer with every default applied and its repository resolved. */
+export interface ResolvedConsumer extends ConsumerConfig {
+  repo: string;
+  env: Record<string, string>;
+  secretEnv: string[];
+  timeoutSeconds: number;
+  resources: { memoryMb: number; cpus: number; pids: number };
+}
+
+export interface ResolvedLibrary extends Omit<LibraryConfig, 'consumers'> {
+  repo: string;
+  tags: string;
+  build: LibraryConfig['build'] & { timeoutSeconds: number };
+  consumers: ResolvedConsumer[];
+}
+
+export interface ResolvedMatrix {
+  file: string;
+  reruns: number;
+  databases: { postgres: { image: string }; mysql: { image: string } };
+  libraries: ResolvedLibrary[];
+}
+
+export function parseMatrix(text: string, file: string): ResolvedMatrix {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: MatrixProblem[] = [];
+  for (const error of doc.errors) {
+    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+    problems.push({ file, line, col, path: '', message: error.message.split('\n')[0] });
+  }
+  if (problems.length > 0) throw new MatrixError(problems);
+
+  const result = Matrix.safeParse(doc.toJS());
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      let issuePath = issue.path as Array<string | number>;
+      let message = issue.message;
+      // Point an unknown key at the key itself rather than at the map that holds it.
+      if (issue.code === 'unrecognized_keys') {
+        issuePath = [...issuePath, issue.keys[0]];
+        message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      } else if (issue.code === 'invalid_type' && message.endsWith('received undefined')) {
+        message = 'required field is missing';
+      }
+      const { line, col } = positionOf(doc.contents, issuePath, lineCounter, issue.code === 'unrecognized_keys');
+      problems.push({ file, line, col, path: issuePath.join('.'), message });
+    }
+    problems.sort((a, b) => a.line - b.line || a.col - b.col);
+    throw new MatrixError(problems);
+  }
+  return resolve(result.data, file);
+}
+
+export function loadMatrix(file: string): ResolvedMatrix {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MatrixError([{ file, line: 1, col: 1, path: '', message: `cannot read: ${(error as Error).message}` }]);
+  }
+  return parseMatrix(text, file);
+}
+
+/** Walks the YAML tree along a schema path; stops at the deepest node that exists (a missing field points at its parent). */
+function positionOf(
+  root: unknown,
+  issuePath: Array<string | number>,
+  lineCounter: LineCounter,
+  pointAtKey: boolean,
+): { line: number; col: number } {
+  let node = root as YamlNode | null;
+  let offset = (node as YamlNode | null)?.range?.[0] ?? 0;
+  for (let i = 0; i < issuePath.length; i++) {
+    const key = issuePath[i];
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
+      if (!pair) break;
+      const last = i === issuePath.length - 1;
+      if (last && pointAtKey && isScalar(pair.key)) {
+        offset = pair.key.range?.[0] ?? offset;
+        break;
+      }
+      node = (pair.value as YamlNode | null) ?? null;
+      offset = node?.range?.[0] ?? (isScalar(pair.key) ? (pair.key.range?.[0] ?? offset) : offset);
+    } else if (isSeq(node) && typeof key === 'number') {
+      const item = node.items[key] as YamlNode | undefined;
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return lineCounter.linePos(offset);
+}
+
+function resolveRepo(repo: string, file: string): string {
+  // URLs and scp-style remotes are used as they are; anything else is a path relative to matrix.yaml.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo)) return repo;
+  return path.resolve(path.dirname(path.resolve(file)), repo);
+}
+
+function resolve(data: MatrixData, file: string): ResolvedMatrix {
+  const defaults = data.defaults ?? {};
+  const resources = { ...DEFAULT_RESOURCES, ...defaults.resources };
+  return {
+    file: path.resolve(file),
+    reruns: defaults.reruns ?? DEFAULT_RERUNS,
+    databases: {
+      postgres: data.databases?.postgres ?? { image: 'compat-postgres:15' },
+      mysql: data.databases?.mysql ?? { image: 'compat-mariadb:10.11' },
+    },
+    libraries: data.libraries.map((library) => ({
+      ...library,
+      repo: resolveRepo(library.repo, file),
+      tags: library.tags ?? 'v{version}',
+      build: { ...library.build, timeoutSeconds: library.build.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS },
+      consumers: library.consumers.map((consumer) => ({
+        ...consumer,
+        repo: resolveRepo(consumer.repo, file),
+        env: consumer.env ?? {},
+        secretEnv: consumer.secretEnv ?? [],
+        timeoutSeconds: consumer.timeoutSeconds ?? defaults.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        resources: { ...resources, ...consumer.resources },
+      })),
+    })),
+  };
+}
+
+export function findLibrary(matrix: ResolvedMatrix, name: string): ResolvedLibrary | undefined {
+  return matrix.libraries.find((library) => library.name === name);
+}
+
+/** Every image the matrix names: build images, consumer images and the database servers its backends need. */
+export function imagesOf(matrix: ResolvedMatrix): string[] {
+  const images = new Set<string>();
+  for (const library of matrix.libraries) {
+    images.add(library.build.image);
+    for (const consumer of library.consumers) {
+      images.add(consumer.image);
+      for (const backend of consumer.backends as Backend[]) {
+        if (backend !== 'sqlite') images.add(matrix.databases[backend].image);
+      }
+    }
+  }
+  return [...images];
+}

@@ -1,0 +1,168 @@
+/**
+ * matrix.yaml, as a zod schema: the single source of its shape. `compat validate` reports every issue
+ * this finds, with the YAML position; `matrix.schema.json` is generated from it for editors.
+ */
+import { z } from 'zod';
+import { BACKENDS } from '../types.js';
+import { refNameProblem } from '../git-ref.js';
+
+/** The variables a consumer's env may template from (CONTRACT: "What a consumer's test command gets"). */
+export const CONTRACT_VARIABLES = [
+  'DATABASE_URL',
+  'COMPAT_BACKEND',
+  'COMPAT_LIBRARY',
+  'COMPAT_LIBRARY_VERSION',
+  'COMPAT_SIDE',
+  'COMPAT_RESULTS_DIR',
+  'COMPAT_ARTIFACT_DIR',
+] as const;
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+export const Name = z
+  .string()
+  .regex(NAME_RE, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit (no path separators)');
+
+const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case environment variable name');
+
+const RefName = z.string().superRefine((ref, ctx) => {
+  const problem = refNameProblem(ref);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid git ref: ${problem}` });
+});
+
+const Command = z.string().trim().min(1, 'must be a non-empty command');
+
+const Image = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, 'must be an image reference like "name:tag"');
+
+const TemplatedValue = z.string().superRefine((value, ctx) => {
+  for (const match of value.matchAll(/\$\{([^}]*)\}/g)) {
+    if (!(CONTRACT_VARIABLES as readonly string[]).includes(match[1])) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown variable \${${match[1]}}: templates may use ${CONTRACT_VARIABLES.join(', ')}`,
+      });
+    }
+  }
+});
+
+export const Resources = z.strictObject({
+  /** Memory limit of the test container. @defaultValue 1024 */
+  memoryMb: z.number().int().min(64).max(65536).optional(),
+  /** CPU limit (fractional cores). @defaultValue 1 */
+  cpus: z.number().min(0.1).max(64).optional(),
+  /** Maximum number of processes. @defaultValue 512 */
+  pids: z.number().int().min(16).max(100000).optional(),
+});
+
+/** A suite that ignores DATABASE_URL: it gets a server of its own on 127.0.0.1 with these credentials. */
+export const FixedConnection = z.strictObject({
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier'),
+  user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, 'must be a plain SQL identifier'),
+  password: z.string().max(128),
+  /** SQL run as the database superuser after the database is created, before the tests. */
+  setupSql: z.string().optional(),
+});
+
+export const Consumer = z.strictObject({
+  name: Name,
+  /** Git URL, or a path relative to matrix.yaml. */
+  repo: z.string().min(1),
+  /** The consumer's pinned tag, branch or commit. */
+  ref: RefName,
+  image: Image,
+  /** Installs the consumer's own dependencies (e.g. `npm ci`). */
+  install: Command.optional(),
+  /** Installs the library artifact in $COMPAT_ARTIFACT_DIR over whatever version the consumer declares. */
+  installCandidate: Command,
+  /** Runs the suite; JUnit XML written under $COMPAT_RESULTS_DIR gives per-test results. */
+  test: Command,
+  backends: z
+    .array(z.enum(BACKENDS))
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'lists a backend twice'),
+  env: z.record(EnvName, TemplatedValue).optional(),
+  /** Names of env variables whose values are masked in logs. */
+  secretEnv: z.array(EnvName).optional(),
+  timeoutSeconds: z.number().int().min(1).max(86400).optional(),
+  resources: Resources.optional(),
+  fixedConnection: z.strictObject({ mysql: FixedConnection.optional(), postgres: FixedConnection.optional() }).optional(),
+});
+
+export const Library = z.strictObject({
+  name: Name,
+  repo: z.string().min(1),
+  /**
+   * How tags map to versions: `{version}` is a semver string; `{major}`, `{minor}`, `{patch}` are
+   * numbers and `{pre}` an optional prerelease suffix, e.g. `rel_{major}_{minor}_{patch}`.
+   * @defaultValue "v{version}"
+   */
+  tags: z
+    .string()
+    .refine((p) => p.includes('{version}') || (p.includes('{major}') && p.includes('{minor}')), {
+      message: 'must contain {version}, or {major} and {minor}',
+    })
+    .optional(),
+  build: z.strictObject({
+    image: Image,
+    /** Builds installable artifacts from the checkout into $COMPAT_ARTIFACT_DIR. */
+    command: Command,
+    timeoutSeconds: z.number().int().min(1).max(86400).optional(),
+  }),
+  consumers: z.array(Consumer).min(1),
+});
+
+export const Matrix = z.strictObject({
+  version: z.literal(1),
+  defaults: z
+    .strictObject({
+      /** Per side of a cell. @defaultValue 600 */
+      timeoutSeconds: z.number().int().min(1).max(86400).optional(),
+      resources: Resources.optional(),
+      /** Confirming re-runs of a suspected regression. @defaultValue 2 */
+      reruns: z.number().int().min(0).max(10).optional(),
+    })
+    .optional(),
+  databases: z
+    .strictObject({
+      postgres: z.strictObject({ image: Image }).optional(),
+      mysql: z.strictObject({ image: Image }).optional(),
+    })
+    .optional(),
+  libraries: z.array(Library).min(1),
+}).superRefine((matrix, ctx) => {
+  // Names become queue keys, labels and folder names: each must be unique where it is used.
+  const seen = new Map<string, number>();
+  matrix.libraries.forEach((library, li) => {
+    if (seen.has(library.name)) {
+      ctx.addIssue({ code: 'custom', path: ['libraries', li, 'name'], message: `duplicate library name "${library.name}"` });
+    }
+    seen.set(library.name, li);
+    const consumers = new Set<string>();
+    library.consumers.forEach((consumer, ci) => {
+      if (consumers.has(consumer.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['libraries', li, 'consumers', ci, 'name'],
+          message: `duplicate consumer name "${consumer.name}" in library "${library.name}"`,
+        });
+      }
+      consumers.add(consumer.name);
+      for (const backend of Object.keys(consumer.fixedConnection ?? {})) {
+        if (!consumer.backends.includes(backend as never)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['libraries', li, 'consumers', ci, 'fixedConnection', backend],
+            message: `backend "${backend}" is not in this consumer's backends`,
+          });
+        }
+      }
+    });
+  });
+});
+
+export type MatrixInput = z.input<typeof Matrix>;
+export type MatrixData = z.output<typeof Matrix>;
+export type LibraryConfig = z.output<typeof Library>;
+export type ConsumerConfig = z.output<typeof Consumer>;
+export type FixedConnectionConfig = z.output<typeof FixedConnection>;
