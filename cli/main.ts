@@ -1,0 +1,317 @@
+/**
+ * `compat`: the command line (CONTRACT "Command line"). Each command maps its outcome to the contract's
+ * exit codes; usage and configuration errors print one clear line and exit 2.
+ */
+import { Command, CommanderError } from 'commander';
+import path from 'node:path';
+import { loadConfig, type Config } from '../common/config.js';
+import { refNameProblem } from '../common/git-ref.js';
+import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
+import { BACKENDS, type GateJson, type RunJson } from '../common/types.js';
+import { ApiError, Client } from './client.js';
+import { EXIT, exitCodeOf, UsageError } from './exit-codes.js';
+import { ensureLocalStack, stopLocalStack } from './local-stack.js';
+import { progressLine, renderRun } from './table.js';
+
+const config = loadConfig();
+const say = (msg: string) => process.stderr.write(`${msg}\n`);
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function matrixOrExit(file: string) {
+  try {
+    return loadMatrix(file);
+  } catch (error) {
+    if (error instanceof MatrixError) throw new UsageError(error.problems.map(formatProblem).join('\n'));
+    throw error;
+  }
+}
+
+async function followRun(client: Client, id: string, json: boolean): Promise<RunJson> {
+  const startedAt = Date.now();
+  let last = '';
+  for (;;) {
+    const run = await client.getRun(id);
+    const line = progressLine(run, startedAt);
+    const key = line.replace(/^\[\d+s\] /, '');
+    if (!json && key !== last) say(line);
+    last = key;
+    if (run.status === 'done') return run;
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+}
+
+async function fetchRun(client: Client, id: string): Promise<RunJson> {
+  try {
+    return await client.getRun(id);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) throw new UsageError(`no run "${id}"`, EXIT.unknown);
+    if (error instanceof ApiError) throw error;
+    // No server answering: read the store directly (read-only), as a report should still work.
+    const { Store } = await import('../server/store/store.js');
+    const file = Store.fileIn(config.dataDir);
+    const store = new Store(file, { readonly: true });
+    try {
+      const run = store.getRun(id);
+      if (!run) throw new UsageError(`no run "${id}"`, EXIT.unknown);
+      return run;
+    } finally {
+      store.close();
+    }
+  }
+}
+
+interface RunOptions {
+  library: string;
+  candidate: string;
+  baseline?: string;
+  consumer?: string[];
+  backend?: string[];
+  wait?: boolean;
+  json?: boolean;
+  matrix?: string;
+}
+
+async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
+  for (const [field, ref] of [['--candidate', opts.candidate], ['--baseline', opts.baseline]] as const) {
+    if (ref === undefined) continue;
+    const problem = refNameProblem(ref);
+    if (problem) throw new UsageError(`${field}: not a valid git ref: ${problem}`);
+  }
+  for (const b of opts.backend ?? []) {
+    if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend: "${b}" is not one of ${BACKENDS.join(', ')}`);
+  }
+  const matrix = matrixOrExit(cfg.matrixFile);
+  if (!matrix.libraries.some((l) => l.name === opts.library)) {
+    throw new UsageError(`--library: unknown library "${opts.library}"; ${cfg.matrixFile} has ${matrix.libraries.map((l) => l.name).join(', ')}`);
+  }
+  if (!process.env.COMPAT_SERVER_URL) await ensureLocalStack(cfg, { say });
+  const client = Client.for(cfg);
+  let created: { id: string; run: RunJson };
+  try {
+    created = await client.createRun({
+      library: opts.library,
+      candidate: opts.candidate,
+      ...(opts.baseline ? { baseline: opts.baseline } : {}),
+      ...(opts.consumer?.length ? { consumers: opts.consumer } : {}),
+      ...(opts.backend?.length ? { backends: opts.backend } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) throw new UsageError(error.message);
+    throw error;
+  }
+  const { run } = created;
+  if (!opts.wait) {
+    if (opts.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    else {
+      process.stdout.write(`${run.id}\n`);
+      say(`planned ${run.cells.length} cells: ${run.library} ${run.candidate} against ${run.baseline}; follow with: compat report ${run.id}`);
+    }
+    return EXIT.ok;
+  }
+  if (!opts.json) process.stdout.write(`${run.id}\n`);
+  say(`run ${run.id}: ${run.library} ${run.candidate} against ${run.baseline}, ${run.cells.length} cells x 2 sides`);
+  const done = await followRun(client, run.id, Boolean(opts.json));
+  process.stdout.write(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
+  return exitCodeOf(done.verdict);
+}
+
+function gateExit(gate: GateJson): number {
+  return gate.state === 'pass' ? EXIT.ok : gate.state === 'blocked' ? EXIT.blocked : EXIT.incomplete;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('compat')
+    .description('Runs downstream consumers against a library candidate and its baseline; blocks releases that regress them.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('validate')
+    .description('check matrix.yaml; every problem as FILE:LINE:COL: field: message')
+    .option('--matrix <file>', 'matrix file', config.matrixFile)
+    .action(act((opts: { matrix: string }) => {
+      try {
+        const matrix = loadMatrix(opts.matrix);
+        const cells = matrix.libraries.reduce((n, l) => n + l.consumers.reduce((m, c) => m + c.backends.length, 0), 0);
+        say(`${opts.matrix}: valid (${matrix.libraries.length} libraries, ${cells} cells per run side)`);
+        return EXIT.ok;
+      } catch (error) {
+        if (!(error instanceof MatrixError)) throw error;
+        for (const p of error.problems) process.stdout.write(`${formatProblem(p)}\n`);
+        say(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`);
+        return EXIT.usage;
+      }
+    }));
+
+  program
+    .command('run')
+    .description('plan and enqueue a run; with --wait, follow it and print the verdict table')
+    .requiredOption('--library <name>')
+    .requiredOption('--candidate <ref>', 'tag or commit of the candidate')
+    .option('--baseline <ref>', 'default: the highest release below the candidate')
+    .option('--consumer <name>', 'only this consumer (repeatable)', collect)
+    .option('--backend <backend>', 'only this backend (repeatable)', collect)
+    .option('--wait', 'follow the run and print its verdict table')
+    .option('--json', 'print JSON')
+    .option('--matrix <file>', 'matrix file')
+    .action(act((opts: RunOptions) => runCommand(opts, opts.matrix ? { ...config, matrixFile: path.resolve(opts.matrix) } : config)));
+
+  program
+    .command('report')
+    .description("a run's verdict table")
+    .argument('<runId>')
+    .option('--json')
+    .action(act(async (id: string, opts: { json?: boolean }) => {
+      const run = await fetchRun(Client.for(config), id);
+      process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run, config.publicUrl)}\n`);
+      return run.status === 'done' || run.verdict === 'blocked' ? exitCodeOf(run.verdict) : EXIT.incomplete;
+    }));
+
+  program
+    .command('gate')
+    .description('may this version be published? 0 pass, 1 blocked, 3 pending/incomplete, 4 no run')
+    .requiredOption('--library <name>')
+    .requiredOption('--version <version>')
+    .option('--json')
+    .action(act(async (opts: { library: string; version: string; json?: boolean }) => {
+      let gate: GateJson;
+      try {
+        gate = await Client.for(config).gate(opts.library, opts.version);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) {
+          say(`no run for ${opts.library} ${opts.version}`);
+          return EXIT.unknown;
+        }
+        throw error;
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify(gate)}\n`);
+      else {
+        process.stdout.write(`${opts.library} ${opts.version}: ${gate.state} (run ${gate.runId})\n`);
+        for (const r of gate.regressions) process.stdout.write(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}\n`);
+      }
+      return gateExit(gate);
+    }));
+
+  program
+    .command('server')
+    .description('HTTP API, webhooks, dashboard')
+    .option('--port <n>', 'port', String(config.port))
+    .action(act(async (opts: { port: string }) => {
+      const { startServerProcess } = await import('../server/main.js');
+      await startServerProcess({ ...config, port: Number(opts.port) });
+      return null;
+    }));
+
+  program
+    .command('worker')
+    .description('pull cells from the queue and run them in containers')
+    .option('--concurrency <n>', 'cells at once', '2')
+    .action(act(async (opts: { concurrency: string }) => {
+      const { startWorkerProcess } = await import('../workers/main.js');
+      await startWorkerProcess(config, Number(opts.concurrency));
+      return null;
+    }));
+
+  program
+    .command('images')
+    .description('make sure every image matrix.yaml names exists (pull, or build offline from Debian packages)')
+    .option('--matrix <file>', 'matrix file', config.matrixFile)
+    .action(act(async (opts: { matrix: string }) => {
+      const matrix = matrixOrExit(opts.matrix);
+      const { ensureImages } = await import('../images/index.js');
+      const { createDocker } = await import('../workers/container/docker.js');
+      try {
+        const results = await ensureImages(imagesOf(matrix), { docker: createDocker(), dataDir: config.dataDir, log: say, caBundle: config.caBundle ?? undefined });
+        for (const r of results) say(`image ${r.name}: ${r.action} (${r.seconds.toFixed(1)} s)`);
+        return EXIT.ok;
+      } catch (error) {
+        say(`images: ${(error as Error).message}`);
+        return 1;
+      }
+    }));
+
+  program
+    .command('demo')
+    .description('prepare everything, run the example matrix end to end, print the table and the dashboard URL')
+    .action(act(async () => {
+      const { runDemo } = await import('./demo.js');
+      return runDemo(config, { say, run: (opts) => runCommand(opts, config) });
+    }));
+
+  program
+    .command('down')
+    .description('stop the local server and worker started by run/demo')
+    .action(act(async () => {
+      const stopped = await stopLocalStack(config);
+      say(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing running');
+      return EXIT.ok;
+    }));
+
+  const tokens = program.command('tokens').description('API tokens for POST /api/runs and the queue board');
+  tokens
+    .command('create')
+    .argument('<name>')
+    .action(act(async (name: string) => {
+      const { token, id } = (await withTokens()).create(name);
+      process.stdout.write(`${token}\n`);
+      say(`created token ${id} "${name}"; it is shown only once`);
+      return EXIT.ok;
+    }));
+  tokens
+    .command('revoke')
+    .argument('<idOrName>')
+    .action(act(async (id: string) => {
+      const n = (await withTokens()).revoke(id);
+      say(n ? `revoked ${n} token(s)` : `no active token "${id}"`);
+      return n ? EXIT.ok : EXIT.unknown;
+    }));
+  tokens.command('list').action(act(async () => {
+    for (const t of (await withTokens()).list()) process.stdout.write(`${t.id}\t${t.name}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
+    return EXIT.ok;
+  }));
+  return program;
+}
+
+async function withTokens() {
+  const { Store } = await import('../server/store/store.js');
+  const { Tokens } = await import('../server/auth/tokens.js');
+  // Token rows are tiny, WAL lets this write beside a running server.
+  return new Tokens(new Store(Store.fileIn(config.dataDir)));
+}
+
+/** The exit code of the action that ran; null keeps the process alive (server, worker). */
+let actionResult: number | null = EXIT.ok;
+
+/** Commander ignores what an action returns: this keeps it as the exit code. */
+function act<A extends unknown[]>(fn: (...args: A) => number | null | Promise<number | null>) {
+  return async (...args: A) => {
+    actionResult = await fn(...args);
+  };
+}
+
+async function main(): Promise<void> {
+  let code: number | null;
+  try {
+    await buildProgram().parseAsync(process.argv);
+    code = actionResult;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (error instanceof UsageError) {
+      say(error.message);
+      code = error.exitCode;
+    } else if (error instanceof ApiError) {
+      say(`server: ${error.message}`);
+      code = error.status === 401 ? EXIT.usage : EXIT.incomplete;
+    } else {
+      say(`compat: ${(error as Error).stack ?? error}`);
+      code = EXIT.incomplete;
+    }
+  }
+  if (code !== null) process.exit(code);
+}
+
+await main();

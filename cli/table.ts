@@ -1,0 +1,59 @@
+/** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
+import Table from 'cli-table3';
+import type { CellJson, RunJson, SideSummary } from '../common/types.js';
+
+const ICON: Record<CellJson['verdict'], string> = {
+  pass: '✓ pass',
+  regression: '✗ REGRESSION',
+  flaky: '~ flaky',
+  fixed: '↑ fixed',
+  failing: '· failing',
+  error: '! error',
+  pending: '… pending',
+  running: '▶ running',
+};
+
+function seconds(ms: number | null): string {
+  return ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function side(s: SideSummary): string {
+  if (s.status === 'pending' || s.status === 'running') return s.status;
+  const counts = `${s.tests.passed}/${s.tests.failed}/${s.tests.skipped}`;
+  return `${s.status} ${counts} ${seconds(s.durationMs)}${s.status === 'error' && s.reason ? ` (${s.reason.slice(0, 60)})` : ''}`;
+}
+
+export function renderRun(run: RunJson, dashboardUrl?: string): string {
+  const table = new Table({
+    head: ['consumer', 'backend', 'verdict', 'candidate p/f/s', 'baseline p/f/s', 'new failures'],
+    style: { head: [], border: [] },
+  });
+  const order = ['regression', 'error', 'flaky', 'failing', 'fixed', 'running', 'pending', 'pass'];
+  const cells = [...run.cells].sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict) || a.id.localeCompare(b.id));
+  for (const cell of cells) {
+    table.push([
+      cell.consumer,
+      cell.backend,
+      ICON[cell.verdict],
+      side(cell.candidate),
+      side(cell.baseline),
+      cell.newFailures.length ? cell.newFailures.slice(0, 3).join('\n') + (cell.newFailures.length > 3 ? `\n(+${cell.newFailures.length - 3} more)` : '') : '',
+    ]);
+  }
+  const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
+  const lines = [
+    `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline)`,
+    table.toString(),
+    `verdict: ${run.verdict.toUpperCase()}${run.verdict === 'blocked' ? ` (${regressions} regression${regressions === 1 ? '' : 's'}: release blocked)` : ''}  status: ${run.status}`,
+  ];
+  if (dashboardUrl) lines.push(`dashboard: ${dashboardUrl}/runs/${run.id}`);
+  return lines.join('\n');
+}
+
+export function progressLine(run: RunJson, startedAt: number): string {
+  const counts = new Map<string, number>();
+  for (const c of run.cells) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
+  const done = run.cells.filter((c) => !['pending', 'running'].includes(c.verdict)).length;
+  const parts = [...counts.entries()].map(([v, n]) => `${n} ${v}`).join(', ');
+  return `[${Math.round((Date.now() - startedAt) / 1000)}s] ${done}/${run.cells.length} cells decided: ${parts}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * Git mirrors, cached under the data directory and fetched incrementally, through one simple-git
+ * wrapper. Refs are validated before they get here; they are only ever passed as single arguments.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { refNameProblem } from '../git-ref.js';
+
+export class GitError extends Error {
+  constructor(
+    message: string,
+    /** Deterministic (a ref that does not exist) rather than a passing fault (network). */
+    readonly deterministic: boolean,
+  ) {
+    super(message);
+    this.name = 'GitError';
+  }
+}
+
+/** The one way to get a git client: non-interactive, C locale, no pager, no credential prompts. */
+export function createGit(baseDir?: string): SimpleGit {
+  return simpleGit({ baseDir, maxConcurrentProcesses: 4, timeout: { block: 300_000 } }).env({
+    ...process.env,
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+    GIT_PAGER: 'cat',
+  });
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** Serializes git operations on one mirror within this process (git's own locks fail rather than wait). */
+async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = locks.get(key) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(fn);
+  locks.set(key, next);
+  try {
+    return await next;
+  } finally {
+    if (locks.get(key) === next) locks.delete(key);
+  }
+}
+
+export function mirrorPath(dataDir: string, url: string): string {
+  const base = path.basename(url).replace(/\.git$/, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'repo';
+  const hash = createHash('sha256').update(url).digest('hex').slice(0, 12);
+  return path.join(dataDir, 'git', `${base}-${hash}.git`);
+}
+
+const FETCH_MAX_AGE_MS = 30_000;
+
+export class Mirror {
+  constructor(
+    readonly url: string,
+    readonly dir: string,
+  ) {}
+
+  static for(dataDir: string, url: string): Mirror {
+    return new Mirror(url, mirrorPath(dataDir, url));
+  }
+
+  /** Clones the mirror the first time, fetches it when older than a few seconds (or when forced). */
+  async update(force = false): Promise<void> {
+    await withLock(this.dir, async () => {
+      const stamp = path.join(this.dir, 'compat-fetched');
+      if (!existsSync(path.join(this.dir, 'HEAD'))) {
+        rmSync(this.dir, { recursive: true, force: true });
+        mkdirSync(path.dirname(this.dir), { recursive: true });
+        try {
+          await createGit().clone(this.url, this.dir, ['--mirror', '--quiet']);
+        } catch (error) {
+          rmSync(this.dir, { recursive: true, force: true });
+          throw new GitError(`cannot clone ${this.url}: ${firstLine(error)}`, /not found|does not exist|not a git repository/i.test(String(error)));
+        }
+      } else if (force || !existsSync(stamp) || Date.now() - statSync(stamp).mtimeMs > FETCH_MAX_AGE_MS) {
+        try {
+          await createGit(this.dir).fetch(['--prune', '--prune-tags', '--tags', '--force', '--quiet', 'origin']);
+        } catch (error) {
+          throw new GitError(`cannot fetch ${this.url}: ${firstLine(error)}`, false);
+        }
+      } else {
+        return;
+      }
+      writeFileSync(stamp, `${new Date().toISOString()}\n`);
+    });
+  }
+
+  /** Every tag with the commit it points at (annotated tags peeled). */
+  async tags(): Promise<Array<{ tag: string; sha: string }>> {
+    const out = await createGit(this.dir).raw([
+      'for-each-ref',
+      '--format=%(refname:strip=2)%09%(*objectname)%09%(objectname)',
+      'refs/tags',
+    ]);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [tag, peeled, object] = line.split('\t');
+        return { tag, sha: peeled || object };
+      });
+  }
+
+  /** The commit a ref (tag, branch or commit) names, or null. */
+  async resolve(ref: string): Promise<string | null> {
+    const problem = refNameProblem(ref);
+    if (problem) throw new GitError(`not a valid git ref "${ref.slice(0, 80)}": ${problem}`, true);
+    try {
+      const sha = (await createGit(this.dir).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
+      return /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Resolves a ref, fetching once if the mirror does not know it yet. */
+  async resolveFetching(ref: string): Promise<string> {
+    await this.update();
+    let sha = await this.resolve(ref);
+    if (!sha) {
+      await this.update(true);
+      sha = await this.resolve(ref);
+    }
+    if (!sha) throw new GitError(`ref "${ref}" does not exist in ${this.url}`, true);
+    return sha;
+  }
+
+  /** A working copy of one commit in `dest` (a local clone: hard links, fast). */
+  async checkout(sha: string, dest: string): Promise<void> {
+    rmSync(dest, { recursive: true, force: true });
+    mkdirSync(path.dirname(dest), { recursive: true });
+    await withLock(this.dir, () => createGit().clone(this.dir, dest, ['--quiet', '--no-checkout']));
+    await createGit(dest).raw(['checkout', '--quiet', '--detach', sha]);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n').find((l) => l.trim()) ?? 'unknown error';
+}

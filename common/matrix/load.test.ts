@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseMatrix, MatrixError, formatProblem } from './load.js';
+
+const valid = `version: 1
+libraries:
+  - name: quarry
+    repo: ../repos/quarry
+    build: { image: compat-runner:bookworm, command: sh build.sh }
+    consumers:
+      - name: app
+        repo: https://example.org/app.git
+        ref: v2.0.0
+        image: compat-runner:bookworm
+        installCandidate: pip install x
+        test: pytest
+        backends: [sqlite, mysql]
+        env: { APP_DB: "\${DATABASE_URL}" }
+`;
+
+function problems(text: string): string[] {
+  try {
+    parseMatrix(text, 'matrix.yaml');
+  } catch (error) {
+    if (error instanceof MatrixError) return error.problems.map(formatProblem);
+    throw error;
+  }
+  return [];
+}
+
+describe('matrix.yaml', () => {
+  it('applies defaults and resolves relative repositories against the file', () => {
+    const m = parseMatrix(valid, '/srv/conf/matrix.yaml');
+    expect(m.reruns).toBe(2);
+    expect(m.libraries[0].repo).toBe('/srv/repos/quarry');
+    expect(m.libraries[0].tags).toBe('v{version}');
+    expect(m.libraries[0].consumers[0].repo).toBe('https://example.org/app.git');
+    expect(m.libraries[0].consumers[0].timeoutSeconds).toBe(600);
+    expect(m.libraries[0].consumers[0].resources).toEqual({ memoryMb: 1024, cpus: 1, pids: 512 });
+  });
+
+  it('reports every problem with its exact line and column', () => {
+    const text = valid
+      .replace('name: app', 'name: ../app')
+      .replace('ref: v2.0.0', 'ref: "v2;reboot"')
+      .replace('[sqlite, mysql]', '[sqlite, oracle]')
+      .replace('test: pytest', 'test: pytest\n        colour: red')
+      .replace('${DATABASE_URL}', '${HOME}');
+    expect(problems(text)).toEqual([
+      'matrix.yaml:7:15: libraries.0.consumers.0.name: must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit (no path separators)',
+      'matrix.yaml:9:14: libraries.0.consumers.0.ref: not a valid git ref: contains a character not allowed in a git ref',
+      'matrix.yaml:13:9: libraries.0.consumers.0.colour: unknown field "colour"',
+      'matrix.yaml:14:28: libraries.0.consumers.0.backends.1: Invalid option: expected one of "sqlite"|"mysql"|"postgres"',
+      'matrix.yaml:15:24: libraries.0.consumers.0.env.APP_DB: unknown variable ${HOME}: templates may use DATABASE_URL, COMPAT_BACKEND, COMPAT_LIBRARY, COMPAT_LIBRARY_VERSION, COMPAT_SIDE, COMPAT_RESULTS_DIR, COMPAT_ARTIFACT_DIR',
+    ]);
+  });
+
+  it('names a missing required field at its parent', () => {
+    expect(problems(valid.replace('        test: pytest\n', ''))).toEqual([
+      'matrix.yaml:7:9: libraries.0.consumers.0.test: required field is missing',
+    ]);
+  });
+
+  it('refuses duplicate consumer names and wrong types', () => {
+    const dup = valid + valid.split('consumers:\n')[1].replace('ref: v2.0.0', 'ref: main');
+    expect(problems(dup)).toContain('matrix.yaml:15:15: libraries.0.consumers.1.name: duplicate consumer name "app" in library "quarry"');
+    expect(problems(valid.replace('version: 1', 'version: "one"'))[0]).toMatch(/^matrix\.yaml:1:10: version: /);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    expect(problems('version: 1\nlibraries: [\n')[0]).toMatch(/^matrix\.yaml:\d+:\d+: \(document\): /);
+    expect(problems('version: 1\nversion: 2\nlibraries: []\n')[0]).toMatch(/^matrix\.yaml:2:1: .*[Dd]uplicate|unique/);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * What crosses Redis besides jobs: built artifacts (so a worker host needs nothing but Redis and Docker
+ * to get them) and cell logs (a Redis stream per side, so the server can stream them live).
+ */
+import type { Redis } from 'ioredis';
+import { artifactRedisKey } from './jobs.js';
+
+const ARTIFACT_TTL_SECONDS = 14 * 86400;
+/** Largest artifact set kept in Redis. */
+export const ARTIFACT_MAX_BYTES = 200 * 1024 * 1024;
+const LOG_TTL_SECONDS = 2 * 86400;
+
+export class ArtifactStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async files(artifactKey: string): Promise<string[] | null> {
+    const names = await this.redis.hkeys(artifactRedisKey(this.prefix, artifactKey));
+    return names.length > 0 ? names.sort() : null;
+  }
+
+  async put(artifactKey: string, files: Map<string, Buffer>): Promise<void> {
+    const key = artifactRedisKey(this.prefix, artifactKey);
+    const multi = this.redis.multi().del(key);
+    for (const [name, data] of files) multi.hset(key, name, data);
+    multi.expire(key, ARTIFACT_TTL_SECONDS);
+    await multi.exec();
+  }
+
+  async get(artifactKey: string): Promise<Map<string, Buffer> | null> {
+    const key = artifactRedisKey(this.prefix, artifactKey);
+    const raw = await this.redis.hgetallBuffer(key);
+    const entries = Object.entries(raw);
+    if (entries.length === 0) return null;
+    await this.redis.expire(key, ARTIFACT_TTL_SECONDS);
+    return new Map(entries.map(([name, data]) => [name, data]));
+  }
+}
+
+/** Appends a side's output to a Redis stream; the last entry is `eof` so readers know it ended. */
+export class LogWriter {
+  private pending: string[] = [];
+  private bytes = 0;
+  private truncated = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly key: string,
+    private readonly limitBytes: number,
+    private readonly mask: (text: string) => string = (t) => t,
+  ) {}
+
+  write(text: string): void {
+    if (this.truncated) return;
+    const masked = this.mask(text);
+    if (this.bytes + masked.length > this.limitBytes) {
+      const room = Math.max(0, this.limitBytes - this.bytes);
+      this.pending.push(masked.slice(0, room), `\n[compat-matrix: log truncated at ${this.limitBytes} bytes; the rest was dropped]\n`);
+      this.bytes = this.limitBytes;
+      this.truncated = true;
+    } else {
+      this.pending.push(masked);
+      this.bytes += masked.length;
+    }
+    this.timer ??= setTimeout(() => void this.flush(), 200);
+  }
+
+  get isTruncated(): boolean {
+    return this.truncated;
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const text = this.pending.join('');
+    this.pending = [];
+    if (text) {
+      this.flushing = this.flushing
+        .then(() => this.redis.xadd(this.key, '*', 'data', text))
+        .then(() => this.redis.expire(this.key, LOG_TTL_SECONDS))
+        .then(() => undefined)
+        .catch(() => undefined); // a lost log chunk must never fail the cell
+    }
+    return this.flushing;
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    await this.redis.xadd(this.key, '*', 'eof', '1').catch(() => undefined);
+    await this.redis.expire(this.key, LOG_TTL_SECONDS).catch(() => undefined);
+  }
+}
+
+export interface LogChunk {
+  id: string;
+  data?: string;
+  eof?: boolean;
+}
+
+/** Reads a log stream from `after` on; blocks up to `blockMs` for new entries when asked. */
+export async function readLog(redis: Redis, key: string, after = '0', blockMs = 0): Promise<LogChunk[]> {
+  const reply = blockMs > 0
+    ? await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, after)
+    : await redis.xread('COUNT', 500, 'STREAMS', key, after);
+  if (!reply) return [];
+  const [, entries] = reply[0] as [string, Array<[string, string[]]>];
+  return entries.map(([id, fields]) => {
+    const map: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i += 2) map[fields[i]] = fields[i + 1];
+    return { id, data: map.data, eof: map.eof === '1' };
+  });
+}

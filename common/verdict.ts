@@ -1,0 +1,105 @@
+/**
+ * Verdicts, exactly as CONTRACT.md defines them. Pure functions of the side results, so they are tested
+ * without a queue, a container or a database.
+ */
+import type { CellVerdict, RunVerdict, SideStatus, TestOutcome } from './types.js';
+
+/** One attempt of one side, as the verdict needs it. */
+export interface SideAttempt {
+  status: SideStatus;
+  tests: TestOutcome[];
+}
+
+export interface AttemptPair {
+  candidate: SideAttempt;
+  baseline: SideAttempt;
+}
+
+const FAILED: SideStatus[] = ['failed', 'timeout'];
+
+function failedIds(side: SideAttempt): Set<string> {
+  return new Set(side.tests.filter((t) => t.status === 'failed').map((t) => t.id));
+}
+
+function passedIds(side: SideAttempt): Set<string> {
+  return new Set(side.tests.filter((t) => t.status === 'passed').map((t) => t.id));
+}
+
+/** Tests the candidate fails that the baseline passed (or did not have: a new test that fails counts too). */
+export function newFailuresOf(pair: AttemptPair): string[] {
+  const baselineFailed = failedIds(pair.baseline);
+  return [...failedIds(pair.candidate)].filter((id) => !baselineFailed.has(id)).sort();
+}
+
+/** Tests the baseline failed that the candidate passes. */
+export function fixedTestsOf(pair: AttemptPair): string[] {
+  const candidatePassed = passedIds(pair.candidate);
+  return [...failedIds(pair.baseline)].filter((id) => candidatePassed.has(id)).sort();
+}
+
+/**
+ * Whether one attempt looks like a regression: the baseline passes and the candidate fails or times out,
+ * or both fail and the candidate fails tests the baseline did not.
+ */
+export function isSuspect(pair: AttemptPair): boolean {
+  const c = pair.candidate.status;
+  const b = pair.baseline.status;
+  if (b === 'passed' && FAILED.includes(c)) return true;
+  if (FAILED.includes(b) && FAILED.includes(c)) return newFailuresOf(pair).length > 0;
+  return false;
+}
+
+export interface CellDecision {
+  verdict: CellVerdict;
+  newFailures: string[];
+  fixedTests: string[];
+  /** Re-runs still wanted before the verdict is final (0 when it is). */
+  rerunsWanted: number;
+}
+
+/**
+ * Decides a cell from its attempts (attempt 0 first, then confirming re-runs), every one with both
+ * sides finished. A suspect first attempt asks for `reruns` re-runs; it is a regression only when every
+ * re-run repeats it, with the tests that failed anew each time.
+ */
+export function decideCell(attempts: AttemptPair[], reruns: number): CellDecision {
+  const first = attempts[0];
+  const none = { newFailures: [], fixedTests: [], rerunsWanted: 0 };
+  if (first.candidate.status === 'error' || first.baseline.status === 'error') return { verdict: 'error', ...none };
+  const c = first.candidate.status;
+  const b = first.baseline.status;
+  if (!isSuspect(first)) {
+    if (c === 'passed' && b === 'passed') return { verdict: 'pass', ...none };
+    if (c === 'passed' && FAILED.includes(b)) return { verdict: 'fixed', ...none, fixedTests: fixedTestsOf(first) };
+    return { verdict: 'failing', ...none, fixedTests: fixedTestsOf(first) };
+  }
+  if (attempts.length < 1 + reruns) return { verdict: 'running', ...none, rerunsWanted: 1 + reruns - attempts.length };
+  const confirming = attempts.slice(1);
+  if (confirming.some((pair) => pair.candidate.status === 'error' || pair.baseline.status === 'error')) {
+    return { verdict: 'error', ...none };
+  }
+  const everyRepeats = confirming.every(isSuspect);
+  // newFailures that held on every attempt; a timeout with no JUnit has none, and still regresses.
+  let stable = new Set(newFailuresOf(first));
+  for (const pair of confirming) {
+    const again = new Set(newFailuresOf(pair));
+    stable = new Set([...stable].filter((id) => again.has(id)));
+  }
+  const verdict: CellVerdict = everyRepeats ? 'regression' : 'flaky';
+  return {
+    verdict,
+    newFailures: everyRepeats ? [...stable].sort() : newFailuresOf(first),
+    fixedTests: fixedTestsOf(first),
+    rerunsWanted: 0,
+  };
+}
+
+export function decideRun(verdicts: CellVerdict[]): RunVerdict {
+  if (verdicts.some((v) => v === 'pending' || v === 'running')) {
+    // A regression already confirmed blocks the release even before the rest finishes.
+    return verdicts.includes('regression') ? 'blocked' : 'pending';
+  }
+  if (verdicts.includes('regression')) return 'blocked';
+  if (verdicts.includes('error')) return 'incomplete';
+  return 'pass';
+}

@@ -1,0 +1,75 @@
+/**
+ * API bearer tokens: only their SHA-256 is stored, compared in constant time; a revoked token is
+ * refused at once. The local CLI gets an admin token in a 0600 file in the data directory.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../store/store.js';
+
+function hash(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class Tokens {
+  constructor(private readonly store: Store) {}
+
+  create(name: string): { id: string; token: string } {
+    const id = `t_${randomBytes(4).toString('hex')}`;
+    const token = `cmx_${randomBytes(24).toString('base64url')}`;
+    this.store.db
+      .prepare('INSERT INTO api_tokens (id, name, hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(id, name, hash(token), new Date().toISOString());
+    return { id, token };
+  }
+
+  revoke(idOrName: string): number {
+    return this.store.db
+      .prepare('UPDATE api_tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
+      .run(new Date().toISOString(), idOrName, idOrName).changes;
+  }
+
+  list(): Array<{ id: string; name: string; created_at: string; revoked_at: string | null }> {
+    return this.store.db.prepare('SELECT id, name, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as Array<{
+      id: string;
+      name: string;
+      created_at: string;
+      revoked_at: string | null;
+    }>;
+  }
+
+  /** The token's name if it is valid and not revoked. */
+  verify(token: string | undefined): string | null {
+    if (!token || token.length > 200) return null;
+    const digest = Buffer.from(hash(token), 'hex');
+    const rows = this.store.db.prepare('SELECT name, hash FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{ name: string; hash: string }>;
+    let found: string | null = null;
+    for (const row of rows) {
+      // Every row is compared, so timing says nothing about which one matched.
+      if (timingSafeEqual(digest, Buffer.from(row.hash, 'hex'))) found = row.name;
+    }
+    return found;
+  }
+
+  /** The local admin token, created on first start; the CLI on this host reads it from the file. */
+  ensureLocalAdmin(dataDir: string): string {
+    const file = localTokenFile(dataDir);
+    if (existsSync(file)) {
+      const token = readFileSync(file, 'utf8').trim();
+      if (this.verify(token)) return token;
+    }
+    const { token } = this.create('local-cli');
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return token;
+  }
+}
+
+export function localTokenFile(dataDir: string): string {
+  return path.join(dataDir, 'local-admin.token');
+}
+
+export function bearerOf(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,212 @@
+/**
+ * The HTTP surface of `compat server` (CONTRACT "HTTP"): runs API, gate, logs, health, metrics, the
+ * dashboard and the queue board. Webhooks mount their own router.
+ */
+import express, { type Request, type Router } from 'express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import type { Config } from '../../common/config.js';
+import { REPO_ROOT } from '../../common/config.js';
+import type { Logger } from '../../common/logger.js';
+import type { ResolvedMatrix } from '../../common/matrix/load.js';
+import { logKey } from '../../common/queue/jobs.js';
+import type { Queues } from '../../common/queue/bullmq.js';
+import { SIDES, type GateJson, type RunJson, type Side } from '../../common/types.js';
+import { bearerOf, type Tokens } from '../auth/tokens.js';
+import { logFile, streamLog } from '../logs/logs.js';
+import { PlanError, RunRequest } from '../planner/plan.js';
+import type { Orchestrator } from '../runs/orchestrator.js';
+import type { Store } from '../store/store.js';
+import { errorHandler, HttpError, route } from './handler.js';
+import type { Metrics } from './metrics.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  queues: Queues;
+  orchestrator: Orchestrator;
+  tokens: Tokens;
+  metrics: Metrics;
+  /** Reads matrix.yaml afresh for each run, so an edit needs no restart. */
+  matrix(): ResolvedMatrix;
+  ready(): Promise<Record<string, boolean>>;
+  /** Emits `run:<id>` whenever a run changes. */
+  events: EventEmitter;
+  log: Logger;
+  /** Extra routers (webhooks, queue board) mounted before the error handler. */
+  mount?: Array<{ path: string; router: Router | express.RequestHandler }>;
+}
+
+export function gateOf(run: RunJson | undefined): GateJson {
+  if (!run) return { state: 'pending', runId: null, regressions: [] };
+  const regressions = run.cells
+    .filter((c) => c.verdict === 'regression')
+    .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
+  const state = run.verdict === 'blocked' ? 'blocked' : run.status !== 'done' ? 'pending' : run.verdict === 'incomplete' ? 'incomplete' : 'pass';
+  return { state, runId: run.id, regressions };
+}
+
+export function requireToken(tokens: Tokens) {
+  return (req: Request): string => {
+    let token = bearerOf(req.headers.authorization);
+    // Browsers (the queue board) send Basic auth: any user name, the token as password.
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!token && basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
+    const name = tokens.verify(token);
+    if (!name) throw new HttpError(401, 'a valid API token is required (Authorization: Bearer TOKEN)');
+    return name;
+  };
+}
+
+const ListQuery = z.object({ library: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
+const GateQuery = z.object({ library: z.string().min(1).max(100), version: z.string().min(1).max(200) });
+const LogQuery = z.object({
+  side: z.enum(SIDES).default('candidate'),
+  attempt: z.coerce.number().int().min(0).max(20).default(0),
+  follow: z.enum(['0', '1', 'true', 'false']).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new HttpError(400, `${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { store, config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  const auth = requireToken(deps.tokens);
+
+  app.get('/healthz', route(() => ({ status: 200, body: { ok: true } })));
+  app.get(
+    '/readyz',
+    route(async () => {
+      const checks = await deps.ready();
+      const ok = Object.values(checks).every(Boolean);
+      return { status: ok ? 200 : 503, body: { ok, checks } };
+    }),
+  );
+  app.get(
+    '/metrics',
+    route(async (_req, res) => {
+      res.set('Content-Type', deps.metrics.registry.contentType);
+      res.send(await deps.metrics.registry.metrics());
+    }),
+  );
+
+  for (const extra of deps.mount ?? []) app.use(extra.path, extra.router);
+
+  const api = express.Router();
+  api.use(express.json({ limit: '256kb' }));
+
+  api.post(
+    '/runs',
+    route(async (req) => {
+      const who = auth(req);
+      const body = parse(RunRequest, req.body ?? {}, 'body');
+      try {
+        const run = await deps.orchestrator.createRun(deps.matrix(), body, 'api', { requestedBy: who });
+        deps.metrics.runsCreated.inc({ trigger: 'api' });
+        return { status: 201, body: { id: run.id, run } };
+      } catch (error) {
+        if (error instanceof PlanError) throw new HttpError(400, error.message, { field: error.field });
+        throw error;
+      }
+    }),
+  );
+  api.get('/runs', route((req) => ({ status: 200, body: store.listRuns(parse(ListQuery, req.query, 'query')) })));
+  api.get(
+    '/runs/:id',
+    route((req) => {
+      const run = store.getRun(String(req.params.id));
+      if (!run) throw new HttpError(404, `no run "${req.params.id}"`);
+      return { status: 200, body: run };
+    }),
+  );
+  api.get(
+    '/runs/:id/cells/:cellId',
+    route((req) => {
+      const run = store.getRun(String(req.params.id));
+      const cell = run?.cells.find((c) => c.id === req.params.cellId);
+      if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+      const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)]));
+      const config = store.cellConfig(run.id, cell.id);
+      return { status: 200, body: { run: { ...run, cells: undefined }, cell, tests, config } };
+    }),
+  );
+  const sendLog = (runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>
+    streamLog(res, deps.queues.redis, logKey(config.prefix, runId, cellId, side, attempt), logFile(config.dataDir, runId, cellId, side, attempt), follow);
+  api.get(
+    '/runs/:id/cells/:cellId/logs',
+    route(async (req, res) => {
+      const run = store.getRun(String(req.params.id));
+      if (!run || !run.cells.some((c) => c.id === req.params.cellId)) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+      const q = parse(LogQuery, req.query, 'query');
+      await sendLog(run.id, String(req.params.cellId), q.side, q.attempt, q.follow !== '0' && q.follow !== 'false', res);
+    }),
+  );
+  api.get(
+    '/runs/:id/builds/:side/logs',
+    route(async (req, res) => {
+      const run = store.getRun(String(req.params.id));
+      const side = parse(z.enum(SIDES), req.params.side, 'side');
+      if (!run) throw new HttpError(404, `no run "${req.params.id}"`);
+      await sendLog(run.id, 'build', side, 0, true, res);
+    }),
+  );
+  api.get(
+    '/runs/:id/events',
+    route((req, res) => {
+      const id = String(req.params.id);
+      if (!store.getRunRow(id)) throw new HttpError(404, `no run "${id}"`);
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      const send = () => res.write(`event: run\ndata: ${JSON.stringify(store.getRun(id))}\n\n`);
+      send();
+      let pending: NodeJS.Timeout | null = null;
+      // Coalesce bursts of results into at most a few updates a second.
+      const onChange = () => (pending ??= setTimeout(() => ((pending = null), send()), 250));
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      deps.events.on(`run:${id}`, onChange);
+      req.on('close', () => {
+        deps.events.off(`run:${id}`, onChange);
+        clearInterval(keepAlive);
+        if (pending) clearTimeout(pending);
+      });
+    }),
+  );
+  api.get(
+    '/gate',
+    route((req) => {
+      const q = parse(GateQuery, req.query, 'query');
+      const run = store.latestRunFor(q.library, q.version.replace(/^v/, '')) ?? store.latestRunFor(q.library, q.version);
+      if (!run) return { status: 404, body: { ...gateOf(undefined), error: `no run for ${q.library} ${q.version}` } };
+      return { status: 200, body: gateOf(run) };
+    }),
+  );
+  api.get(
+    '/history',
+    route((req) => {
+      const q = parse(z.object({ library: z.string().min(1).max(100), consumer: z.string().min(1).max(100) }), req.query, 'query');
+      return { status: 200, body: store.consumerHistory(q.library, q.consumer) };
+    }),
+  );
+  api.use(route(() => ({ status: 404, body: { error: 'no such API route' } })));
+  app.use('/api', api);
+
+  const dist = path.join(REPO_ROOT, 'dashboards', 'dist');
+  if (existsSync(dist)) {
+    app.use(express.static(dist, { index: 'index.html', maxAge: '1h' }));
+    // Client-side routes (/runs/:id ...) get the app shell.
+    app.get(/^\/(runs|consumers)(\/.*)?$/, (_req, res) => res.sendFile(path.join(dist, 'index.html')));
+  } else {
+    app.get('/', (_req, res) => res.type('text/plain').send('compat-matrix: dashboard not built (npm run build)\n'));
+  }
+
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * Handlers return `{ status, body }`; one place sends them, and one error handler turns anything
+ * unexpected into a 500 with a correlation id (the stack goes to the log, never to the client).
+ */
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../../common/logger.js';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function route(fn: (req: Request, res: Response) => Promise<Reply | void> | Reply | void) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const reply = await fn(req, res);
+      if (!reply || res.headersSent) return;
+      if (reply.headers) res.set(reply.headers);
+      res.status(reply.status);
+      if (reply.body === undefined) res.end();
+      else res.json(reply.body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function errorHandler(log: Logger) {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (error instanceof HttpError) {
+      res.status(error.status).json({ error: error.message, ...error.extra });
+      return;
+    }
+    const e = error as { type?: string; status?: number; message?: string };
+    // body-parser's own errors: a body too large or not JSON is the client's fault.
+    if (e?.type === 'entity.too.large') {
+      res.status(413).json({ error: 'request body is over the size limit' });
+      return;
+    }
+    if (e?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'request body is not valid JSON' });
+      return;
+    }
+    const correlationId = randomUUID();
+    log.error({ err: error, correlationId }, 'Unhandled error in HTTP handler');
+    res.status(500).json({ error: 'internal error', correlationId });
+  };
+}

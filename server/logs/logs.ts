@@ -1,0 +1,61 @@
+/**
+ * Cell logs: live from the worker's Redis stream while a side runs, from a file in the data directory
+ * once it is archived. Both paths write plain text to the response as it comes.
+ */
+import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Response } from 'express';
+import type { Redis } from 'ioredis';
+import { readLog } from '../../common/queue/redis-data.js';
+
+export function logFile(dataDir: string, runId: string, cellId: string, side: string, attempt: number): string {
+  return path.join(dataDir, 'logs', runId, `${cellId}.${side}.${attempt}.log`);
+}
+
+/** Copies a finished side's stream to its file, so the log outlives Redis's retention. */
+export async function archiveLog(redis: Redis, key: string, file: string): Promise<void> {
+  const parts: string[] = [];
+  let after = '0';
+  for (;;) {
+    const chunks = await readLog(redis, key, after);
+    if (chunks.length === 0) break;
+    for (const chunk of chunks) if (chunk.data) parts.push(chunk.data);
+    after = chunks[chunks.length - 1].id;
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, parts.join(''));
+}
+
+/** Streams a log to an HTTP response, following it until its end marker when `follow`. */
+export async function streamLog(res: Response, redis: Redis, key: string, file: string, follow: boolean, maxWaitMs = 30 * 60_000): Promise<void> {
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (existsSync(file)) {
+    createReadStream(file).pipe(res);
+    return;
+  }
+  let closed = false;
+  res.on('close', () => (closed = true));
+  let after = '0';
+  const deadline = Date.now() + maxWaitMs;
+  // A blocking read needs a connection of its own.
+  const reader = follow ? redis.duplicate() : redis;
+  try {
+    while (!closed && Date.now() < deadline) {
+      const chunks = await readLog(reader, key, after, follow ? 2000 : 0);
+      for (const chunk of chunks) {
+        if (chunk.data) res.write(chunk.data);
+        after = chunk.id;
+        if (chunk.eof) {
+          res.end();
+          return;
+        }
+      }
+      if (!follow && chunks.length === 0) break;
+    }
+    res.end();
+  } finally {
+    if (reader !== redis) reader.disconnect();
+  }
+}

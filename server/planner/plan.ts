@@ -1,0 +1,131 @@
+/**
+ * Planning: a request (library, candidate, optional baseline and filters) becomes a run with its cells.
+ * Candidate and baseline are resolved against the library's tags with semver; every consumer x backend
+ * it declares is a cell, and each cell runs on both sides.
+ */
+import { randomBytes } from 'node:crypto';
+import semver from 'semver';
+import { z } from 'zod';
+import { refNameProblem } from '../../common/git-ref.js';
+import { Mirror, GitError } from '../../common/git/mirror.js';
+import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
+import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';
+import { chooseBaseline, compileTagPattern, taggedVersions, versionOfTag } from '../../common/versions.js';
+import type { NewCell, NewRun } from '../store/store.js';
+
+/** A request that cannot be planned; `field` names what is at fault. Maps to HTTP 400 / exit 2. */
+export class PlanError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'PlanError';
+  }
+}
+
+const Ref = z.string().superRefine((ref, ctx) => {
+  const problem = refNameProblem(ref);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid git ref: ${problem}` });
+});
+
+export const RunRequest = z.strictObject({
+  library: z.string().min(1).max(100),
+  candidate: Ref,
+  baseline: Ref.optional(),
+  consumers: z.array(z.string().min(1).max(100)).max(500).optional(),
+  backends: z.array(z.enum(BACKENDS)).optional(),
+});
+export type RunRequest = z.infer<typeof RunRequest>;
+
+export interface Plan {
+  run: NewRun;
+  cells: NewCell[];
+}
+
+export function newRunId(): string {
+  // Time-ordered and short: readable in URLs and logs.
+  return `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+export async function planRun(
+  matrix: ResolvedMatrix,
+  request: RunRequest,
+  options: { dataDir: string; trigger: Trigger; meta?: Record<string, unknown> },
+): Promise<Plan> {
+  const library = findLibrary(matrix, request.library);
+  if (!library) {
+    throw new PlanError('library', `unknown library "${request.library}"; matrix.yaml has ${matrix.libraries.map((l) => `"${l.name}"`).join(', ')}`);
+  }
+  const pattern = compileTagPattern(library.tags);
+  const mirror = Mirror.for(options.dataDir, library.repo);
+  try {
+    await mirror.update(true);
+  } catch (error) {
+    throw new PlanError('library', (error as Error).message);
+  }
+  const tags = await mirror.tags();
+  const releases = taggedVersions(tags.map((t) => t.tag), pattern);
+  const resolve = async (field: string, ref: string) => {
+    try {
+      return await mirror.resolveFetching(ref);
+    } catch (error) {
+      if (error instanceof GitError) throw new PlanError(field, error.message);
+      throw error;
+    }
+  };
+
+  const candidateSha = await resolve('candidate', request.candidate);
+  const candidateVersion =
+    versionOfTag(request.candidate, pattern) ?? releases.find((r) => tags.find((t) => t.tag === r.tag)?.sha === candidateSha)?.version ?? null;
+
+  let baselineRef: string;
+  let baselineVersion: string;
+  if (request.baseline) {
+    baselineRef = request.baseline;
+    baselineVersion = versionOfTag(request.baseline, pattern) ?? request.baseline;
+  } else {
+    if (!candidateVersion) {
+      throw new PlanError('baseline', `candidate "${request.candidate}" is not a release tag matching "${library.tags}"; give a baseline`);
+    }
+    const baseline = chooseBaseline(candidateVersion, releases);
+    if (!baseline) throw new PlanError('baseline', `no release of ${library.name} below ${candidateVersion}; give a baseline`);
+    baselineRef = baseline.tag;
+    baselineVersion = baseline.version;
+  }
+  const baselineSha = await resolve('baseline', baselineRef);
+
+  const wanted = request.consumers ? new Set(request.consumers) : null;
+  for (const name of wanted ?? []) {
+    if (!library.consumers.some((c) => c.name === name)) {
+      throw new PlanError('consumers', `unknown consumer "${name}" of ${library.name}; known: ${library.consumers.map((c) => c.name).join(', ')}`);
+    }
+  }
+  const backends = request.backends ? new Set<Backend>(request.backends) : null;
+  const cells: NewCell[] = [];
+  for (const consumer of library.consumers) {
+    if (wanted && !wanted.has(consumer.name)) continue;
+    for (const backend of consumer.backends) {
+      if (backends && !backends.has(backend)) continue;
+      cells.push({ id: `${consumer.name}.${backend}`, consumer: consumer.name, backend, config: consumer });
+    }
+  }
+  if (cells.length === 0) throw new PlanError('backends', 'no consumer of the selection declares these backends: nothing to run');
+
+  return {
+    run: {
+      id: newRunId(),
+      library: library.name,
+      candidate: request.candidate,
+      baseline: baselineRef,
+      candidateVersion: candidateVersion ?? request.candidate,
+      baselineVersion: semver.valid(baselineVersion) ?? baselineVersion,
+      candidateSha,
+      baselineSha,
+      trigger: options.trigger,
+      reruns: matrix.reruns,
+      meta: { ...options.meta, buildImage: library.build.image },
+    },
+    cells,
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The run's life, driven by results: a run is planned and stored, both artifacts are built, each side's
+ * cells are queued once its artifact exists, suspected regressions are re-run, and when every cell has a
+ * verdict the run is done. Every step is idempotent (job ids say what a job is; a result is recorded
+ * once), so a restart simply replays from the store.
+ */
+import type { Logger } from '../../common/logger.js';
+import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
+import type { BuildJob, CellJob, ResultMessage } from '../../common/queue/jobs.js';
+import type { Queues } from '../../common/queue/bullmq.js';
+import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
+import { planRun, type RunRequest } from '../planner/plan.js';
+import type { Store } from '../store/store.js';
+
+export interface RunHooks {
+  onRunCreated?(run: RunJson): void | Promise<void>;
+  onRunFinished?(run: RunJson): void | Promise<void>;
+  onRunChanged?(runId: string): void;
+}
+
+interface RunPlanMeta {
+  library: BuildJob['library'];
+  databases: ResolvedMatrix['databases'];
+}
+
+export class Orchestrator {
+  /** Results, resumes and sweeps touch the same runs: they take turns. */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.turn.catch(() => undefined).then(fn);
+    this.turn = next;
+    return next;
+  }
+
+  constructor(
+    private readonly store: Store,
+    private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
+    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks },
+  ) {}
+
+  /** Plans, stores and starts a run; returns it as stored. */
+  async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: Record<string, unknown> = {}): Promise<RunJson> {
+    const library = matrix.libraries.find((l) => l.name === request.library);
+    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta });
+    const planMeta: RunPlanMeta = {
+      library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
+      databases: matrix.databases,
+    };
+    plan.run.meta = { ...plan.run.meta, plan: planMeta };
+    this.store.insertRun(plan.run, plan.cells);
+    this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
+    await this.startBuilds(plan.run.id);
+    const run = this.store.getRun(plan.run.id)!;
+    await this.options.hooks?.onRunCreated?.(run);
+    return run;
+  }
+
+  private planMeta(runId: string): RunPlanMeta {
+    return this.store.runMeta(runId).plan as RunPlanMeta;
+  }
+
+  private async startBuilds(runId: string): Promise<void> {
+    const row = this.store.getRunRow(runId)!;
+    const { library } = this.planMeta(runId);
+    for (const side of SIDES) {
+      const build = this.store.build(runId, side);
+      if (build?.status === 'ok') {
+        await this.enqueueCells(runId, side, build.artifact_key!, 0);
+        continue;
+      }
+      if (build) continue;
+      await this.queues.enqueueWork({
+        kind: 'build',
+        runId,
+        side,
+        library,
+        ref: side === 'candidate' ? row.candidate : row.baseline,
+        sha: side === 'candidate' ? row.candidate_sha : row.baseline_sha,
+        version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+      });
+    }
+  }
+
+  private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[]): Promise<void> {
+    const row = this.store.getRunRow(runId)!;
+    const { databases } = this.planMeta(runId);
+    for (const cellId of only ?? this.store.cellIds(runId)) {
+      const consumer = this.store.cellConfig(runId, cellId) as ResolvedConsumer;
+      const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+      await this.queues.enqueueWork({
+        kind: 'cell',
+        runId,
+        cellId,
+        side,
+        attempt,
+        library: row.library,
+        version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+        artifactKey,
+        backend,
+        consumer,
+        databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
+      });
+    }
+  }
+
+  /** Applies one message from the results queue. Safe to apply twice. */
+  handle(message: ResultMessage): Promise<void> {
+    return this.serialized(() => this.apply(message));
+  }
+
+  private async apply(message: ResultMessage): Promise<void> {
+    const row = this.store.getRunRow(message.runId);
+    if (!row) {
+      this.options.log.warn({ run: message.runId, kind: message.kind }, 'Result for an unknown run ignored');
+      return;
+    }
+    switch (message.kind) {
+      case 'build-done': {
+        this.store.recordBuild(message.runId, message.side, message.ok, message.reason ?? null, message.artifactKey ?? null, message.durationMs);
+        const build = this.store.build(message.runId, message.side)!;
+        if (build.status === 'ok') {
+          await this.enqueueCells(message.runId, message.side, build.artifact_key!, 0);
+        } else {
+          // No artifact, no cells: every cell's side is an infrastructure error, not a test failure.
+          for (const cellId of this.store.cellIds(message.runId)) {
+            this.store.recordSideResult({
+              runId: message.runId,
+              cellId,
+              side: message.side,
+              attempt: 0,
+              status: 'error',
+              durationMs: 0,
+              overheadMs: null,
+              tests: [],
+              reason: build.reason ?? 'artifact build failed',
+            });
+            await this.evaluateCell(message.runId, cellId);
+          }
+        }
+        break;
+      }
+      case 'side-started':
+        this.store.markSideRunning(message.runId, message.cellId, message.side, message.attempt, message.worker);
+        if (row.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
+        break;
+      case 'side-done':
+        this.store.recordSideResult({ runId: message.runId, cellId: message.cellId, side: message.side, attempt: message.attempt, ...message.result });
+        await this.evaluateCell(message.runId, message.cellId);
+        break;
+    }
+    await this.evaluateRun(message.runId);
+    this.options.hooks?.onRunChanged?.(message.runId);
+  }
+
+  private attemptPairs(runId: string, cellId: string): AttemptPair[] {
+    const statuses = this.store.sideStatuses(runId, cellId);
+    const pairs: AttemptPair[] = [];
+    for (let attempt = 0; ; attempt++) {
+      const finished = (side: Side) => {
+        const s = statuses.find((x) => x.side === side && x.attempt === attempt);
+        return s && s.status !== 'running' && s.status !== 'pending' ? s : undefined;
+      };
+      const c = finished('candidate');
+      const b = finished('baseline');
+      if (!c || !b) break;
+      pairs.push({
+        candidate: { status: c.status, tests: this.store.testsOf(runId, cellId, 'candidate', attempt) },
+        baseline: { status: b.status, tests: this.store.testsOf(runId, cellId, 'baseline', attempt) },
+      });
+    }
+    return pairs;
+  }
+
+  private async evaluateCell(runId: string, cellId: string): Promise<void> {
+    const row = this.store.getRunRow(runId)!;
+    const pairs = this.attemptPairs(runId, cellId);
+    if (pairs.length === 0) return;
+    const decision = decideCell(pairs, row.reruns);
+    if (decision.rerunsWanted > 0) {
+      // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op.
+      for (let attempt = 1; attempt <= row.reruns; attempt++) {
+        for (const side of SIDES) {
+          const build = this.store.build(runId, side);
+          if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId]);
+        }
+      }
+    }
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests);
+  }
+
+  private async evaluateRun(runId: string): Promise<void> {
+    const before = this.store.getRunRow(runId)!;
+    const run = this.store.getRun(runId)!;
+    const verdict = decideRun(run.cells.map((c) => c.verdict));
+    const finished = run.cells.every((c) => !['pending', 'running'].includes(c.verdict));
+    const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
+    if (status === before.status && verdict === before.verdict) return;
+    this.store.setRunState(runId, status, verdict);
+    if (finished && before.status !== 'done') {
+      const done = this.store.getRun(runId)!;
+      this.options.log.info({ run: runId, verdict: done.verdict }, 'Run finished');
+      await this.options.hooks?.onRunFinished?.(done);
+    }
+  }
+
+  /**
+   * After a restart: re-enqueue whatever an unfinished run still needs (no-ops for jobs that exist), and
+   * turn work jobs that failed for good without a result into `error` results.
+   */
+  async resume(): Promise<void> {
+    await this.serialized(async () => {
+      for (const runId of this.store.unfinishedRunIds()) {
+        await this.startBuilds(runId);
+        for (const cellId of this.store.cellIds(runId)) await this.evaluateCell(runId, cellId);
+        await this.evaluateRun(runId);
+      }
+    });
+    await this.sweepFailedJobs();
+  }
+
+  /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
+  async sweepFailedJobs(): Promise<number> {
+    let count = 0;
+    const failed = await this.queues.work.getFailed(0, 1000);
+    // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
+    for (const job of failed) {
+      if (!job?.data) continue;
+      const data = job.data;
+      const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
+      if (data.kind === 'build') {
+        if (this.store.build(data.runId, data.side) || !this.store.getRunRow(data.runId)) continue;
+        await this.handle({ kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 });
+      } else {
+        const existing = this.store.sideStatuses(data.runId, data.cellId).find((s) => s.side === data.side && s.attempt === data.attempt);
+        if (!this.store.getRunRow(data.runId) || (existing && existing.status !== 'running' && existing.status !== 'pending')) continue;
+        await this.handle({
+          kind: 'side-done',
+          runId: data.runId,
+          cellId: data.cellId,
+          side: data.side,
+          attempt: data.attempt,
+          result: { status: 'error', durationMs: 0, overheadMs: null, tests: [], reason },
+        });
+      }
+      count++;
+    }
+    return count;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `compat server`: the store's one writer. It plans runs, applies results from the queue, serves the
+ * API and the dashboard, and resumes unfinished runs after a restart.
+ */
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Config } from '../common/config.js';
+import { logger } from '../common/logger.js';
+import { loadMatrix } from '../common/matrix/load.js';
+import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
+import { logKey, type ResultMessage } from '../common/queue/jobs.js';
+import type { RunJson } from '../common/types.js';
+import { createDocker } from '../workers/container/docker.js';
+import { Tokens } from './auth/tokens.js';
+import { createApp, requireToken } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { archiveLog, logFile } from './logs/logs.js';
+import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
+import { Store } from './store/store.js';
+import type { Router, RequestHandler } from 'express';
+
+export interface ServerHandle {
+  url: string;
+  port: number;
+  store: Store;
+  orchestrator: Orchestrator;
+  tokens: Tokens;
+  adminToken: string;
+  events: EventEmitter;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  port: number;
+  /** Extra hooks (the status reporter) and routers (webhooks), added by their modules. */
+  hooks?: RunHooks[];
+  mount?: (deps: { store: Store; orchestrator: Orchestrator; tokens: Tokens; config: Config }) => Array<{ path: string; router: Router | RequestHandler }>;
+}
+
+export async function startServer(config: Config, options: ServerOptions): Promise<ServerHandle> {
+  const log = logger.child({ component: 'server' });
+  const store = new Store(Store.fileIn(config.dataDir));
+  const queues = createQueues(config);
+  const tokens = new Tokens(store);
+  const adminToken = tokens.ensureLocalAdmin(config.dataDir);
+  const metrics = createMetrics(queues);
+  const events = new EventEmitter();
+  events.setMaxListeners(1000);
+  const docker = createDocker();
+
+  const hooks = options.hooks ?? [];
+  const orchestrator = new Orchestrator(store, queues, {
+    dataDir: config.dataDir,
+    log,
+    hooks: {
+      onRunCreated: async (run: RunJson) => {
+        for (const h of hooks) await h.onRunCreated?.(run);
+      },
+      onRunFinished: async (run: RunJson) => {
+        metrics.runsFinished.inc({ verdict: run.verdict });
+        for (const cell of run.cells) metrics.cellsFinished.inc({ verdict: cell.verdict });
+        for (const h of hooks) await h.onRunFinished?.(run);
+      },
+      onRunChanged: (runId) => events.emit(`run:${runId}`),
+    },
+  });
+
+  const onResult = async (message: ResultMessage) => {
+    await orchestrator.handle(message);
+    metrics.resultsHandled.inc({ kind: message.kind });
+    if (message.kind === 'side-done') {
+      // Keep the log beyond Redis's retention; a failure here must not fail the result.
+      const key = logKey(config.prefix, message.runId, message.cellId, message.side, message.attempt);
+      await archiveLog(queues.redis, key, logFile(config.dataDir, message.runId, message.cellId, message.side, message.attempt)).catch((error) =>
+        log.warn({ err: error, run: message.runId, cell: message.cellId }, 'Failed to archive cell log'),
+      );
+    }
+  };
+  const resultsWorker = startResultsWorker(config, onResult);
+  resultsWorker.on('error', (error) => log.warn({ err: error }, 'Results queue connection problem'));
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/admin/queues');
+  createBullBoard({ queues: [new BullMQAdapter(queues.work), new BullMQAdapter(queues.results)], serverAdapter: board });
+  const auth = requireToken(tokens);
+  const boardAuth: RequestHandler = (req, res, next) => {
+    try {
+      auth(req);
+      next();
+    } catch {
+      res.set('WWW-Authenticate', 'Basic realm="compat-matrix queues"').status(401).json({ error: 'a valid API token is required' });
+    }
+  };
+
+  const app = createApp({
+    config,
+    store,
+    queues,
+    orchestrator,
+    tokens,
+    metrics,
+    events,
+    log,
+    matrix: () => loadMatrix(config.matrixFile),
+    ready: async () => {
+      const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
+      return {
+        redis: await check(() => queues.redis.ping()),
+        store: await check(async () => store.db.prepare('SELECT 1').get()),
+        docker: await check(() => docker.ping()),
+      };
+    },
+    mount: [
+      { path: '/admin/queues', router: boardAuth },
+      { path: '/admin/queues', router: board.getRouter() as Router },
+      ...(options.mount?.({ store, orchestrator, tokens, config }) ?? []),
+    ],
+  });
+
+  await orchestrator.resume();
+  const sweep = setInterval(() => void orchestrator.sweepFailedJobs().catch((error) => log.warn({ err: error }, 'Sweep failed')), 20_000);
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port, config.host, () => resolve(s));
+    s.on('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  log.info({ port, host: config.host }, 'Server listening');
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    store,
+    orchestrator,
+    tokens,
+    adminToken,
+    events,
+    async close() {
+      clearInterval(sweep);
+      server.closeAllConnections?.();
+      await new Promise((r) => server.close(() => r(undefined)));
+      await resultsWorker.close();
+      await queues.close();
+      store.close();
+    },
+  };
+}

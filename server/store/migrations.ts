@@ -1,0 +1,86 @@
+/** Schema migrations, applied in order by PRAGMA user_version. Append; never edit a released one. */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    library TEXT NOT NULL,
+    candidate TEXT NOT NULL,
+    baseline TEXT NOT NULL,
+    candidate_version TEXT NOT NULL,
+    baseline_version TEXT NOT NULL,
+    candidate_sha TEXT NOT NULL,
+    baseline_sha TEXT NOT NULL,
+    status TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    reruns INTEGER NOT NULL,
+    meta TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX runs_by_library ON runs (library, candidate_version, created_at);
+  CREATE TABLE cells (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    new_failures TEXT NOT NULL,
+    fixed_tests TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE side_results (
+    run_id TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    duration_ms INTEGER,
+    overhead_ms INTEGER,
+    passed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    exit_code INTEGER,
+    worker TEXT,
+    started_at TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (run_id, cell_id, side, attempt),
+    FOREIGN KEY (run_id, cell_id) REFERENCES cells (run_id, id) ON DELETE CASCADE
+  );
+  CREATE TABLE test_outcomes (
+    run_id TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    side TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    test_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT,
+    duration_ms REAL,
+    PRIMARY KEY (run_id, cell_id, side, attempt, test_id)
+  );
+  CREATE TABLE builds (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    side TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    artifact_key TEXT,
+    duration_ms INTEGER,
+    PRIMARY KEY (run_id, side)
+  );
+  CREATE TABLE deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    run_id TEXT,
+    received_at TEXT NOT NULL
+  );
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  `,
+];

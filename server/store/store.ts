@@ -1,0 +1,335 @@
+/**
+ * The store: runs, cells, per-side results and per-test outcomes in one embedded SQLite file under the
+ * data directory. Only the server writes it (results reach it through the queue); CLI commands may open
+ * it read-only. WAL mode, so readers never block the writer and a kill -9 loses no committed result.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type {
+  Backend,
+  CellJson,
+  CellVerdict,
+  RunJson,
+  RunStatus,
+  RunSummaryJson,
+  RunVerdict,
+  Side,
+  SideStatus,
+  SideSummary,
+  TestOutcome,
+  Trigger,
+} from '../../common/types.js';
+import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface NewRun {
+  id: string;
+  library: string;
+  candidate: string;
+  baseline: string;
+  candidateVersion: string;
+  baselineVersion: string;
+  candidateSha: string;
+  baselineSha: string;
+  trigger: Trigger;
+  reruns: number;
+  /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
+  meta?: Record<string, unknown>;
+}
+
+export interface NewCell {
+  id: string;
+  consumer: string;
+  backend: Backend;
+  /** The consumer's configuration at planning time: the job data of every attempt. */
+  config: unknown;
+}
+
+export interface StoredSideResult extends SideResultPayload {
+  runId: string;
+  cellId: string;
+  side: Side;
+  attempt: number;
+}
+
+export interface RunRow {
+  id: string;
+  library: string;
+  candidate: string;
+  baseline: string;
+  candidate_version: string;
+  baseline_version: string;
+  candidate_sha: string;
+  baseline_sha: string;
+  status: RunStatus;
+  verdict: RunVerdict;
+  trigger: Trigger;
+  reruns: number;
+  meta: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+interface CellRow {
+  run_id: string;
+  id: string;
+  consumer: string;
+  backend: Backend;
+  verdict: CellVerdict;
+  attempts: number;
+  new_failures: string;
+  fixed_tests: string;
+  config: string;
+}
+
+interface SideRow {
+  run_id: string;
+  cell_id: string;
+  side: Side;
+  attempt: number;
+  status: SideStatus;
+  duration_ms: number | null;
+  overhead_ms: number | null;
+  passed: number;
+  failed: number;
+  skipped: number;
+  reason: string | null;
+}
+
+const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(file: string, options: { readonly?: boolean } = {}) {
+    if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    this.db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode survives a process crash; only an OS crash could lose the last commit.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.migrate();
+    }
+  }
+
+  static fileIn(dataDir: string): string {
+    return path.join(dataDir, 'store.sqlite');
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = version; i < MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[i]);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  insertRun(run: NewRun, cells: NewCell[]): void {
+    const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
+      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
+      VALUES (@id, @library, @candidate, @baseline, @candidateVersion, @baselineVersion, @candidateSha, @baselineSha,
+      'queued', 'pending', @trigger, @reruns, @meta, @createdAt)`);
+    const insertCell = this.db.prepare(`INSERT INTO cells (run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests, config)
+      VALUES (?, ?, ?, ?, 'pending', 0, '[]', '[]', ?)`);
+    this.db.transaction(() => {
+      insertRun.run({ ...run, meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
+      for (const cell of cells) insertCell.run(run.id, cell.id, cell.consumer, cell.backend, JSON.stringify(cell.config));
+    })();
+  }
+
+  getRunRow(id: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  }
+
+  runMeta(id: string): Record<string, unknown> {
+    const row = this.getRunRow(id);
+    return row ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+  }
+
+  setRunState(id: string, status: RunStatus, verdict: RunVerdict): void {
+    this.db
+      .prepare(`UPDATE runs SET status = ?, verdict = ?, finished_at = CASE WHEN ? = 'done' THEN COALESCE(finished_at, ?) ELSE NULL END WHERE id = ?`)
+      .run(status, verdict, status, new Date().toISOString(), id);
+  }
+
+  cellConfig(runId: string, cellId: string): unknown {
+    const row = this.db.prepare('SELECT config FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { config: string } | undefined;
+    return row ? JSON.parse(row.config) : undefined;
+  }
+
+  cellIds(runId: string): string[] {
+    return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[]): void {
+    this.db
+      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ? WHERE run_id = ? AND id = ?')
+      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), runId, cellId);
+  }
+
+  /** Marks a side as started unless a result for it is already in (a late "started" never undoes a result). */
+  markSideRunning(runId: string, cellId: string, side: Side, attempt: number, worker: string): void {
+    this.db
+      .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, worker, started_at) VALUES (?, ?, ?, ?, 'running', ?, ?)
+        ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET worker = excluded.worker, started_at = excluded.started_at
+        WHERE side_results.status IN ('pending', 'running')`)
+      .run(runId, cellId, side, attempt, worker, new Date().toISOString());
+  }
+
+  /** Records a side's result and its tests, once: a redelivered result changes nothing. Returns false if already recorded. */
+  recordSideResult(result: StoredSideResult): boolean {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const test of result.tests) counts[test.status]++;
+    return this.db.transaction(() => {
+      const existing = this.db
+        .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
+        .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
+      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      this.db
+        .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
+          VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
+          ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET status = excluded.status, duration_ms = excluded.duration_ms,
+          overhead_ms = excluded.overhead_ms, passed = excluded.passed, failed = excluded.failed, skipped = excluded.skipped,
+          reason = excluded.reason, exit_code = excluded.exit_code, finished_at = excluded.finished_at`)
+        .run({
+          ...result,
+          ...counts,
+          reason: result.reason ?? null,
+          exitCode: result.exitCode ?? null,
+          overheadMs: result.overheadMs,
+          finishedAt: new Date().toISOString(),
+        });
+      const insertTest = this.db.prepare(
+        'INSERT OR REPLACE INTO test_outcomes (run_id, cell_id, side, attempt, test_id, status, message, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const test of result.tests) {
+        insertTest.run(result.runId, result.cellId, result.side, result.attempt, test.id, test.status, test.message ?? null, test.durationMs ?? null);
+      }
+      return true;
+    })();
+  }
+
+  sideStatuses(runId: string, cellId: string): Array<{ side: Side; attempt: number; status: SideStatus }> {
+    return this.db
+      .prepare('SELECT side, attempt, status FROM side_results WHERE run_id = ? AND cell_id = ? ORDER BY attempt')
+      .all(runId, cellId) as Array<{ side: Side; attempt: number; status: SideStatus }>;
+  }
+
+  testsOf(runId: string, cellId: string, side: Side, attempt: number): TestOutcome[] {
+    const rows = this.db
+      .prepare('SELECT test_id, status, message, duration_ms FROM test_outcomes WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ? ORDER BY test_id')
+      .all(runId, cellId, side, attempt) as Array<{ test_id: string; status: TestOutcome['status']; message: string | null; duration_ms: number | null }>;
+    return rows.map((r) => ({ id: r.test_id, status: r.status, message: r.message ?? undefined, durationMs: r.duration_ms ?? undefined }));
+  }
+
+  recordBuild(runId: string, side: Side, ok: boolean, reason: string | null, artifactKey: string | null, durationMs: number): boolean {
+    const info = this.db
+      .prepare(`INSERT INTO builds (run_id, side, status, reason, artifact_key, duration_ms) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (run_id, side) DO NOTHING`)
+      .run(runId, side, ok ? 'ok' : 'failed', reason, artifactKey, durationMs);
+    return info.changes > 0;
+  }
+
+  build(runId: string, side: Side): { status: 'ok' | 'failed'; reason: string | null; artifact_key: string | null } | undefined {
+    return this.db.prepare('SELECT status, reason, artifact_key FROM builds WHERE run_id = ? AND side = ?').get(runId, side) as
+      | { status: 'ok' | 'failed'; reason: string | null; artifact_key: string | null }
+      | undefined;
+  }
+
+  /** Runs that are not done: what the server resumes after a restart. */
+  unfinishedRunIds(): string[] {
+    return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  getRun(id: string): RunJson | undefined {
+    const row = this.getRunRow(id);
+    if (!row) return undefined;
+    const cells = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY consumer, backend').all(id) as CellRow[];
+    const sides = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? ORDER BY attempt').all(id) as SideRow[];
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, sides.filter((s) => s.cell_id === cell.id))) };
+  }
+
+  listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE (@library IS NULL OR library = @library) ORDER BY created_at DESC, rowid DESC LIMIT @limit`)
+      .all({ library: options.library ?? null, limit: options.limit ?? 200 }) as RunRow[];
+    const countRows = this.db.prepare('SELECT verdict, COUNT(*) AS n FROM cells WHERE run_id = ? GROUP BY verdict');
+    return rows.map((row) => {
+      const counts = { pass: 0, regression: 0, flaky: 0, fixed: 0, failing: 0, error: 0, pending: 0, running: 0 } as Record<CellVerdict, number>;
+      for (const c of countRows.all(row.id) as Array<{ verdict: CellVerdict; n: number }>) counts[c.verdict] = c.n;
+      return { ...runFields(row), counts };
+    });
+  }
+
+  /** The newest run whose candidate is this version of this library. */
+  latestRunFor(library: string, version: string): RunJson | undefined {
+    const row = this.db
+      .prepare('SELECT id FROM runs WHERE library = ? AND (candidate_version = ? OR candidate = ?) ORDER BY created_at DESC, rowid DESC LIMIT 1')
+      .get(library, version, version) as { id: string } | undefined;
+    return row ? this.getRun(row.id) : undefined;
+  }
+
+  /** One consumer's verdicts across the library's candidate versions, newest first. */
+  consumerHistory(library: string, consumer: string): Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }> {
+    return this.db
+      .prepare(`SELECT r.id AS runId, r.candidate_version AS candidate, r.baseline_version AS baseline, c.backend AS backend, c.verdict AS verdict, r.created_at AS createdAt
+        FROM cells c JOIN runs r ON r.id = c.run_id WHERE r.library = ? AND c.consumer = ? ORDER BY r.created_at DESC, c.backend`)
+      .all(library, consumer) as Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }>;
+  }
+}
+
+function runFields(row: RunRow): Omit<RunJson, 'cells'> {
+  return {
+    id: row.id,
+    library: row.library,
+    candidate: row.candidate,
+    baseline: row.baseline,
+    candidateVersion: row.candidate_version,
+    baselineVersion: row.baseline_version,
+    candidateSha: row.candidate_sha,
+    baselineSha: row.baseline_sha,
+    status: row.status,
+    verdict: row.verdict,
+    trigger: row.trigger,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function sideSummary(rows: SideRow[], side: Side): SideSummary {
+  // The first attempt is the one shown; re-runs only confirm it.
+  const row = rows.find((r) => r.side === side && r.attempt === 0);
+  if (!row) return EMPTY_SIDE;
+  return {
+    status: row.status,
+    durationMs: row.duration_ms,
+    tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
+    ...(row.reason ? { reason: row.reason } : {}),
+  };
+}
+
+function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
+  const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
+  let verdict = cell.verdict;
+  if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
+  return {
+    id: cell.id,
+    consumer: cell.consumer,
+    backend: cell.backend,
+    verdict,
+    candidate: sideSummary(sides, 'candidate'),
+    baseline: sideSummary(sides, 'baseline'),
+    newFailures: JSON.parse(cell.new_failures) as string[],
+    fixedTests: JSON.parse(cell.fixed_tests) as string[],
+    attempts: Math.max(cell.attempts, attemptsSeen),
+  };
+}

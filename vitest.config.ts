@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit specs live beside the code; integration tests (real Redis, Docker, git, databases) under test/.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['common/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'cli/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/faults/**'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      { test: { name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 900_000, hookTimeout: 900_000, fileParallelism: false } },
+    ],
+  },
+});

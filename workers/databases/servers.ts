@@ -1,0 +1,234 @@
+/**
+ * Databases for cells. One long-lived PostgreSQL and one MariaDB server per worker host, and a fresh
+ * database and user per cell side, dropped afterwards; a suite that hard-codes 127.0.0.1 gets a server
+ * of its own whose network namespace its test container shares. Names and passwords are generated here
+ * (hex), so the SQL built from them cannot be steered by anyone; config-given identifiers are validated
+ * by the matrix schema.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Backend } from '../../common/types.js';
+import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
+import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
+
+export type ServerBackend = Exclude<Backend, 'sqlite'>;
+
+export const PORTS: Record<ServerBackend, number> = { postgres: 5432, mysql: 3306 };
+
+export class DatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseError';
+  }
+}
+
+export interface CellDatabase {
+  /** DATABASE_URL as the test container sees it. */
+  url: string;
+  /** For `fixedConnection` cells: the server container whose network the test shares. */
+  networkMode?: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export interface Owner {
+  worker: string;
+  runId: string;
+  cellId: string;
+}
+
+function hex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+function envFor(backend: ServerBackend, rootPassword: string): string[] {
+  return backend === 'postgres'
+    ? [`POSTGRES_PASSWORD=${rootPassword}`, 'POSTGRES_USER=postgres']
+    : [`MARIADB_ROOT_PASSWORD=${rootPassword}`, `MYSQL_ROOT_PASSWORD=${rootPassword}`];
+}
+
+/** A SQL client call as root inside the server container: argv only. */
+function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string, database?: string): { cmd: string[]; env: string[] } {
+  if (backend === 'postgres') {
+    return {
+      cmd: ['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', database ?? 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql],
+      env: [`PGPASSWORD=${rootPassword}`],
+    };
+  }
+  return {
+    cmd: ['mariadb', '-h', '127.0.0.1', '-uroot', '-N', '-B', ...(database ? ['-D', database] : []), '-e', sql],
+    env: [`MYSQL_PWD=${rootPassword}`],
+  };
+}
+
+function sqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+export class DatabaseServers {
+  private shared = new Map<ServerBackend, Promise<{ id: string; host: string; rootPassword: string }>>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: { network: string; hostId: string; prefix: string },
+  ) {}
+
+  private sharedName(backend: ServerBackend): string {
+    return `${this.options.prefix}-db-${backend}-${this.options.hostId}`;
+  }
+
+  /** Starts (or finds) this host's long-lived server for a backend and waits until it answers. */
+  ensureShared(backend: ServerBackend, image: string) {
+    let server = this.shared.get(backend);
+    if (!server) {
+      server = this.startShared(backend, image);
+      this.shared.set(backend, server);
+      server.catch(() => this.shared.delete(backend));
+    }
+    return server;
+  }
+
+  private async startShared(backend: ServerBackend, image: string) {
+    await ensureNetwork(this.docker, this.options.network);
+    const name = this.sharedName(backend);
+    const existing = (await containersWith(this.docker, { [LABEL_KIND]: 'db-server' })).find((c) => c.Names.includes(`/${name}`));
+    let id: string;
+    let rootPassword: string;
+    if (existing && existing.Image === image) {
+      id = existing.Id;
+      const info = await this.docker.getContainer(id).inspect();
+      const pwVar = (info.Config.Env ?? []).find((e) => e.startsWith(backend === 'postgres' ? 'POSTGRES_PASSWORD=' : 'MARIADB_ROOT_PASSWORD='));
+      rootPassword = pwVar?.split('=').slice(1).join('=') ?? '';
+      if (existing.State !== 'running') await this.docker.getContainer(id).start().catch(() => undefined);
+    } else {
+      if (existing) await this.docker.getContainer(existing.Id).remove({ force: true, v: true });
+      rootPassword = hex(16);
+      const container = await this.docker.createContainer({
+        name,
+        Image: image,
+        Env: envFor(backend, rootPassword),
+        Labels: { [LABEL_KIND]: 'db-server', 'compat.backend': backend, 'compat.host': this.options.hostId },
+        HostConfig: {
+          ...containerLimits({ memoryMb: 2048, cpus: 2, pids: 1024 }),
+          NetworkMode: this.options.network,
+          RestartPolicy: { Name: 'unless-stopped' },
+          Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
+        },
+      });
+      await container.start();
+      id = container.id;
+    }
+    await this.waitReady(id, backend, rootPassword);
+    return { id, host: name, rootPassword };
+  }
+
+  private async waitReady(id: string, backend: ServerBackend, rootPassword: string, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const { cmd, env } = sqlCommand(backend, rootPassword, 'SELECT 1');
+        const result = await execIn(this.docker, id, cmd, env, 10_000);
+        if (result.exitCode === 0) return;
+        last = result.output.trim().split('\n').pop() ?? '';
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    throw new DatabaseError(`${backend} server did not become ready within ${timeoutMs / 1000} s: ${last}`);
+  }
+
+  private async sql(id: string, backend: ServerBackend, rootPassword: string, sql: string, database?: string): Promise<string> {
+    const { cmd, env } = sqlCommand(backend, rootPassword, sql, database);
+    const result = await execIn(this.docker, id, cmd, env, 60_000);
+    if (result.exitCode !== 0) throw new DatabaseError(`${backend}: ${result.output.trim().slice(0, 500)}`);
+    return result.output;
+  }
+
+  /** A fresh database and user on the shared server, visible to nothing else. */
+  async createDatabase(backend: ServerBackend, image: string, owner: Owner, redisRegister: (name: string) => Promise<void>): Promise<CellDatabase> {
+    const server = await this.ensureShared(backend, image);
+    const name = `c_${hex(6)}`;
+    const password = hex(16);
+    await redisRegister(name);
+    const create =
+      backend === 'postgres'
+        ? `CREATE USER ${name} PASSWORD ${sqlString(password)}; CREATE DATABASE ${name} OWNER ${name}; REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`
+        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
+    await this.sql(server.id, backend, server.rootPassword, create);
+    const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
+    return {
+      name,
+      url: `${scheme}://${name}:${password}@${server.host}:${PORTS[backend]}/${name}`,
+      drop: () => this.dropShared(backend, image, name),
+    };
+  }
+
+  async dropShared(backend: ServerBackend, image: string, name: string): Promise<void> {
+    if (!/^c_[0-9a-f]{12}$/.test(name)) throw new DatabaseError(`refusing to drop "${name}": not a cell database`);
+    const server = await this.ensureShared(backend, image);
+    const drop =
+      backend === 'postgres'
+        ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE); DROP USER IF EXISTS ${name};`
+        : `DROP DATABASE IF EXISTS ${name}; DROP USER IF EXISTS '${name}'@'%';`;
+    await this.sql(server.id, backend, server.rootPassword, drop);
+  }
+
+  /** Cell databases present on this host's shared servers. */
+  async listCellDatabases(backend: ServerBackend, image: string): Promise<string[]> {
+    const server = await this.ensureShared(backend, image);
+    const query =
+      backend === 'postgres' ? `SELECT datname FROM pg_database WHERE datname LIKE 'c\\_%'` : `SHOW DATABASES LIKE 'c\\_%'`;
+    const out = await this.sql(server.id, backend, server.rootPassword, query);
+    return out.split('\n').map((l) => l.trim()).filter((l) => /^c_[0-9a-f]{12}$/.test(l));
+  }
+
+  /**
+   * A server of the cell's own, for a suite that connects to 127.0.0.1 with fixed credentials: its test
+   * container joins this container's network namespace. Slower than the shared server, as isolated.
+   */
+  async startDedicated(backend: ServerBackend, image: string, fixed: FixedConnectionConfig, owner: Owner, limits: { memoryMb: number }): Promise<CellDatabase> {
+    await ensureNetwork(this.docker, this.options.network);
+    const rootPassword = hex(16);
+    const container = await this.docker.createContainer({
+      Image: image,
+      Env: envFor(backend, rootPassword),
+      Labels: {
+        [LABEL_KIND]: 'db-dedicated',
+        [LABEL_WORKER]: owner.worker,
+        [LABEL_RUN]: owner.runId,
+        [LABEL_CELL]: owner.cellId,
+      },
+      HostConfig: {
+        ...containerLimits({ memoryMb: Math.max(512, limits.memoryMb), cpus: 1, pids: 512 }),
+        // Own network for the registries the suite's install step may need; the DB listens on its loopback.
+        NetworkMode: this.options.network,
+        Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
+      },
+    });
+    const drop = async () => {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+    };
+    try {
+      await container.start();
+      await this.waitReady(container.id, backend, rootPassword);
+      const { database, user, password } = fixed;
+      const create =
+        backend === 'postgres'
+          ? `CREATE USER ${user} PASSWORD ${sqlString(password)}; CREATE DATABASE ${database} OWNER ${user};`
+          : `CREATE DATABASE ${database}; CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)}; CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${database}.* TO '${user}'@'%'; GRANT ALL ON ${database}.* TO '${user}'@'localhost';`;
+      await this.sql(container.id, backend, rootPassword, create);
+      if (fixed.setupSql) await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
+    } catch (error) {
+      await drop();
+      throw error;
+    }
+    const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
+    return {
+      name: fixed.database,
+      url: `${scheme}://${encodeURIComponent(fixed.user)}:${encodeURIComponent(fixed.password)}@127.0.0.1:${PORTS[backend]}/${fixed.database}`,
+      networkMode: `container:${container.id}`,
+      drop,
+    };
+  }
+}

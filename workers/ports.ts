@@ -1,0 +1,36 @@
+/**
+ * What a processor needs from the outside world, injected: so a cell can be run by calling a function,
+ * without a queue.
+ */
+import type { Config } from '../common/config.js';
+import type { Logger } from '../common/logger.js';
+import type { ResultMessage } from '../common/queue/jobs.js';
+import type { ArtifactStore } from '../common/queue/redis-data.js';
+import type { Docker } from './container/docker.js';
+import type { DatabaseServers } from './databases/servers.js';
+
+export interface WorkerPorts {
+  config: Config;
+  workerId: string;
+  docker: Docker;
+  databases: DatabaseServers;
+  artifacts: ArtifactStore;
+  /** A log writer for a Redis stream key. */
+  openLog(key: string, mask?: (text: string) => string): import('../common/queue/redis-data.js').LogWriter;
+  /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */
+  registerDatabase(name: string, info: Record<string, string>): Promise<void>;
+  unregisterDatabase(name: string): Promise<void>;
+  sendResult(message: ResultMessage): Promise<void>;
+  log: Logger;
+}
+
+/** A failure of the infrastructure (Docker, git fetch, a database server): retried, then `error`. */
+export class InfraError extends Error {
+  constructor(message: string, readonly retryable = true) {
+    super(message);
+    this.name = 'InfraError';
+  }
+}
+
+/** The runner images' unprivileged user: test code never runs as root. */
+export const RUNNER_UID = 1000;

@@ -1,0 +1,98 @@
+/**
+ * Builds one side's installable artifact from the library checkout, in a container, before any of that
+ * side's cells run. Artifacts are keyed by library and commit: a commit is built once, then reused.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
+import { logKey } from '../../common/queue/jobs.js';
+import { ARTIFACT_MAX_BYTES } from '../../common/queue/redis-data.js';
+import { Mirror, GitError } from '../../common/git/mirror.js';
+import { imageExists, LABEL_KIND, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { chownForRunner, createWorkspace } from '../workspace.js';
+
+export function artifactKeyOf(library: string, sha: string): string {
+  return `${library}-${sha}`;
+}
+
+export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: AbortSignal): Promise<BuildDone> {
+  const started = Date.now();
+  const artifactKey = artifactKeyOf(job.library.name, job.sha);
+  const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
+  const existing = await ports.artifacts.files(artifactKey);
+  if (existing) return { ...base, ok: true, artifactKey, files: existing, durationMs: Date.now() - started };
+
+  if (!(await imageExists(ports.docker, job.library.image))) {
+    throw new InfraError(`image ${job.library.image} is missing on this worker host: run \`compat images\``, false);
+  }
+  const ws = await createWorkspace(ports.config.dataDir, `build-${job.runId}-${job.side}`);
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
+  try {
+    try {
+      await Mirror.for(ports.config.dataDir, job.library.repo).update();
+      await Mirror.for(ports.config.dataDir, job.library.repo).checkout(job.sha, ws.src);
+    } catch (error) {
+      throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
+    }
+    await chownForRunner(ws.root);
+    log.write(`$ ${job.library.command}\n`);
+    const outcome = await runContainer(ports.docker, {
+      image: job.library.image,
+      cmd: ['sh', '-c', 'exec sh -c "$COMPAT_BUILD_COMMAND"'],
+      env: {
+        COMPAT_BUILD_COMMAND: job.library.command,
+        COMPAT_ARTIFACT_DIR: '/compat/artifact',
+        COMPAT_LIBRARY: job.library.name,
+        COMPAT_LIBRARY_VERSION: job.version,
+        COMPAT_SIDE: job.side,
+        HOME: '/tmp/home',
+        ...caEnv(ports.config.caBundle),
+      },
+      workdir: '/workspace',
+      user: `${RUNNER_UID}:${RUNNER_UID}`,
+      binds: [`${ws.src}:/workspace:rw`, `${ws.out}:/compat/artifact:rw`, ...caBind(ports.config.caBundle)],
+      networkMode: ports.config.network,
+      limits: { memoryMb: 2048, cpus: 1, pids: 1024 },
+      timeoutMs: job.library.timeoutSeconds * 1000,
+      labels: { [LABEL_KIND]: 'build', [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId },
+      onOutput: (chunk) => log.write(chunk.toString('utf8')),
+      signal,
+    });
+    if (outcome.aborted) throw new InfraError('build aborted');
+    if (outcome.timedOut) return { ...base, ok: false, reason: `artifact build timed out after ${job.library.timeoutSeconds} s`, durationMs: Date.now() - started };
+    if (outcome.exitCode !== 0) {
+      const why = outcome.oomKilled ? 'ran out of memory' : `exited with ${outcome.exitCode}`;
+      return { ...base, ok: false, reason: `artifact build failed: \`${job.library.command}\` ${why}`, durationMs: Date.now() - started };
+    }
+    const files = new Map<string, Buffer>();
+    let total = 0;
+    for (const name of readdirSync(ws.out)) {
+      const file = path.join(ws.out, name);
+      if (!statSync(file).isFile()) continue;
+      total += statSync(file).size;
+      if (total > ARTIFACT_MAX_BYTES) return { ...base, ok: false, reason: `artifacts exceed ${ARTIFACT_MAX_BYTES} bytes`, durationMs: Date.now() - started };
+      files.set(name, readFileSync(file));
+    }
+    if (files.size === 0) {
+      return { ...base, ok: false, reason: 'artifact build produced no files in $COMPAT_ARTIFACT_DIR', durationMs: Date.now() - started };
+    }
+    await ports.artifacts.put(artifactKey, files);
+    log.write(`[compat-matrix] built ${[...files.keys()].join(', ')}\n`);
+    return { ...base, ok: true, artifactKey, files: [...files.keys()].sort(), durationMs: Date.now() - started };
+  } finally {
+    await log.end();
+    ws.remove();
+  }
+}
+
+/** The extra CA bundle, mounted where Debian, npm, pip and Node look for it. */
+export function caBind(caBundle: string | null): string[] {
+  return caBundle ? [`${caBundle}:/etc/ssl/certs/ca-certificates.crt:ro`] : [];
+}
+
+export function caEnv(caBundle: string | null): Record<string, string> {
+  if (!caBundle) return {};
+  const file = '/etc/ssl/certs/ca-certificates.crt';
+  return { NODE_EXTRA_CA_CERTS: file, SSL_CERT_FILE: file, PIP_CERT: file, REQUESTS_CA_BUNDLE: file };
+}

@@ -1,0 +1,174 @@
+/**
+ * Runs one side (candidate or baseline) of one cell: checkout at the consumer's pinned ref, a database
+ * of its own, the library artifact mounted read-only, the suite in a limited container, JUnit read back.
+ * Whatever happens, the container, the database and the workspace are removed.
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
+import { logKey } from '../../common/queue/jobs.js';
+import { Mirror, GitError } from '../../common/git/mirror.js';
+import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import type { CellDatabase } from '../databases/servers.js';
+import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { readResultsDir } from '../results/junit.js';
+import { chownForRunner, createWorkspace } from '../workspace.js';
+import { caBind, caEnv } from './build-artifact.js';
+import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
+
+const SQLITE_PATH = '/compat/db/test.sqlite';
+
+/** `${VAR}` in a consumer's env, from the CONTRACT's variables only (the schema refuses others). */
+export function templateEnv(templates: Record<string, string>, vars: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, template] of Object.entries(templates)) {
+    out[name] = template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_m, v: string) => vars[v] ?? '');
+  }
+  return out;
+}
+
+/** Replaces each secret value in a log with `***`. */
+export function secretMasker(values: string[]): (text: string) => string {
+  const secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return (t) => t;
+  return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
+}
+
+async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
+  const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
+  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const files = await ports.artifacts.get(job.artifactKey);
+  if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of files) {
+    if (name.includes('/') || name.startsWith('.')) continue;
+    writeFileSync(path.join(dir, name), data);
+  }
+  writeFileSync(path.join(dir, '.complete'), '');
+  return dir;
+}
+
+export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal): Promise<SideResultPayload> {
+  const started = Date.now();
+  const { consumer } = job;
+  const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}`;
+  const owner = { worker: ports.workerId, runId: job.runId, cellId: job.cellId };
+  if (!(await imageExists(ports.docker, consumer.image))) {
+    throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
+  }
+  const ws = await createWorkspace(ports.config.dataDir, name);
+  let database: CellDatabase | null = null;
+  let dbRegistered: string | null = null;
+  const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), secretMasker(secrets));
+  try {
+    const artifacts = await artifactDir(job, ports);
+    try {
+      const mirror = Mirror.for(ports.config.dataDir, consumer.repo);
+      const sha = await mirror.resolveFetching(consumer.ref);
+      await mirror.checkout(sha, ws.src);
+      log.write(`[compat-matrix] ${consumer.name} at ${consumer.ref} (${sha.slice(0, 12)}), ${job.library} ${job.version} (${job.side}), backend ${job.backend}\n`);
+    } catch (error) {
+      throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
+    }
+    await chownForRunner(ws.root);
+
+    let databaseUrl = `sqlite://${SQLITE_PATH}`;
+    let networkMode = ports.config.network;
+    if (job.backend !== 'sqlite') {
+      const fixed = consumer.fixedConnection?.[job.backend];
+      try {
+        if (fixed) {
+          database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
+          networkMode = database.networkMode!;
+        } else {
+          database = await ports.databases.createDatabase(job.backend, job.databaseImage, owner, async (db) => {
+            dbRegistered = db;
+            await ports.registerDatabase(db, { worker: ports.workerId, backend: job.backend, image: job.databaseImage, run: job.runId });
+          });
+        }
+      } catch (error) {
+        throw new InfraError(`database start failed: ${(error as Error).message}`);
+      }
+      databaseUrl = database.url;
+    }
+
+    const contractEnv: Record<string, string> = {
+      DATABASE_URL: databaseUrl,
+      COMPAT_BACKEND: job.backend,
+      COMPAT_LIBRARY: job.library,
+      COMPAT_LIBRARY_VERSION: job.version,
+      COMPAT_SIDE: job.side,
+      COMPAT_RESULTS_DIR: '/compat/results',
+      COMPAT_ARTIFACT_DIR: '/compat/artifact',
+    };
+    const secretValues: Record<string, string> = {};
+    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
+    const phases = new PhaseTracker();
+    const outcome = await runContainer(ports.docker, {
+      name,
+      image: consumer.image,
+      cmd: ['sh', '-c', PHASE_SCRIPT],
+      env: {
+        HOME: '/home/compat',
+        ...caEnv(ports.config.caBundle),
+        ...contractEnv,
+        ...templateEnv(consumer.env, contractEnv),
+        ...secretValues,
+        COMPAT_CMD_INSTALL: consumer.install ?? '',
+        COMPAT_CMD_INSTALL_CANDIDATE: consumer.installCandidate,
+        COMPAT_CMD_TEST: consumer.test,
+      },
+      workdir: '/workspace',
+      user: `${RUNNER_UID}:${RUNNER_UID}`,
+      binds: [
+        `${ws.src}:/workspace:rw`,
+        `${ws.results}:/compat/results:rw`,
+        `${ws.db}:/compat/db:rw`,
+        `${artifacts}:/compat/artifact:ro`,
+        ...caBind(ports.config.caBundle),
+      ],
+      networkMode,
+      limits: consumer.resources,
+      timeoutMs: consumer.timeoutSeconds * 1000,
+      labels: { [LABEL_KIND]: 'cell', [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
+      onOutput: (chunk) => {
+        const text = chunk.toString('utf8');
+        phases.feed(text);
+        log.write(text);
+      },
+      signal,
+    });
+    if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
+    const overheadMs = phases.testStartedAt ? phases.testStartedAt - started : null;
+    const { tests, problems } = readResultsDir(ws.results);
+    for (const problem of problems) log.write(`[compat-matrix] ${problem}\n`);
+    const base = { durationMs: Date.now() - started, overheadMs, tests, exitCode: outcome.exitCode };
+    const limitReason = outcome.oomKilled ? `out of memory (limit ${consumer.resources.memoryMb} MB)` : undefined;
+    if (outcome.timedOut) {
+      log.write(`\n[compat-matrix] killed after the ${consumer.timeoutSeconds} s timeout\n`);
+      return { ...base, status: 'timeout', reason: `timed out after ${consumer.timeoutSeconds} s` };
+    }
+    if (phases.phase === 'install' || phases.phase === null) {
+      // The consumer's own dependencies would not install: the registry or the image, not the library.
+      throw new InfraError(`install step failed (exit ${outcome.exitCode})${limitReason ? `: ${limitReason}` : ''}`);
+    }
+    if (phases.phase === 'install-candidate') {
+      return { ...base, status: 'failed', reason: limitReason ?? `installing the ${job.side} artifact failed (exit ${outcome.exitCode})` };
+    }
+    const anyFailed = tests.some((t) => t.status === 'failed');
+    if (outcome.exitCode === 0 && !anyFailed) return { ...base, status: 'passed' };
+    return {
+      ...base,
+      status: 'failed',
+      reason: limitReason ?? (outcome.exitCode === 0 ? 'JUnit reports failed tests' : `test command exited with ${outcome.exitCode}`),
+    };
+  } finally {
+    await log.end();
+    if (database) {
+      await database.drop().catch((error) => ports.log.warn({ err: error, db: database?.name }, 'Failed to drop cell database'));
+      if (dbRegistered) await ports.unregisterDatabase(dbRegistered).catch(() => undefined);
+    }
+    ws.remove();
+  }
+}
