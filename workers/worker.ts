@@ -38,7 +38,7 @@ export async function startWorker(config: Config, options: { concurrency: number
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
 
-  const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId, prefix: config.prefix });
+  const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId });
   const ports: WorkerPorts = {
     config,
     workerId,

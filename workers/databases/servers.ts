@@ -69,11 +69,12 @@ export class DatabaseServers {
 
   constructor(
     private readonly docker: Docker,
-    private readonly options: { network: string; hostId: string; prefix: string },
+    private readonly options: { network: string; hostId: string },
   ) {}
 
+  /** One per host whatever the queue prefix: test stacks and the demo share it, each cell with its own database. */
   private sharedName(backend: ServerBackend): string {
-    return `${this.options.prefix}-db-${backend}-${this.options.hostId}`;
+    return `compat-db-${backend}-${this.options.hostId}`;
   }
 
   /** Starts (or finds) this host's long-lived server for a backend and waits until it answers. */
@@ -146,11 +147,12 @@ export class DatabaseServers {
   }
 
   /** A fresh database and user on the shared server, visible to nothing else. */
-  async createDatabase(backend: ServerBackend, image: string, owner: Owner, redisRegister: (name: string) => Promise<void>): Promise<CellDatabase> {
+  async createDatabase(backend: ServerBackend, image: string, register: (name: string) => Promise<void>): Promise<CellDatabase> {
     const server = await this.ensureShared(backend, image);
     const name = `c_${hex(6)}`;
     const password = hex(16);
-    await redisRegister(name);
+    // Registered before it exists: a worker killed between the two still has it cleaned up.
+    await register(name);
     const create =
       backend === 'postgres'
         ? `CREATE USER ${name} PASSWORD ${sqlString(password)}; CREATE DATABASE ${name} OWNER ${name}; REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`

@@ -82,7 +82,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
           database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
           networkMode = database.networkMode!;
         } else {
-          database = await ports.databases.createDatabase(job.backend, job.databaseImage, owner, async (db) => {
+          database = await ports.databases.createDatabase(job.backend, job.databaseImage, async (db) => {
             dbRegistered = db;
             await ports.registerDatabase(db, { worker: ports.workerId, backend: job.backend, image: job.databaseImage, run: job.runId });
           });
@@ -115,6 +115,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
         ...contractEnv,
         ...templateEnv(consumer.env, contractEnv),
         ...secretValues,
+        // Not in the contract's list: which confirming re-run this is (0 = first), for suites that log it.
+        COMPAT_ATTEMPT: String(job.attempt),
         COMPAT_CMD_INSTALL: consumer.install ?? '',
         COMPAT_CMD_INSTALL_CANDIDATE: consumer.installCandidate,
         COMPAT_CMD_TEST: consumer.test,
