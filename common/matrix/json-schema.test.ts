@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../config.js';
+import { matrixJsonSchema } from './json-schema.js';
+
+describe('matrix.schema.json', () => {
+  it('is the zod schema, current', () => {
+    const committed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'matrix.schema.json'), 'utf8'));
+    expect(committed).toEqual(matrixJsonSchema());
+  });
+
+  it('describes consumers strictly, so editors flag unknown fields', () => {
+    const schema = matrixJsonSchema() as any;
+    const library = schema.properties.libraries.items;
+    const consumer = library.properties.consumers.items;
+    expect(consumer.additionalProperties).toBe(false);
+    expect(consumer.required).toEqual(expect.arrayContaining(['name', 'repo', 'ref', 'image', 'installCandidate', 'test', 'backends']));
+    expect(consumer.properties.backends.items.enum).toEqual(['sqlite', 'mysql', 'postgres']);
+  });
+});
