@@ -19,15 +19,26 @@ export class GitError extends Error {
   }
 }
 
-/** The one way to get a git client: non-interactive, C locale, no pager, no credential prompts. */
+/** Host variables git may need (proxies, CA bundles); nothing else of the environment reaches it. */
+const PASSED_ENV = /^(PATH|HOME|TMPDIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|SSL_CERT_FILE|SSL_CERT_DIR|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY)$/;
+
+/** The one way to get a git client: non-interactive, C locale, no credential prompts, a known environment. */
 export function createGit(baseDir?: string): SimpleGit {
-  return simpleGit({ baseDir, maxConcurrentProcesses: 4, timeout: { block: 300_000 } }).env({
-    ...process.env,
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && PASSED_ENV.test(key)) env[key] = value;
+  return simpleGit({
+    baseDir,
+    maxConcurrentProcesses: 4,
+    timeout: { block: 300_000 },
+    // simple-git guards GIT_* variables; these are ours (constants below) or the host's CA settings.
+    allowEnvironment: ['GIT_TERMINAL_PROMPT', 'GIT_SSH_COMMAND', 'GIT_SSL_CAINFO', 'GIT_SSL_CAPATH'],
+    unsafe: { allowUnsafeSshCommand: true },
+  }).env({
+    ...env,
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
     GIT_TERMINAL_PROMPT: '0',
     GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
-    GIT_PAGER: 'cat',
   });
 }
 
