@@ -99,9 +99,10 @@ describe('a database of its own per cell', () => {
     const run = await stack.waitForRun(created.body.id);
     expect(run.cells).toHaveLength(9);
     for (const cell of run.cells) {
-      expect({ cell: cell.id, verdict: cell.verdict, candidate: cell.candidate.tests }).toEqual({
+      expect({ cell: cell.id, verdict: cell.verdict, why: cell.candidate.reason ?? cell.baseline.reason, candidate: cell.candidate.tests }).toEqual({
         cell: cell.id,
         verdict: 'pass',
+        why: undefined,
         candidate: { passed: 1, failed: 0, skipped: 0 },
       });
     }

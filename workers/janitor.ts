@@ -3,10 +3,12 @@
  * and cell databases registered to such a worker. Runs when a worker starts, and periodically.
  */
 import type { Logger } from '../common/logger.js';
-import { containersWith, LABEL_KIND, LABEL_WORKER, type Docker } from './container/docker.js';
+import { containersWith, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, type Docker } from './container/docker.js';
 import type { DatabaseServers, ServerBackend } from './databases/servers.js';
 
 export interface JanitorPorts {
+  /** Only this deployment's containers: other prefixes (other stacks on the host) have workers of their own. */
+  prefix: string;
   docker: Docker;
   databases: DatabaseServers;
   isWorkerAlive(workerId: string): Promise<boolean>;
@@ -27,7 +29,7 @@ export async function sweepOrphans(ports: JanitorPorts): Promise<JanitorReport> 
     if (!alive.has(worker)) alive.set(worker, await ports.isWorkerAlive(worker));
     return alive.get(worker)!;
   };
-  for (const container of await containersWith(ports.docker, { [LABEL_WORKER]: undefined })) {
+  for (const container of await containersWith(ports.docker, { [LABEL_PREFIX]: ports.prefix, [LABEL_WORKER]: undefined })) {
     const worker = container.Labels[LABEL_WORKER];
     if (!worker || (await isAlive(worker))) continue;
     await ports.docker.getContainer(container.Id).remove({ force: true, v: true }).catch(() => undefined);

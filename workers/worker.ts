@@ -54,6 +54,7 @@ export async function startWorker(config: Config, options: { concurrency: number
 
   const janitor = () =>
     sweepOrphans({
+      prefix: config.prefix,
       docker,
       databases,
       log,

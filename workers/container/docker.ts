@@ -12,6 +12,8 @@ export const LABEL_KIND = 'compat.kind';
 export const LABEL_WORKER = 'compat.worker';
 export const LABEL_RUN = 'compat.run';
 export const LABEL_CELL = 'compat.cell';
+/** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
+export const LABEL_PREFIX = 'compat.prefix';
 
 export function createDocker(): Docker {
   return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });

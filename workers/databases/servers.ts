@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from '../../common/types.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
-import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
+import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 
 export type ServerBackend = Exclude<Backend, 'sqlite'>;
 
@@ -31,6 +31,7 @@ export interface CellDatabase {
 }
 
 export interface Owner {
+  prefix: string;
   worker: string;
   runId: string;
   cellId: string;
@@ -197,6 +198,7 @@ export class DatabaseServers {
       Env: envFor(backend, rootPassword),
       Labels: {
         [LABEL_KIND]: 'db-dedicated',
+        [LABEL_PREFIX]: owner.prefix,
         [LABEL_WORKER]: owner.worker,
         [LABEL_RUN]: owner.runId,
         [LABEL_CELL]: owner.cellId,

@@ -8,7 +8,7 @@ import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { ARTIFACT_MAX_BYTES } from '../../common/queue/redis-data.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
-import { imageExists, LABEL_KIND, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 
@@ -55,7 +55,7 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
       networkMode: ports.config.network,
       limits: { memoryMb: 2048, cpus: 1, pids: 1024 },
       timeoutMs: job.library.timeoutSeconds * 1000,
-      labels: { [LABEL_KIND]: 'build', [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId },
+      labels: { [LABEL_KIND]: 'build', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId },
       onOutput: (chunk) => log.write(chunk.toString('utf8')),
       signal,
     });

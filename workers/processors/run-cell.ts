@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
-import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { readResultsDir } from '../results/junit.js';
@@ -52,7 +52,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const started = Date.now();
   const { consumer } = job;
   const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}`;
-  const owner = { worker: ports.workerId, runId: job.runId, cellId: job.cellId };
+  const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
   if (!(await imageExists(ports.docker, consumer.image))) {
     throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
   }
@@ -133,7 +133,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       networkMode,
       limits: consumer.resources,
       timeoutMs: consumer.timeoutSeconds * 1000,
-      labels: { [LABEL_KIND]: 'cell', [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
+      labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
       onOutput: (chunk) => {
         const text = chunk.toString('utf8');
         phases.feed(text);
