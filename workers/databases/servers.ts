@@ -48,15 +48,18 @@ function envFor(backend: ServerBackend, rootPassword: string): string[] {
 }
 
 /** A SQL client call as root inside the server container: argv only. */
-function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string, database?: string): { cmd: string[]; env: string[] } {
+function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string | string[], database?: string): { cmd: string[]; env: string[] } {
+  const statements = Array.isArray(sql) ? sql : [sql];
   if (backend === 'postgres') {
+    // One -c per statement: psql runs a multi-statement -c in one transaction, and CREATE/DROP
+    // DATABASE refuse to run inside one.
     return {
-      cmd: ['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', database ?? 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', sql],
+      cmd: ['psql', '-h', '127.0.0.1', '-U', 'postgres', '-d', database ?? 'postgres', '-v', 'ON_ERROR_STOP=1', '-qAt', ...statements.flatMap((st) => ['-c', st])],
       env: [`PGPASSWORD=${rootPassword}`],
     };
   }
   return {
-    cmd: ['mariadb', '-h', '127.0.0.1', '-uroot', '-N', '-B', ...(database ? ['-D', database] : []), '-e', sql],
+    cmd: ['mariadb', '-h', '127.0.0.1', '-uroot', '-N', '-B', ...(database ? ['-D', database] : []), '-e', statements.join('\n')],
     env: [`MYSQL_PWD=${rootPassword}`],
   };
 }
@@ -140,7 +143,7 @@ export class DatabaseServers {
     throw new DatabaseError(`${backend} server did not become ready within ${timeoutMs / 1000} s: ${last}`);
   }
 
-  private async sql(id: string, backend: ServerBackend, rootPassword: string, sql: string, database?: string): Promise<string> {
+  private async sql(id: string, backend: ServerBackend, rootPassword: string, sql: string | string[], database?: string): Promise<string> {
     const { cmd, env } = sqlCommand(backend, rootPassword, sql, database);
     const result = await execIn(this.docker, id, cmd, env, 60_000);
     if (result.exitCode !== 0) throw new DatabaseError(`${backend}: ${result.output.trim().slice(0, 500)}`);
@@ -156,7 +159,7 @@ export class DatabaseServers {
     await register(name);
     const create =
       backend === 'postgres'
-        ? `CREATE USER ${name} PASSWORD ${sqlString(password)}; CREATE DATABASE ${name} OWNER ${name}; REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`
+        ? [`CREATE USER ${name} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
         : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, create);
     const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
@@ -172,7 +175,7 @@ export class DatabaseServers {
     const server = await this.ensureShared(backend, image);
     const drop =
       backend === 'postgres'
-        ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE); DROP USER IF EXISTS ${name};`
+        ? [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `DROP USER IF EXISTS ${name}`]
         : `DROP DATABASE IF EXISTS ${name}; DROP USER IF EXISTS '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, drop);
   }
@@ -219,10 +222,20 @@ export class DatabaseServers {
       const { database, user, password } = fixed;
       const create =
         backend === 'postgres'
-          ? `CREATE USER ${user} PASSWORD ${sqlString(password)}; CREATE DATABASE ${database} OWNER ${user};`
+          ? [`CREATE USER ${user} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${database} OWNER ${user}`]
           : `CREATE DATABASE ${database}; CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)}; CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${database}.* TO '${user}'@'%'; GRANT ALL ON ${database}.* TO '${user}'@'localhost';`;
       await this.sql(container.id, backend, rootPassword, create);
-      if (fixed.setupSql) await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
+      if (fixed.setupSql) {
+        await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
+        // The setup ran as the superuser; what it made belongs to the suite's user too (MariaDB's
+        // database-wide grant already covers it).
+        if (backend === 'postgres') {
+          await this.sql(container.id, backend, rootPassword, [
+            `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${user}`,
+            `GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${user}`,
+          ], database);
+        }
+      }
     } catch (error) {
       await drop();
       throw error;
