@@ -23,9 +23,14 @@ function side(s: SideSummary): string {
   return `${s.status} ${counts} ${seconds(s.durationMs)}${s.status === 'error' && s.reason ? ` (${s.reason.slice(0, 60)})` : ''}`;
 }
 
+/** Long test ids lose the start of their class: the test's own name, at the end, is what says most. */
+function shortId(id: string, max = 64): string {
+  return id.length <= max ? id : `…${id.slice(-(max - 1))}`;
+}
+
 export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const table = new Table({
-    head: ['consumer', 'backend', 'verdict', 'candidate p/f/s', 'baseline p/f/s', 'new failures'],
+    head: ['consumer', 'backend', 'verdict', 'runs', 'candidate p/f/s', 'baseline p/f/s', 'new failures'],
     style: { head: [], border: [] },
   });
   const order = ['regression', 'error', 'flaky', 'failing', 'fixed', 'running', 'pending', 'pass'];
@@ -35,9 +40,10 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       cell.consumer,
       cell.backend,
       ICON[cell.verdict],
+      String(cell.attempts),
       side(cell.candidate),
       side(cell.baseline),
-      cell.newFailures.length ? cell.newFailures.slice(0, 3).join('\n') + (cell.newFailures.length > 3 ? `\n(+${cell.newFailures.length - 3} more)` : '') : '',
+      cell.newFailures.length ? cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (cell.newFailures.length > 3 ? `\n(+${cell.newFailures.length - 3} more)` : '') : '',
     ]);
   }
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
