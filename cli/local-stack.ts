@@ -4,10 +4,16 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../common/config.js';
 import { REPO_ROOT } from '../common/config.js';
 import { Client } from './client.js';
+
+/** Cells wait on registries and databases as much as on CPU: one more than the cores keeps them busy. */
+export function defaultConcurrency(): number {
+  return Math.min(8, os.availableParallelism() + 1);
+}
 
 function pidFile(config: Config, name: string): string {
   return path.join(config.dataDir, 'run', `${name}.pid`);
@@ -60,7 +66,7 @@ export async function ensureLocalStack(config: Config, options: { concurrency?: 
   }
   if (!runningPid(config, 'worker')) {
     say(`starting compat worker (log: ${path.join(config.dataDir, 'logs', 'worker.log')})`);
-    startDetached(config, 'worker', ['worker', '--concurrency', String(options.concurrency ?? 2)]);
+    startDetached(config, 'worker', ['worker', '--concurrency', String(options.concurrency ?? defaultConcurrency())]);
     started.push('worker');
   }
   return started;

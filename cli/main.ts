@@ -185,7 +185,10 @@ export function buildProgram(): Command {
           say(`no run for ${opts.library} ${opts.version}`);
           return EXIT.unknown;
         }
-        throw error;
+        if (error instanceof ApiError) throw error;
+        // No answer is no permission to publish; "pending" is the honest state (exit 3).
+        say(`gate: cannot reach the compat server (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); set COMPAT_SERVER_URL`);
+        return EXIT.incomplete;
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(gate)}\n`);
       else {

@@ -3,7 +3,7 @@
  * README's configuration table is a copy of this list.
  */
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export interface Config {
@@ -31,6 +31,25 @@ export interface Config {
   hostId: string;
   /** Cap on a cell side's log; the rest is dropped with a marker. @defaultValue 5 MiB (env COMPAT_LOG_LIMIT_BYTES) */
   logLimitBytes: number;
+  /**
+   * Webhook secrets per library, keyed by {@link secretKey} of the library name: env
+   * COMPAT_WEBHOOK_SECRET_<LIBRARY> (upper case, anything but letters and digits as "_"), and/or a JSON
+   * file `{"<library>": "<secret>", "*": "<default>"}` named by COMPAT_WEBHOOK_SECRETS_FILE. Read them
+   * with {@link webhookSecretFor}. @defaultValue none
+   */
+  webhookSecrets: Record<string, string>;
+  /** Secret for libraries that have none of their own (an organisation-wide hook). @defaultValue none (env COMPAT_WEBHOOK_SECRET) */
+  webhookSecretDefault: string | null;
+  /** Largest webhook body accepted; a larger one gets 413. @defaultValue 1 MiB (env COMPAT_WEBHOOK_BODY_LIMIT_BYTES) */
+  webhookBodyLimitBytes: number;
+  /** GitHub REST API base, for commit statuses (GitHub Enterprise: https://HOST/api/v3). @defaultValue https://api.github.com (env COMPAT_GITHUB_API_URL) */
+  githubApiUrl: string;
+  /** Token that may write commit statuses; without it no GitHub status is posted. @defaultValue none (env COMPAT_GITHUB_TOKEN) */
+  githubToken: string | null;
+  /** GitLab REST API base, for commit statuses. @defaultValue https://gitlab.com/api/v4 (env COMPAT_GITLAB_API_URL) */
+  gitlabApiUrl: string;
+  /** Token (api scope) that may write commit statuses; without it no GitLab status is posted. @defaultValue none (env COMPAT_GITLAB_TOKEN) */
+  gitlabToken: string | null;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -43,6 +62,46 @@ function int(name: string, fallback: number): number {
   return value;
 }
 
+/** The form a library name takes in an environment variable name: `sql-alchemy` -> `SQL_ALCHEMY`. */
+export function secretKey(library: string): string {
+  return library.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+const SECRET_ENV_PREFIX = 'COMPAT_WEBHOOK_SECRET_';
+
+function webhookSecretsFrom(env: NodeJS.ProcessEnv): { secrets: Record<string, string>; fallback: string | null } {
+  const secrets: Record<string, string> = {};
+  let fallback = env.COMPAT_WEBHOOK_SECRET || null;
+  const file = env.COMPAT_WEBHOOK_SECRETS_FILE;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      // The message names the file, never its content.
+      throw new Error(`COMPAT_WEBHOOK_SECRETS_FILE ${file}: ${(error as Error).message.split('\n')[0]}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error(`COMPAT_WEBHOOK_SECRETS_FILE ${file}: must be a JSON object {"<library>": "<secret>"}`);
+    }
+    for (const [library, secret] of Object.entries(parsed)) {
+      if (typeof secret !== 'string' || secret.length === 0) throw new Error(`COMPAT_WEBHOOK_SECRETS_FILE ${file}: the secret of "${library}" must be a non-empty string`);
+      if (library === '*') fallback ??= secret;
+      else secrets[secretKey(library)] = secret;
+    }
+  }
+  // The environment wins over the file, so one secret can be rotated without editing it.
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(SECRET_ENV_PREFIX) && name.length > SECRET_ENV_PREFIX.length && value) secrets[name.slice(SECRET_ENV_PREFIX.length)] = value;
+  }
+  return { secrets, fallback };
+}
+
+/** The secret a library's webhooks are signed with: its own, else the default, else null (refused). */
+export function webhookSecretFor(config: Pick<Config, 'webhookSecrets' | 'webhookSecretDefault'>, library: string): string | null {
+  return config.webhookSecrets[secretKey(library)] ?? config.webhookSecretDefault ?? null;
+}
+
 export function loadConfig(overrides: Partial<Config> = {}): Config {
   const env = process.env;
   const port = overrides.port ?? int('COMPAT_PORT', 8750);
@@ -50,6 +109,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
   const caEnv = env.COMPAT_CA_BUNDLE;
   const caBundle = caEnv === 'none' ? null : caEnv ? caEnv : existsSync(hostCa) ? hostCa : null;
   const host = env.COMPAT_HOST ?? '127.0.0.1';
+  const webhooks = overrides.webhookSecrets ? { secrets: overrides.webhookSecrets, fallback: overrides.webhookSecretDefault ?? null } : webhookSecretsFrom(env);
   return {
     dataDir: path.resolve(env.COMPAT_DATA_DIR ?? path.join(REPO_ROOT, '.compat')),
     redisUrl: env.COMPAT_REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -61,6 +121,13 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     network: env.COMPAT_NETWORK ?? 'compat-net',
     hostId: (env.COMPAT_HOST_ID ?? os.hostname()).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
     logLimitBytes: int('COMPAT_LOG_LIMIT_BYTES', 5 * 1024 * 1024),
+    webhookSecrets: webhooks.secrets,
+    webhookSecretDefault: webhooks.fallback,
+    webhookBodyLimitBytes: int('COMPAT_WEBHOOK_BODY_LIMIT_BYTES', 1024 * 1024),
+    githubApiUrl: (env.COMPAT_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    githubToken: env.COMPAT_GITHUB_TOKEN || null,
+    gitlabApiUrl: (env.COMPAT_GITLAB_API_URL || 'https://gitlab.com/api/v4').replace(/\/+$/, ''),
+    gitlabToken: env.COMPAT_GITLAB_TOKEN || null,
     ...overrides,
     port,
   };

@@ -2,17 +2,23 @@
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { startServer, type ServerOptions } from './server.js';
+import { statusPlugin } from './status/index.js';
+import { webhooksPlugin } from './webhooks/index.js';
 
 /** Modules that plug into the server (webhooks, status reporter) register here. */
-export const serverPlugins: Array<(config: Config) => Partial<ServerOptions>> = [];
+export const serverPlugins: Array<(config: Config) => Partial<ServerOptions>> = [webhooksPlugin, (config) => statusPlugin(config)];
 
-export async function startServerProcess(config: Config): Promise<void> {
+/** Every plugin's hooks and routers, as ServerOptions (also what tests start a server with). */
+export function pluginOptions(config: Config): Pick<ServerOptions, 'hooks' | 'mount'> {
   const parts = serverPlugins.map((plugin) => plugin(config));
-  const handle = await startServer(config, {
-    port: config.port,
+  return {
     hooks: parts.flatMap((p) => p.hooks ?? []),
     mount: (deps) => parts.flatMap((p) => p.mount?.(deps) ?? []),
-  });
+  };
+}
+
+export async function startServerProcess(config: Config): Promise<void> {
+  const handle = await startServer(config, { port: config.port, ...pluginOptions(config) });
   process.stderr.write(`compat server: ${handle.url} (dashboard ${config.publicUrl})\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'Server stopping');

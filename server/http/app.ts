@@ -10,10 +10,10 @@ import { z } from 'zod';
 import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
-import type { ResolvedMatrix } from '../../common/matrix/load.js';
+import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
 import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { SIDES, type GateJson, type RunJson, type Side } from '../../common/types.js';
+import { SIDES, type CellJson, type GateJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
 import { bearerOf, type Tokens } from '../auth/tokens.js';
 import { logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
@@ -37,6 +37,25 @@ export interface AppDeps {
   log: Logger;
   /** Extra routers (webhooks, queue board) mounted before the error handler. */
   mount?: Array<{ path: string; router: Router | express.RequestHandler }>;
+}
+
+/** `GET /api/runs/:id/cells/:cellId`: one cell with its tests, its consumer's config and how to reproduce it. */
+export interface CellDetailJson {
+  run: Omit<RunJson, 'cells'> & { cells?: undefined };
+  cell: CellJson;
+  /** Per-test outcomes of the first attempt of each side. */
+  tests: Record<Side, TestOutcome[]>;
+  config: ResolvedConsumer;
+  attempts: Array<{ side: Side; attempt: number; status: SideStatus }>;
+  reproduce: { library: { repo: string; image: string; command: string } | null; databaseImage: string | null };
+}
+
+/** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
+export type HistoryJson = ReturnType<Store['consumerHistory']>;
+
+/** A repository URL as safe to show: no user or token. */
+function withoutCredentials(repo: string): string {
+  return repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
 export function gateOf(run: RunJson | undefined): GateJson {
@@ -102,6 +121,15 @@ export function createApp(deps: AppDeps): express.Express {
   for (const extra of deps.mount ?? []) app.use(extra.path, extra.router);
 
   const api = express.Router();
+  // The token is checked before the body is read: without one the answer is 401, whatever the body.
+  api.post('/runs', (req, _res, next) => {
+    try {
+      auth(req);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
   api.use(express.json({ limit: '256kb' }));
 
   api.post(
@@ -134,9 +162,22 @@ export function createApp(deps: AppDeps): express.Express {
       const run = store.getRun(String(req.params.id));
       const cell = run?.cells.find((c) => c.id === req.params.cellId);
       if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
-      const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)]));
-      const config = store.cellConfig(run.id, cell.id);
-      return { status: 200, body: { run: { ...run, cells: undefined }, cell, tests, config } };
+      const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)])) as CellDetailJson['tests'];
+      const config = store.cellConfig(run.id, cell.id) as ResolvedConsumer;
+      // What the dashboard needs to print a reproduction command: the plan the run was made with.
+      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
+      const body: CellDetailJson = {
+        run: { ...run, cells: undefined },
+        cell,
+        tests,
+        config,
+        attempts: store.sideStatuses(run.id, cell.id),
+        reproduce: {
+          library: plan?.library ? { repo: withoutCredentials(plan.library.repo), image: plan.library.image, command: plan.library.command } : null,
+          databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
+        },
+      };
+      return { status: 200, body };
     }),
   );
   const sendLog = (runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>
@@ -200,7 +241,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   const dist = path.join(REPO_ROOT, 'dashboards', 'dist');
   if (existsSync(dist)) {
-    app.use(express.static(dist, { index: 'index.html', maxAge: '1h' }));
+    app.use(
+      express.static(dist, {
+        index: 'index.html',
+        maxAge: '1h',
+        // Bundles are content-hashed; the shell that names them must be revalidated, or a rebuild goes unseen.
+        setHeaders: (res, file) => {
+          if (file.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+        },
+      }),
+    );
     // Client-side routes (/runs/:id ...) get the app shell.
     app.get(/^\/(runs|consumers)(\/.*)?$/, (_req, res) => res.sendFile(path.join(dist, 'index.html')));
   } else {

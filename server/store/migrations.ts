@@ -83,4 +83,25 @@ export const MIGRATIONS: string[] = [
     revoked_at TEXT
   );
   `,
+  // 2: webhook deliveries remember what they led to (a run or a reason to ignore), and commit statuses
+  // wait in an outbox until the forge has them, so neither a redelivery nor a restart loses or repeats one.
+  `
+  ALTER TABLE deliveries ADD COLUMN source TEXT;
+  ALTER TABLE deliveries ADD COLUMN outcome TEXT;
+  ALTER TABLE deliveries ADD COLUMN reason TEXT;
+  ALTER TABLE deliveries ADD COLUMN library TEXT;
+  ALTER TABLE deliveries ADD COLUMN tag TEXT;
+  CREATE TABLE status_reports (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    forge TEXT NOT NULL,
+    wanted TEXT NOT NULL,
+    sent TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    gave_up INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
+  `,
 ];

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { CellJson, CellVerdict, RunJson } from '../../common/types.js';
+import { DESCRIPTION_MAX, describeRun, stateOf, truncate } from './describe.js';
+
+function cell(id: string, verdict: CellVerdict): CellJson {
+  const side = { status: 'passed' as const, durationMs: 1, tests: { passed: 1, failed: 0, skipped: 0 } };
+  return { id, consumer: id.split('.')[0], backend: id.split('.')[1] as CellJson['backend'], verdict, candidate: side, baseline: side, newFailures: [], fixedTests: [], attempts: 1 };
+}
+
+function run(verdicts: Array<[string, CellVerdict]>, extra: Partial<RunJson> = {}): RunJson {
+  return {
+    id: 'r1',
+    library: 'quarry',
+    candidate: 'v1.1.0',
+    baseline: 'v1.0.0',
+    candidateVersion: '1.1.0',
+    baselineVersion: '1.0.0',
+    candidateSha: 'a'.repeat(40),
+    baselineSha: 'b'.repeat(40),
+    status: 'done',
+    verdict: 'pass',
+    trigger: 'webhook',
+    createdAt: '',
+    finishedAt: null,
+    cells: verdicts.map(([id, v]) => cell(id, v)),
+    ...extra,
+  };
+}
+
+describe('stateOf', () => {
+  it('maps the verdict of a finished run, and anything unfinished to pending', () => {
+    expect(stateOf({ status: 'done', verdict: 'pass' })).toBe('success');
+    expect(stateOf({ status: 'done', verdict: 'blocked' })).toBe('failure');
+    expect(stateOf({ status: 'done', verdict: 'incomplete' })).toBe('error');
+    expect(stateOf({ status: 'running', verdict: 'blocked' })).toBe('pending');
+  });
+});
+
+describe('describeRun', () => {
+  it('names the regression count and the regressing cells', () => {
+    const r = run([['app.sqlite', 'regression'], ['app.postgres', 'pass'], ['web.sqlite', 'regression']], { verdict: 'blocked' });
+    expect(describeRun(r, 'failure')).toBe('2 regressions in 3 cells (1.1.0 vs 1.0.0): app.sqlite, web.sqlite');
+  });
+
+  it('says 0 regressions on success, with what else happened', () => {
+    expect(describeRun(run([['app.sqlite', 'pass'], ['app.mysql', 'flaky'], ['web.sqlite', 'fixed']]), 'success')).toBe(
+      '0 regressions in 3 cells (1.1.0 vs 1.0.0); 1 flaky, 1 fixed',
+    );
+    expect(describeRun(run([['app.sqlite', 'error']], { verdict: 'incomplete' }), 'error')).toBe('0 regressions in 1 cell (1.1.0 vs 1.0.0); 1 could not run');
+  });
+
+  it('pending names what is being tested', () => {
+    expect(describeRun(run([['app.sqlite', 'pending'], ['app.mysql', 'pending']], { status: 'queued' }), 'pending')).toBe('Testing 1 consumer in 2 cells: 1.1.0 vs 1.0.0');
+  });
+
+  it('fits in 140 characters however many cells regress, keeping the count', () => {
+    const many = Array.from({ length: 60 }, (_, i) => [`consumer-with-a-long-name-${i}.postgres`, 'regression'] as [string, CellVerdict]);
+    const text = describeRun(run(many, { verdict: 'blocked' }), 'failure');
+    expect(Array.from(text).length).toBeLessThanOrEqual(DESCRIPTION_MAX);
+    expect(text).toMatch(/^60 regressions in 60 cells/);
+    expect(text.endsWith('…')).toBe(true);
+  });
+
+  it('truncates by characters, never splitting one', () => {
+    expect(truncate('😀'.repeat(200))).toBe(`${'😀'.repeat(139)}…`);
+  });
+});

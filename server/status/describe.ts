@@ -1,0 +1,45 @@
+/**
+ * A run as a commit status: the state (CONTRACT "Status check": pending, then success for pass,
+ * failure for blocked, error for incomplete) and a description that fits GitHub's 140 characters and
+ * always names the count of regressions.
+ */
+import type { RunJson, RunVerdict } from '../../common/types.js';
+import type { StatusState } from '../store/status-reports.js';
+
+export const DESCRIPTION_MAX = 140;
+
+export function stateOf(run: Pick<RunJson, 'status' | 'verdict'>): StatusState {
+  if (run.status !== 'done') return 'pending';
+  const byVerdict: Record<RunVerdict, StatusState> = { pass: 'success', blocked: 'failure', incomplete: 'error', pending: 'pending' };
+  return byVerdict[run.verdict];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Cuts to `max` characters (code points, so an emoji is never split), marking the cut. */
+export function truncate(text: string, max = DESCRIPTION_MAX): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+export function describeRun(run: RunJson, state: StatusState): string {
+  const cells = run.cells.length;
+  const against = `${run.candidateVersion} vs ${run.baselineVersion}`;
+  if (state === 'pending') {
+    const consumers = new Set(run.cells.map((c) => c.consumer)).size;
+    return truncate(`Testing ${plural(consumers, 'consumer')} in ${plural(cells, 'cell')}: ${against}`);
+  }
+  const count = (verdict: string) => run.cells.filter((c) => c.verdict === verdict).length;
+  const regressions = run.cells.filter((c) => c.verdict === 'regression');
+  const extras = [
+    count('error') ? `${count('error')} could not run` : '',
+    count('flaky') ? `${count('flaky')} flaky` : '',
+    count('fixed') ? `${count('fixed')} fixed` : '',
+  ].filter(Boolean);
+  const head = `${plural(regressions.length, 'regression')} in ${plural(cells, 'cell')} (${against})`;
+  const tail = extras.length ? `; ${extras.join(', ')}` : '';
+  const names = regressions.length ? `: ${regressions.map((c) => c.id).join(', ')}` : '';
+  return truncate(`${head}${tail}${names}`);
+}

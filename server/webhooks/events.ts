@@ -1,0 +1,80 @@
+/**
+ * Forge payloads to one thing: "tag T of repository R was created (at commit C)" or "ignored, because".
+ * Pure functions of the event name and the parsed (already authenticated) JSON.
+ */
+import { GithubCreate, GithubPush, GithubRelease, GitlabTagPush, parsePayload } from './schema.js';
+import type { RepositoryNames } from './repo-match.js';
+
+export type ForgeEvent =
+  | { kind: 'tag'; tag: string; commitSha: string | null; repository: string; projectId?: number }
+  | { kind: 'ignored'; reason: string };
+
+const TAG_PREFIX = 'refs/tags/';
+const RELEASE_ACTIONS = new Set(['published', 'created']);
+
+function commitId(value: unknown): string | null {
+  return typeof value === 'string' && /^[0-9a-f]{40,64}$/.test(value) && !/^0+$/.test(value) ? value : null;
+}
+
+function obj(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** The repository as GitHub names it, read leniently: it picks the secret, before the payload is trusted. */
+export function githubRepositoryNames(payload: unknown): RepositoryNames | null {
+  const repo = obj(obj(payload).repository);
+  if (Object.keys(repo).length === 0) return null;
+  return { urls: [str(repo.clone_url), str(repo.html_url), str(repo.ssh_url), str(repo.git_url)], fullName: str(repo.full_name) };
+}
+
+export function gitlabRepositoryNames(payload: unknown): RepositoryNames | null {
+  const project = obj(obj(payload).project);
+  const repository = obj(obj(payload).repository);
+  if (Object.keys(project).length === 0 && Object.keys(repository).length === 0) return null;
+  return {
+    urls: [project.git_http_url, project.git_ssh_url, project.web_url, project.http_url, project.ssh_url, project.url, repository.git_http_url, repository.git_ssh_url, repository.homepage].map(str),
+    fullName: str(project.path_with_namespace),
+  };
+}
+
+export function githubEvent(event: string, payload: unknown): ForgeEvent {
+  switch (event) {
+    case 'ping':
+      return { kind: 'ignored', reason: 'ping: the hook works; tags will start runs' };
+    case 'create': {
+      const p = parsePayload(GithubCreate, payload);
+      if (p.ref_type !== 'tag') return { kind: 'ignored', reason: `create event for a ${p.ref_type}, not a tag` };
+      return { kind: 'tag', tag: p.ref, commitSha: null, repository: p.repository.full_name };
+    }
+    case 'push': {
+      const p = parsePayload(GithubPush, payload);
+      if (!p.ref.startsWith(TAG_PREFIX)) return { kind: 'ignored', reason: `push to ${p.ref}, not a tag` };
+      const tag = p.ref.slice(TAG_PREFIX.length);
+      if (p.deleted || (p.after !== undefined && /^0+$/.test(p.after))) return { kind: 'ignored', reason: `tag ${tag} was deleted` };
+      // For an annotated tag `after` is the tag object; head_commit is the commit it points at.
+      return { kind: 'tag', tag, commitSha: commitId(p.head_commit?.id), repository: p.repository.full_name };
+    }
+    case 'release': {
+      const p = parsePayload(GithubRelease, payload);
+      if (!RELEASE_ACTIONS.has(p.action)) return { kind: 'ignored', reason: `release action "${p.action}" is not handled (published and created are)` };
+      if (p.release.draft) return { kind: 'ignored', reason: `release ${p.release.tag_name} is a draft` };
+      return { kind: 'tag', tag: p.release.tag_name, commitSha: null, repository: p.repository.full_name };
+    }
+    default:
+      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags are)` };
+  }
+}
+
+export function gitlabEvent(event: string, payload: unknown): ForgeEvent {
+  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook is)` };
+  const p = parsePayload(GitlabTagPush, payload);
+  if (p.object_kind !== 'tag_push') return { kind: 'ignored', reason: `object_kind "${p.object_kind.slice(0, 60)}" is not tag_push` };
+  if (!p.ref.startsWith(TAG_PREFIX)) return { kind: 'ignored', reason: `push to ${p.ref}, not a tag` };
+  const tag = p.ref.slice(TAG_PREFIX.length);
+  if (p.checkout_sha === null) return { kind: 'ignored', reason: `tag ${tag} was deleted` };
+  return { kind: 'tag', tag, commitSha: commitId(p.checkout_sha), repository: p.project.path_with_namespace, projectId: p.project.id ?? p.project_id };
+}

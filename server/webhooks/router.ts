@@ -1,0 +1,202 @@
+/**
+ * `POST /webhooks/github` and `POST /webhooks/gitlab` (CONTRACT "HTTP"). The body is read raw, so the
+ * signature is checked over the exact bytes the forge signed; it is checked before anything is looked
+ * at beyond the repository that picks the secret. A tag of a library in matrix.yaml gives 202 {runId};
+ * anything else that is authentic gives 200 {ignored: reason}.
+ */
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { webhookSecretFor, type Config } from '../../common/config.js';
+import type { Logger } from '../../common/logger.js';
+import { loadMatrix, MatrixError, type ResolvedMatrix } from '../../common/matrix/load.js';
+import { HttpError, route, type Reply } from '../http/handler.js';
+import type { Orchestrator } from '../runs/orchestrator.js';
+import type { Forge } from '../store/status-reports.js';
+import type { Store } from '../store/store.js';
+import { githubEvent, githubRepositoryNames, gitlabEvent, gitlabRepositoryNames, type ForgeEvent } from './events.js';
+import { libraryForRepository, type RepositoryNames } from './repo-match.js';
+import { PayloadError } from './schema.js';
+import { verifyGithubSignature, verifyGitlabToken } from './signature.js';
+import { RepositoryUnavailable, TagEvents, type TagOutcome } from './tag-event.js';
+
+export interface WebhookDeps {
+  store: Store;
+  orchestrator: Orchestrator;
+  config: Config;
+  log: Logger;
+  /** matrix.yaml, read afresh per delivery so an edit needs no restart. */
+  matrix?: () => ResolvedMatrix;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/** express.raw for any content type, with the limit named in the 413. */
+function rawBody(limit: number): RequestHandler {
+  const parser = express.raw({ type: () => true, limit });
+  return (req, res, next) =>
+    parser(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const e = error as { type?: string; status?: number; message?: string };
+      if (e.type === 'entity.too.large') {
+        return next(new HttpError(413, `request body is over the ${formatBytes(limit)} limit (${limit} bytes)`, { limitBytes: limit }));
+      }
+      if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return next(new HttpError(e.status, e.message ?? 'unreadable request body'));
+      next(error);
+    });
+}
+
+/** The JSON payload; GitHub hooks may also be set to send it form-encoded as `payload=...`. */
+function payloadOf(req: Request): unknown {
+  const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  if (body.length === 0) throw new HttpError(400, 'request body is empty; a JSON payload is expected');
+  let text = body.toString('utf8');
+  if (/^application\/x-www-form-urlencoded\b/i.test(req.get('content-type') ?? '')) {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) throw new HttpError(400, 'form-encoded body has no "payload" field');
+    text = payload;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'request body must be a JSON object');
+  return parsed;
+}
+
+const ignored = (reason: string): Reply => ({ status: 200, body: { ignored: reason } });
+
+function notALibrary(names: RepositoryNames | null): string {
+  if (!names) return 'the payload names no repository';
+  return `repository ${names.fullName ?? names.urls.find((u) => typeof u === 'string') ?? '(unnamed)'} is not a library in matrix.yaml`;
+}
+
+export function webhookRouter(deps: WebhookDeps): Router {
+  const { config, log } = deps;
+  const events = new TagEvents({ store: deps.store, orchestrator: deps.orchestrator, dataDir: config.dataDir, log });
+  const matrixOf = deps.matrix ?? (() => loadMatrix(config.matrixFile));
+  const router = express.Router();
+  const raw = rawBody(config.webhookBodyLimitBytes);
+
+  interface Incoming {
+    forge: Forge;
+    event: string;
+    /** The header that authenticates the request (signature or token). */
+    credential: string;
+    names: (payload: unknown) => RepositoryNames | null;
+    verify: (req: Request, credential: string, secret: string) => boolean;
+    parse: (event: string, payload: unknown) => ForgeEvent;
+    delivery: string | null;
+  }
+
+  /** Both forges, one path: authenticate, read the event, and hand a tag to TagEvents. */
+  async function receive(req: Request, incoming: Incoming): Promise<Reply> {
+    const payload = payloadOf(req);
+    let matrix: ResolvedMatrix;
+    try {
+      matrix = matrixOf();
+    } catch (error) {
+      if (!(error instanceof MatrixError)) throw error;
+      throw new HttpError(503, `matrix.yaml is invalid, webhooks cannot be matched to a library: ${error.problems[0]?.message ?? error.message}`);
+    }
+    const names = incoming.names(payload);
+    const library = names ? libraryForRepository(matrix, names) : null;
+    const secret = library ? webhookSecretFor(config, library.name) : config.webhookSecretDefault;
+    const fields = { forge: incoming.forge, event: incoming.event, delivery: incoming.delivery, library: library?.name };
+    if (!secret) {
+      if (library) {
+        log.warn(fields, 'Webhook refused: no secret configured for the library');
+        throw new HttpError(401, `no webhook secret is configured for library ${library.name} (COMPAT_WEBHOOK_SECRET_<LIBRARY> or COMPAT_WEBHOOK_SECRET)`);
+      }
+      // Nothing to check the request against, and nothing it could start: say why it does nothing.
+      return ignored(notALibrary(names));
+    }
+    if (!incoming.verify(req, incoming.credential, secret)) {
+      log.warn(fields, 'Webhook refused: bad signature');
+      throw new HttpError(401, incoming.forge === 'github' ? 'X-Hub-Signature-256 does not match the payload' : 'X-Gitlab-Token does not match the secret');
+    }
+
+    let event: ForgeEvent;
+    try {
+      event = incoming.parse(incoming.event, payload);
+    } catch (error) {
+      if (error instanceof PayloadError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    if (event.kind === 'ignored') {
+      log.info({ ...fields, reason: event.reason }, 'Webhook ignored');
+      return ignored(event.reason);
+    }
+    if (!library) return ignored(`repository ${event.repository} is not a library in matrix.yaml`);
+
+    let outcome: TagOutcome;
+    try {
+      const key = incoming.delivery ? `${incoming.forge}:${incoming.delivery}` : null;
+      outcome = await events.deliver(key, incoming.forge, (delivery) =>
+        events.runForTag(
+          { forge: incoming.forge, event: incoming.event, repository: event.repository, projectId: event.projectId, tag: event.tag, commitSha: event.commitSha, matrix, library },
+          delivery,
+        ),
+      );
+    } catch (error) {
+      if (error instanceof RepositoryUnavailable) throw new HttpError(503, `cannot read the repository of ${library.name}; redeliver later: ${error.message}`);
+      throw error;
+    }
+    if ('runId' in outcome) return { status: 202, body: { runId: outcome.runId } };
+    log.info({ ...fields, tag: event.tag, reason: outcome.ignored }, 'Webhook ignored');
+    return ignored(outcome.ignored);
+  }
+
+  const header = (req: Request, name: string, status: number, why: string): string => {
+    const value = req.get(name);
+    if (!value) throw new HttpError(status, `missing header ${name}${why}`);
+    return value;
+  };
+  const deliveryId = (value: string | undefined) => (value ? value.slice(0, 200) : null);
+
+  router.post(
+    '/github',
+    raw,
+    route((req) => {
+      const event = header(req, 'X-GitHub-Event', 400, '');
+      const credential = header(req, 'X-Hub-Signature-256', 401, ' (set a secret on the webhook)');
+      return receive(req, {
+        forge: 'github',
+        event,
+        credential,
+        names: githubRepositoryNames,
+        verify: (r, signature, secret) => verifyGithubSignature(Buffer.isBuffer(r.body) ? r.body : Buffer.alloc(0), signature, secret),
+        parse: githubEvent,
+        delivery: deliveryId(req.get('X-GitHub-Delivery')),
+      });
+    }),
+  );
+
+  router.post(
+    '/gitlab',
+    raw,
+    route((req) => {
+      const event = header(req, 'X-Gitlab-Event', 400, '');
+      const credential = header(req, 'X-Gitlab-Token', 401, ' (set a secret token on the webhook)');
+      return receive(req, {
+        forge: 'gitlab',
+        event,
+        credential,
+        names: gitlabRepositoryNames,
+        verify: (_r, token, secret) => verifyGitlabToken(token, secret),
+        parse: gitlabEvent,
+        // Idempotency-Key stays the same across GitLab's retries of one event (GitLab 17.4+).
+        delivery: deliveryId(req.get('Idempotency-Key') ?? req.get('X-Gitlab-Event-UUID')),
+      });
+    }),
+  );
+
+  for (const path of ['/github', '/gitlab']) {
+    router.all(path, route(() => ({ status: 405, headers: { Allow: 'POST' }, body: { error: 'webhooks are delivered with POST' } })));
+  }
+  return router;
+}

@@ -1,0 +1,72 @@
+/**
+ * The parts of GitHub's and GitLab's webhook payloads that matter here, as zod schemas. Payloads carry
+ * far more; objects are loose so new fields never break parsing. A missing field is reported by path.
+ */
+import { z } from 'zod';
+
+const Url = z.string().max(2000);
+
+export const GithubRepository = z.looseObject({
+  full_name: z.string().min(1).max(300),
+  clone_url: Url.optional(),
+  html_url: Url.optional(),
+  ssh_url: Url.optional(),
+  git_url: Url.optional(),
+});
+
+/** `create`: a branch or tag was created. No commit id: the tag is resolved in the repository. */
+export const GithubCreate = z.looseObject({
+  ref: z.string().min(1).max(300),
+  ref_type: z.string().min(1),
+  repository: GithubRepository,
+});
+
+/** `push`: also sent for tags (`refs/tags/...`); `deleted` when the tag was removed. */
+export const GithubPush = z.looseObject({
+  ref: z.string().min(1).max(300),
+  after: z.string().optional(),
+  deleted: z.boolean().optional(),
+  head_commit: z.looseObject({ id: z.string() }).nullable().optional(),
+  repository: GithubRepository,
+});
+
+export const GithubRelease = z.looseObject({
+  action: z.string().min(1),
+  release: z.looseObject({ tag_name: z.string().min(1).max(300), draft: z.boolean().optional() }),
+  repository: GithubRepository,
+});
+
+/** GitLab `Tag Push Hook`; `checkout_sha` is null when the tag was deleted. */
+export const GitlabTagPush = z.looseObject({
+  object_kind: z.string().min(1),
+  ref: z.string().min(1).max(300),
+  checkout_sha: z.string().nullable(),
+  project_id: z.number().int().optional(),
+  project: z.looseObject({
+    id: z.number().int().optional(),
+    path_with_namespace: z.string().min(1).max(300),
+    git_http_url: Url.optional(),
+    git_ssh_url: Url.optional(),
+    web_url: Url.optional(),
+    http_url: Url.optional(),
+    ssh_url: Url.optional(),
+    url: Url.optional(),
+  }),
+});
+
+export class PayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadError';
+  }
+}
+
+/** Parses or throws a PayloadError naming the first bad field: `body.repository.full_name is required`. */
+export function parsePayload<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = ['body', ...issue.path.map(String)].join('.');
+  const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+  throw new PayloadError(missing ? `${where} is required` : `${where}: ${issue.message}`);
+}
