@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['common/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'cli/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['common/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'cli/**/*.test.ts', 'images/**/*.test.ts'] } },
       {
         test: {
           name: 'integration',
@@ -15,7 +15,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { test: { name: 'faults', include: ['test/faults/**/*.test.ts'], testTimeout: 900_000, hookTimeout: 900_000, fileParallelism: false } },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          // Names the ledger the fault tests write to, and prints the suite's summary at the end.
+          globalSetup: ['test/faults/global-setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

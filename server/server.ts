@@ -16,7 +16,7 @@ import type { RunJson } from '../common/types.js';
 import { createDocker } from '../workers/container/docker.js';
 import { Tokens } from './auth/tokens.js';
 import { createApp, requireToken } from './http/app.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { archiveLog, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
@@ -37,7 +37,7 @@ export interface ServerOptions {
   port: number;
   /** Extra hooks (the status reporter) and routers (webhooks), added by their modules. */
   hooks?: RunHooks[];
-  mount?: (deps: { store: Store; orchestrator: Orchestrator; tokens: Tokens; config: Config }) => Array<{ path: string; router: Router | RequestHandler }>;
+  mount?: (deps: { store: Store; orchestrator: Orchestrator; tokens: Tokens; config: Config; metrics?: Metrics }) => Array<{ path: string; router: Router | RequestHandler }>;
 }
 
 export async function startServer(config: Config, options: ServerOptions): Promise<ServerHandle> {
@@ -116,7 +116,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     mount: [
       { path: '/admin/queues', router: boardAuth },
       { path: '/admin/queues', router: board.getRouter() as Router },
-      ...(options.mount?.({ store, orchestrator, tokens, config }) ?? []),
+      ...(options.mount?.({ store, orchestrator, tokens, config, metrics }) ?? []),
     ],
   });
 

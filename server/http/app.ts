@@ -58,13 +58,26 @@ function withoutCredentials(repo: string): string {
   return repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
-export function gateOf(run: RunJson | undefined): GateJson {
-  if (!run) return { state: 'pending', runId: null, regressions: [] };
-  const regressions = run.cells
+/**
+ * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
+ * re-run of one cell (`--consumer`, `--backend`) settles that cell without hiding the others.
+ */
+export function gateOf(runs: RunJson[]): GateJson {
+  if (!runs.length) return { state: 'pending', runId: null, regressions: [] };
+  const newest = new Map<string, RunJson['cells'][number]>();
+  for (const run of runs) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, cell);
+  const cells = [...newest.values()];
+  const regressions = cells
     .filter((c) => c.verdict === 'regression')
     .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
-  const state = run.verdict === 'blocked' ? 'blocked' : run.status !== 'done' ? 'pending' : run.verdict === 'incomplete' ? 'incomplete' : 'pass';
-  return { state, runId: run.id, regressions };
+  const state = regressions.length
+    ? 'blocked'
+    : cells.some((c) => c.verdict === 'pending' || c.verdict === 'running')
+      ? 'pending'
+      : cells.some((c) => c.verdict === 'error')
+        ? 'incomplete'
+        : 'pass';
+  return { state, runId: runs[0].id, regressions };
 }
 
 export function requireToken(tokens: Tokens) {
@@ -224,9 +237,11 @@ export function createApp(deps: AppDeps): express.Express {
     '/gate',
     route((req) => {
       const q = parse(GateQuery, req.query, 'query');
-      const run = store.latestRunFor(q.library, q.version.replace(/^v/, '')) ?? store.latestRunFor(q.library, q.version);
-      if (!run) return { status: 404, body: { ...gateOf(undefined), error: `no run for ${q.library} ${q.version}` } };
-      return { status: 200, body: gateOf(run) };
+      const bare = q.version.replace(/^v/, '');
+      const runs = store.runsFor(q.library, bare);
+      if (!runs.length) runs.push(...store.runsFor(q.library, q.version));
+      if (!runs.length) return { status: 404, body: { ...gateOf([]), error: `no run for ${q.library} ${q.version}` } };
+      return { status: 200, body: gateOf(runs) };
     }),
   );
   api.get(

@@ -271,11 +271,12 @@ export class Store {
   }
 
   /** The newest run whose candidate is this version of this library. */
-  latestRunFor(library: string, version: string): RunJson | undefined {
-    const row = this.db
-      .prepare('SELECT id FROM runs WHERE library = ? AND (candidate_version = ? OR candidate = ?) ORDER BY created_at DESC, rowid DESC LIMIT 1')
-      .get(library, version, version) as { id: string } | undefined;
-    return row ? this.getRun(row.id) : undefined;
+  /** The runs of one candidate version, newest first (the gate combines them cell by cell). */
+  runsFor(library: string, version: string, limit = 50): RunJson[] {
+    const rows = this.db
+      .prepare('SELECT id FROM runs WHERE library = ? AND (candidate_version = ? OR candidate = ?) ORDER BY created_at DESC, rowid DESC LIMIT ?')
+      .all(library, version, version, limit) as Array<{ id: string }>;
+    return rows.map((row) => this.getRun(row.id)).filter((run): run is RunJson => run !== undefined);
   }
 
   /** One consumer's verdicts across the library's candidate versions, newest first. */

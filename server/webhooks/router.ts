@@ -25,6 +25,8 @@ export interface WebhookDeps {
   log: Logger;
   /** matrix.yaml, read afresh per delivery so an edit needs no restart. */
   matrix?: () => ResolvedMatrix;
+  /** Counts deliveries by outcome (run, ignored, unauthorized, rejected). */
+  countDelivery?: (outcome: string) => void;
 }
 
 export function formatBytes(n: number): string {
@@ -81,6 +83,16 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const matrixOf = deps.matrix ?? (() => loadMatrix(config.matrixFile));
   const router = express.Router();
   const raw = rawBody(config.webhookBodyLimitBytes);
+  if (deps.countDelivery) {
+    const count = deps.countDelivery;
+    router.use((_req, res, next) => {
+      res.on('finish', () => {
+        const s = res.statusCode;
+        count(s === 202 ? 'run' : s === 200 ? 'ignored' : s === 401 ? 'unauthorized' : s < 500 ? 'rejected' : 'failed');
+      });
+      next();
+    });
+  }
 
   interface Incoming {
     forge: Forge;

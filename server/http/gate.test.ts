@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { RunJson } from '../../common/types.js';
+import { gateOf } from './app.js';
+
+function run(id: string, cells: Array<[string, string]>): RunJson {
+  return {
+    id,
+    cells: cells.map(([cellId, verdict]) => ({ id: cellId, consumer: cellId.split('.')[0], backend: cellId.split('.')[1], verdict, newFailures: verdict === 'regression' ? ['t::x'] : [] })),
+  } as unknown as RunJson;
+}
+
+describe('gate', () => {
+  it('blocks on a regression, waits on a cell in progress, is incomplete on an error, else passes', () => {
+    expect(gateOf([run('r1', [['a.mysql', 'regression'], ['a.sqlite', 'running']])]).state).toBe('blocked');
+    expect(gateOf([run('r1', [['a.mysql', 'pass'], ['a.sqlite', 'running']])]).state).toBe('pending');
+    expect(gateOf([run('r1', [['a.mysql', 'error'], ['a.sqlite', 'flaky']])]).state).toBe('incomplete');
+    expect(gateOf([run('r1', [['a.mysql', 'fixed'], ['a.sqlite', 'failing']])])).toEqual({ state: 'pass', runId: 'r1', regressions: [] });
+  });
+
+  it('lets a newer partial run settle only the cells it ran', () => {
+    const full = run('r1', [['a.mysql', 'regression'], ['b.mysql', 'regression'], ['a.sqlite', 'pass']]);
+    const rerunA = run('r2', [['a.mysql', 'pass']]);
+    const gate = gateOf([rerunA, full]);
+    expect(gate).toMatchObject({ state: 'blocked', runId: 'r2', regressions: [{ cell: 'b.mysql', newFailures: ['t::x'] }] });
+    expect(gateOf([run('r3', [['b.mysql', 'flaky']]), rerunA, full]).state).toBe('pass');
+  });
+});
