@@ -56,7 +56,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# 5. Images matrix.yaml names (and the fixtures' runner), built offline where nothing can be pulled.
+# 5. The dashboard's bundle (a few seconds with esbuild; the server serves what is there when it starts).
+node dashboards/build.js >/dev/null
+
+# 6. Images matrix.yaml names (and the fixtures' runner), built offline where nothing can be pulled.
 if [ "${COMPAT_SKIP_IMAGES:-0}" != 1 ]; then
   node bin/compat.js images
 fi

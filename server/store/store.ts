@@ -255,7 +255,14 @@ export class Store {
     if (!row) return undefined;
     const cells = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY consumer, backend').all(id) as CellRow[];
     const sides = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? ORDER BY attempt').all(id) as SideRow[];
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, sides.filter((s) => s.cell_id === cell.id))) };
+    // Grouped once: a 3,000-cell run would otherwise scan every side result once per cell.
+    const byCell = new Map<string, SideRow[]>();
+    for (const side of sides) {
+      const list = byCell.get(side.cell_id);
+      if (list) list.push(side);
+      else byCell.set(side.cell_id, [side]);
+    }
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [])) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -270,7 +277,6 @@ export class Store {
     });
   }
 
-  /** The newest run whose candidate is this version of this library. */
   /** The runs of one candidate version, newest first (the gate combines them cell by cell). */
   runsFor(library: string, version: string, limit = 50): RunJson[] {
     const rows = this.db
