@@ -20,6 +20,8 @@ export interface WorkerPorts {
   /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */
   registerDatabase(name: string, info: Record<string, string>): Promise<void>;
   unregisterDatabase(name: string): Promise<void>;
+  /** A cell is done with a database it could not drop: it stays registered, for the janitor to drop later. */
+  releaseDatabase?(name: string): void;
   sendResult(message: ResultMessage): Promise<void>;
   log: Logger;
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
-import { createQueues, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
+import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
 import { createDocker, ensureNetwork } from './container/docker.js';
@@ -15,7 +15,16 @@ import { InfraError, type WorkerPorts } from './ports.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { runCellSide } from './processors/run-cell.js';
 
-const HEARTBEAT_SECONDS = 20;
+/**
+ * How often a worker says it is alive; it counts as dead two beats after its last one, and then a
+ * janitor removes what it left. @defaultValue 20 s (env COMPAT_HEARTBEAT_SECONDS)
+ */
+const HEARTBEAT_SECONDS = Number(process.env.COMPAT_HEARTBEAT_SECONDS || 20);
+/**
+ * How long a job's lock outlives a worker that stopped renewing it; then another worker takes the job.
+ * @defaultValue 30 s (env COMPAT_JOB_LOCK_SECONDS)
+ */
+const JOB_LOCK_SECONDS = Number(process.env.COMPAT_JOB_LOCK_SECONDS || 30);
 
 export interface WorkerHandle {
   id: string;
@@ -39,6 +48,8 @@ export async function startWorker(config: Config, options: { concurrency: number
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
 
   const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId });
+  /** Cell databases a running cell of this worker holds; a registered one not in here is stray. */
+  const databasesInUse = new Set<string>();
   const ports: WorkerPorts = {
     config,
     workerId,
@@ -46,8 +57,15 @@ export async function startWorker(config: Config, options: { concurrency: number
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
     openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
-    registerDatabase: async (name, info) => void (await redis.hset(dbRegistry, name, JSON.stringify(info))),
-    unregisterDatabase: async (name) => void (await redis.hdel(dbRegistry, name)),
+    registerDatabase: async (name, info) => {
+      databasesInUse.add(name);
+      await redis.hset(dbRegistry, name, JSON.stringify(info));
+    },
+    unregisterDatabase: async (name) => {
+      await redis.hdel(dbRegistry, name);
+      databasesInUse.delete(name);
+    },
+    releaseDatabase: (name) => void databasesInUse.delete(name),
     sendResult: (message) => queues.sendResult(message),
     log,
   };
@@ -65,12 +83,14 @@ export async function startWorker(config: Config, options: { concurrency: number
           return { name, ...info };
         }),
       unregisterDatabase: ports.unregisterDatabase,
+      isStrayDatabase: (name, worker) => worker === workerId && !databasesInUse.has(name),
     });
   const swept = await janitor();
   if (swept.containers || swept.databases) log.info(swept, 'Cleaned up after dead workers');
-  const janitorTimer = setInterval(() => void janitor().catch(() => undefined), 60_000);
+  // Every three beats (a minute by default): a dead worker's leftovers go soon after it counts as dead.
+  const janitorTimer = setInterval(() => void janitor().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
 
-  const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined) => {
+  const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => {
     const data = job.data;
     try {
       if (data.kind === 'build') {
@@ -89,7 +109,8 @@ export async function startWorker(config: Config, options: { concurrency: number
         log.warn({ job: job.id, attempt: job.attemptsMade + 1, reason }, 'Job failed; will retry');
         throw error;
       }
-      if (signal?.aborted) throw error; // handed back: another worker runs it
+      // Cancelled by a shutdown past its deadline: back to the queue, attempts untouched, for another worker.
+      if (signal?.aborted) throw await handBack(job, token);
       // Out of retries, or deterministic: the side ends as `error`, never as a test failure.
       log.error({ job: job.id, reason }, 'Job failed for good');
       const message: SideDone | BuildDone =
@@ -108,7 +129,7 @@ export async function startWorker(config: Config, options: { concurrency: number
     }
   };
 
-  const worker = startWorkWorker(config, processor, { concurrency: options.concurrency });
+  const worker = startWorkWorker(config, processor, { concurrency: options.concurrency, lockDurationMs: JOB_LOCK_SECONDS * 1000 });
   worker.on('error', (error) => log.warn({ err: error }, 'Queue connection problem'));
   await worker.waitUntilReady();
   log.info({ concurrency: options.concurrency }, 'Worker started');
@@ -117,11 +138,20 @@ export async function startWorker(config: Config, options: { concurrency: number
     id: workerId,
     ports,
     async close(deadlineMs = 30_000) {
-      clearInterval(heartbeat);
       clearInterval(janitorTimer);
+      // The heartbeat goes on while running cells finish: a worker that stopped beating counts as dead,
+      // and another worker's janitor would remove the containers of cells still running here.
       const graceful = worker.close();
-      const timedOut = await Promise.race([graceful.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), deadlineMs))]);
-      if (timedOut) await worker.close(true); // force: running jobs' locks lapse and another worker takes them
+      const wait = (ms: number) => new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref());
+      const timedOut = await Promise.race([graceful.then(() => false), wait(deadlineMs)]);
+      if (timedOut) {
+        // BullMQ's close(true) after close() is a no-op: cancelling is what stops running jobs. Each one
+        // kills and removes its container, drops its database and hands its job back to the queue.
+        log.warn({ deadlineMs }, 'Shutdown deadline passed; handing running jobs back');
+        worker.cancelAllJobs('worker shutting down');
+        await Promise.race([graceful, wait(30_000)]);
+      }
+      clearInterval(heartbeat);
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },

@@ -35,7 +35,7 @@ describe('matrix.yaml', () => {
     expect(m.libraries[0].tags).toBe('v{version}');
     expect(m.libraries[0].consumers[0].repo).toBe('https://example.org/app.git');
     expect(m.libraries[0].consumers[0].timeoutSeconds).toBe(600);
-    expect(m.libraries[0].consumers[0].resources).toEqual({ memoryMb: 1024, cpus: 1, pids: 512 });
+    expect(m.libraries[0].consumers[0].resources).toEqual({ memoryMb: 1024, cpus: 1, pids: 512, diskMb: 10240 });
   });
 
   it('reports every problem with its exact line and column', () => {

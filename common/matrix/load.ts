@@ -28,7 +28,7 @@ export function formatProblem(p: MatrixProblem): string {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
-const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512 };
+const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512, diskMb: 10240 };
 const DEFAULT_RERUNS = 2;
 
 /** A consumer with every default applied and its repository resolved. */
@@ -37,7 +37,8 @@ export interface ResolvedConsumer extends ConsumerConfig {
   env: Record<string, string>;
   secretEnv: string[];
   timeoutSeconds: number;
-  resources: { memoryMb: number; cpus: number; pids: number };
+  /** diskMb is optional only for plans stored before it existed. */
+  resources: { memoryMb: number; cpus: number; pids: number; diskMb?: number };
 }
 
 export interface ResolvedLibrary extends Omit<LibraryConfig, 'consumers'> {
@@ -59,7 +60,8 @@ export function parseMatrix(text: string, file: string): ResolvedMatrix {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: MatrixProblem[] = [];
   for (const error of doc.errors) {
-    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+    // Without prettyErrors the parser leaves linePos unset: place the error from its offset.
+    const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
     problems.push({ file, line, col, path: '', message: error.message.split('\n')[0] });
   }
   if (problems.length > 0) throw new MatrixError(problems);

@@ -53,6 +53,8 @@ export const Resources = z.strictObject({
   cpus: z.number().min(0.1).max(64).optional(),
   /** Maximum number of processes. @defaultValue 512 */
   pids: z.number().int().min(16).max(100000).optional(),
+  /** Disk a cell side may fill (workspace, results, database file, container layer); over it, it fails. @defaultValue 10240 */
+  diskMb: z.number().int().min(16).max(1048576).optional(),
 });
 
 /** A suite that ignores DATABASE_URL: it gets a server of its own on 127.0.0.1 with these credentials. */
@@ -130,36 +132,51 @@ export const Matrix = z.strictObject({
     })
     .optional(),
   libraries: z.array(Library).min(1),
-}).superRefine((matrix, ctx) => {
-  // Names become queue keys, labels and folder names: each must be unique where it is used.
-  const seen = new Map<string, number>();
-  matrix.libraries.forEach((library, li) => {
-    if (seen.has(library.name)) {
-      ctx.addIssue({ code: 'custom', path: ['libraries', li, 'name'], message: `duplicate library name "${library.name}"` });
-    }
-    seen.set(library.name, li);
-    const consumers = new Set<string>();
-    library.consumers.forEach((consumer, ci) => {
-      if (consumers.has(consumer.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['libraries', li, 'consumers', ci, 'name'],
-          message: `duplicate consumer name "${consumer.name}" in library "${library.name}"`,
-        });
-      }
-      consumers.add(consumer.name);
-      for (const backend of Object.keys(consumer.fixedConnection ?? {})) {
-        if (!consumer.backends.includes(backend as never)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['libraries', li, 'consumers', ci, 'fixedConnection', backend],
-            message: `backend "${backend}" is not in this consumer's backends`,
-          });
+}).superRefine(
+  (matrix, ctx) => {
+    // Runs even when other fields are wrong (every problem is reported at once), so the input is read
+    // defensively: it is only as valid as the parse so far.
+    const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+    const field = (value: unknown, key: string): unknown => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
+    // Names become queue keys, labels and folder names: each must be unique where it is used.
+    const seen = new Map<string, number>();
+    list(field(matrix, 'libraries')).forEach((library, li) => {
+      const libraryName = field(library, 'name');
+      if (typeof libraryName === 'string') {
+        if (seen.has(libraryName)) {
+          ctx.addIssue({ code: 'custom', path: ['libraries', li, 'name'], message: `duplicate library name "${libraryName}"` });
         }
+        seen.set(libraryName, li);
       }
+      const consumers = new Set<string>();
+      list(field(library, 'consumers')).forEach((consumer, ci) => {
+        const name = field(consumer, 'name');
+        if (typeof name === 'string') {
+          if (consumers.has(name)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['libraries', li, 'consumers', ci, 'name'],
+              message: `duplicate consumer name "${name}" in library "${String(libraryName)}"`,
+            });
+          }
+          consumers.add(name);
+        }
+        const fixed = field(consumer, 'fixedConnection');
+        const backends = list(field(consumer, 'backends'));
+        for (const backend of fixed && typeof fixed === 'object' ? Object.keys(fixed) : []) {
+          if (!backends.includes(backend)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['libraries', li, 'consumers', ci, 'fixedConnection', backend],
+              message: `backend "${backend}" is not in this consumer's backends`,
+            });
+          }
+        }
+      });
     });
-  });
-});
+  },
+  { when: () => true },
+);
 
 export type MatrixInput = z.input<typeof Matrix>;
 export type MatrixData = z.output<typeof Matrix>;

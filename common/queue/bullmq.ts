@@ -1,7 +1,7 @@
 /**
  * The only module that touches BullMQ and ioredis. Everything else gets these ports injected.
  */
-import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { resultJobId, workJobId, type ResultMessage, type WorkJob } from './jobs.js';
@@ -71,15 +71,16 @@ export interface WorkerOptions {
 
 export function startWorkWorker(
   config: Pick<Config, 'redisUrl' | 'prefix'>,
-  processor: (job: Job<WorkJob>, signal: AbortSignal | undefined) => Promise<unknown>,
+  processor: (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => Promise<unknown>,
   options: WorkerOptions,
 ): Worker<WorkJob> {
-  return new Worker<WorkJob>(WORK_QUEUE, async (job, _token, signal) => processor(job, signal), {
+  return new Worker<WorkJob>(WORK_QUEUE, async (job, token, signal) => processor(job, signal, token), {
     connection: createRedis(config),
     prefix: config.prefix,
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: 15_000,
+    // Stalled jobs (their worker died) are looked for twice per lock period.
+    stalledInterval: Math.round((options.lockDurationMs ?? 30_000) / 2),
     maxStalledCount: 2,
   });
 }
@@ -94,6 +95,15 @@ export function startResultsWorker(
     prefix: config.prefix,
     concurrency: 1,
   });
+}
+
+/**
+ * Puts an active job back in the queue without spending one of its attempts: what a worker that shuts
+ * down does with the jobs it could not finish in time. Throw what this returns from the processor.
+ */
+export async function handBack(job: Job, token: string | undefined): Promise<Error> {
+  await job.moveToDelayed(Date.now() + 1000, token);
+  return new DelayedError();
 }
 
 export function isFinalAttempt(job: Job): boolean {

@@ -1,9 +1,12 @@
 /**
- * The only module that touches dockerode. Containers run with memory, CPU, pid and time limits, all
+ * The only module that touches dockerode. Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
  */
 import Docker from 'dockerode';
+import { existsSync, readFileSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 
 export type { Docker };
@@ -44,6 +47,11 @@ export interface ContainerSpec {
   signal?: AbortSignal;
   /** Size of the writable /tmp. */
   tmpMb?: number;
+  /**
+   * Disk the container may fill: its writable layer plus these host directories (its bind mounts).
+   * Watched while it runs; past the limit it is killed and the outcome says so.
+   */
+  disk?: { limitMb: number; dirs: string[] };
 }
 
 export interface ContainerOutcome {
@@ -51,7 +59,89 @@ export interface ContainerOutcome {
   oomKilled: boolean;
   timedOut: boolean;
   aborted: boolean;
+  /** Killed for writing more than `disk.limitMb`. */
+  diskExceeded: boolean;
+  /** A fork was refused at the pids limit at least once (the kernel's own count, where it can be read). */
+  pidLimitHit: boolean;
   durationMs: number;
+}
+
+/** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
+const DISK_CHECK_MS = 1000;
+/**
+ * Where the writable layer cannot be read directly (a worker in a container of its own), Docker is asked
+ * for its size, which costs the engine a walk of the whole image: so less often.
+ */
+const LAYER_CHECK_MS = 15_000;
+/** How often a running container's state is asked for besides the engine's wait call. */
+const WAIT_CHECK_MS = 3000;
+
+/** Where the kernel counts refused forks for a container, per cgroup layout (v1/v2, cgroupfs/systemd). */
+function pidsEventsFiles(id: string): string[] {
+  return [
+    `/sys/fs/cgroup/pids/docker/${id}/pids.events`,
+    `/sys/fs/cgroup/pids/system.slice/docker-${id}.scope/pids.events`,
+    `/sys/fs/cgroup/system.slice/docker-${id}.scope/pids.events`,
+    `/sys/fs/cgroup/docker/${id}/pids.events`,
+  ];
+}
+
+function refusedForks(files: string[]): number {
+  for (const file of files) {
+    try {
+      const m = /^max (\d+)/m.exec(readFileSync(file, 'utf8'));
+      if (m) return Number(m[1]);
+    } catch {
+      /* not this layout, or the container is gone */
+    }
+  }
+  return 0;
+}
+
+/** Bytes a directory tree really occupies (blocks, so a sparse file counts for what it holds). */
+export async function diskUsage(dir: string, maxEntries = 500_000): Promise<number> {
+  let total = 0;
+  let seen = 0;
+  const walk = async (current: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (++seen > maxEntries) return;
+      const file = path.join(current, entry.name);
+      if (entry.isDirectory()) await walk(file);
+      else {
+        try {
+          total += (await lstat(file)).blocks * 512;
+        } catch {
+          /* removed meanwhile */
+        }
+      }
+    }
+  };
+  await walk(dir);
+  return total;
+}
+
+/** Containers Docker could not remove when their run ended (the engine was away), removed at the next chance. */
+const leftovers = new Set<string>();
+
+/** Removes containers an earlier run could not (the engine was down); called before each new one and by the janitor. */
+export async function removeLeftovers(docker: Docker): Promise<number> {
+  let removed = 0;
+  for (const id of [...leftovers]) {
+    try {
+      await docker.getContainer(id).remove({ force: true, v: true });
+      removed++;
+      leftovers.delete(id);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) leftovers.delete(id);
+    }
+  }
+  return removed;
 }
 
 export function containerLimits(limits: Limits) {
@@ -65,6 +155,7 @@ export function containerLimits(limits: Limits) {
 }
 
 export async function runContainer(docker: Docker, spec: ContainerSpec): Promise<ContainerOutcome> {
+  await removeLeftovers(docker);
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -85,18 +176,61 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${spec.tmpMb ?? 512}m` },
       Init: true, // reaps zombies and forwards signals, so a kill really stops the suite
       AutoRemove: false,
+      // Output is read from the attach stream (and kept, capped, in Redis). The engine keeps no copy of
+      // its own: a suite printing gigabytes neither fills the host's disk through json-file logs nor
+      // runs at a fifth of the speed while the engine encodes every line as JSON.
+      LogConfig: { Type: 'none', Config: {} },
     },
   });
   const started = Date.now();
   let timedOut = false;
   let aborted = false;
+  let diskExceeded = false;
+  let pidLimitHit = false;
   const kill = () => container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+  const pidsFiles = pidsEventsFiles(container.id);
+  let layerBytes = 0;
+  let lastLayerCheck = 0;
+  let measuring = false;
+  // The container's writable layer, on this host's disk (overlay2): walked like the bind mounts.
+  let upperDir: string | null = null;
+  if (spec.disk) {
+    const info = (await container.inspect().catch(() => null)) as { GraphDriver?: { Data?: { UpperDir?: string } } } | null;
+    const dir = info?.GraphDriver?.Data?.UpperDir;
+    upperDir = dir && existsSync(dir) ? dir : null;
+  }
+  const monitor = setInterval(() => {
+    if (!pidLimitHit && refusedForks(pidsFiles) > 0) pidLimitHit = true;
+    if (!spec.disk || measuring || diskExceeded) return;
+    measuring = true;
+    void (async () => {
+      try {
+        if (upperDir) layerBytes = await diskUsage(upperDir);
+        else if (Date.now() - lastLayerCheck >= LAYER_CHECK_MS) {
+          lastLayerCheck = Date.now();
+          const info = (await container.inspect({ size: true } as Docker.ContainerInspectOptions)) as { SizeRw?: number };
+          layerBytes = info.SizeRw ?? 0;
+        }
+        let used = layerBytes;
+        for (const dir of spec.disk!.dirs) used += await diskUsage(dir);
+        if (used > spec.disk!.limitMb * 1024 * 1024) {
+          diskExceeded = true;
+          await kill();
+        }
+      } catch {
+        /* the container ended meanwhile */
+      } finally {
+        measuring = false;
+      }
+    })();
+  }, DISK_CHECK_MS);
   const onAbort = () => {
     aborted = true;
     void kill();
   };
   try {
-    const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: true });
+    // Attached before start, so nothing is missed; there are no engine logs to replay.
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: false });
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => spec.onOutput(chunk));
     container.modem.demuxStream(stream, sink, sink);
@@ -104,6 +238,8 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', () => resolve());
+      // The raw stream of an attach does not end when its connection drops; its socket does close.
+      (stream as { socket?: NodeJS.EventEmitter }).socket?.on('close', () => resolve());
     });
     if (spec.signal?.aborted) onAbort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
@@ -114,7 +250,7 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     }, spec.timeoutMs);
     let exit: { StatusCode: number };
     try {
-      exit = (await container.wait()) as { StatusCode: number };
+      exit = await waitForExit(container);
     } finally {
       clearTimeout(timer);
     }
@@ -126,11 +262,33 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       oomKilled: Boolean(info.State?.OOMKilled),
       timedOut,
       aborted,
+      diskExceeded,
+      pidLimitHit,
       durationMs: Date.now() - started,
     };
   } finally {
+    clearInterval(monitor);
     spec.signal?.removeEventListener('abort', onAbort);
-    await container.remove({ force: true, v: true }).catch(() => undefined);
+    await container.remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
+      // The engine is away (restarting): remove it at the next chance instead of leaving it for good.
+      if (error?.statusCode !== 404) leftovers.add(container.id);
+    });
+  }
+}
+
+/**
+ * The container's exit status. When the engine's connection drops (an engine restart), neither its wait
+ * call nor the attached output stream ever settles: so the container's state is also asked for every
+ * few seconds, and an engine that does not answer is an error (retried), never a hang.
+ */
+async function waitForExit(container: Docker.Container): Promise<{ StatusCode: number }> {
+  const waited = container.wait() as Promise<{ StatusCode: number }>;
+  waited.catch(() => undefined); // raced below, settled or not; never an unhandled rejection
+  for (;;) {
+    const answer = await Promise.race([waited, new Promise<null>((r) => setTimeout(() => r(null), WAIT_CHECK_MS))]);
+    if (answer) return answer;
+    const info = await container.inspect(); // throws while the engine is away
+    if (!info.State.Running) return { StatusCode: info.State.ExitCode };
   }
 }
 
@@ -172,8 +330,11 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
   try {
     await docker.getImage(image).inspect();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // Only "no such image" means missing; an engine that does not answer is a retryable failure, not a
+    // missing image (which is final).
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
   }
 }
 

@@ -5,6 +5,12 @@
  * test failure and measure its own overhead up to the test command.
  */
 export const PHASE_MARKER = '::compat-matrix:: phase ';
+/**
+ * Printed by the script itself once the test command has returned. A container that ends without it
+ * (and not by our timeout, abort or a limit) was stopped from outside: an engine restart or a
+ * `docker kill`, which says nothing about the library.
+ */
+export const EXIT_MARKER = '::compat-matrix:: exit ';
 
 export type Phase = 'install' | 'install-candidate' | 'test';
 
@@ -15,20 +21,36 @@ export const PHASE_SCRIPT = [
   `echo "${PHASE_MARKER}install-candidate"`,
   'sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" || exit 202',
   `echo "${PHASE_MARKER}test"`,
-  'exec sh -c "$COMPAT_CMD_TEST"',
+  'sh -c "$COMPAT_CMD_TEST"',
+  'status=$?',
+  `echo "${EXIT_MARKER}$status"`,
+  'exit $status',
 ].join('\n');
+
+/** What shells and runtimes print when a fork is refused (the pids limit), for hosts where the cgroup cannot be read. */
+const FORK_REFUSED = /Cannot fork|can't fork|fork: (retry: )?Resource temporarily unavailable|fork failed: resource temporarily unavailable/i;
 
 /** Watches output, line by line, for phase markers (a marker may arrive split across chunks). */
 export class PhaseTracker {
   phase: Phase | null = null;
   testStartedAt: number | null = null;
+  /** The test command's exit status, as the script reported it; null if it never did. */
+  exitStatus: number | null = null;
+  /** Output said a fork was refused. */
+  forkRefused = false;
   private partial = '';
 
   feed(text: string): void {
+    if (!this.forkRefused && FORK_REFUSED.test(text)) this.forkRefused = true;
     const lines = (this.partial + text).split('\n');
     // Only a bounded piece of an unfinished line is kept: a marker is short.
     this.partial = (lines.pop() ?? '').slice(-256);
     for (const line of lines) {
+      if (line.startsWith(EXIT_MARKER)) {
+        const status = Number(line.slice(EXIT_MARKER.length).trim());
+        if (Number.isInteger(status)) this.exitStatus = status;
+        continue;
+      }
       if (!line.startsWith(PHASE_MARKER)) continue;
       this.phase = line.slice(PHASE_MARKER.length).trim() as Phase;
       if (this.phase === 'test') this.testStartedAt = Date.now();

@@ -3,6 +3,7 @@
  * of its own, the library artifact mounted read-only, the suite in a limited container, JUnit read back.
  * Whatever happens, the container, the database and the workspace are removed.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
@@ -51,7 +52,9 @@ async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
 export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal): Promise<SideResultPayload> {
   const started = Date.now();
   const { consumer } = job;
-  const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}`;
+  // One name per try: the container of a try whose worker died may still exist (its janitor has not run
+  // yet) when another worker takes the same job, and a fixed name would make every retry fail on it.
+  const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}-${randomBytes(3).toString('hex')}`;
   const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
   if (!(await imageExists(ports.docker, consumer.image))) {
     throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
@@ -60,7 +63,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
   const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), secretMasker(secrets));
+  const mask = secretMasker(secrets);
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
   try {
     const artifacts = await artifactDir(job, ports);
     try {
@@ -132,6 +136,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       ],
       networkMode,
       limits: consumer.resources,
+      // Stored plans from before diskMb existed have none: the default applies.
+      disk: { limitMb: consumer.resources.diskMb ?? 10240, dirs: [ws.root] },
       timeoutMs: consumer.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
       onOutput: (chunk) => {
@@ -143,13 +149,30 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     });
     if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
     const overheadMs = phases.testStartedAt ? phases.testStartedAt - started : null;
-    const { tests, problems } = readResultsDir(ws.results);
+    const read = readResultsDir(ws.results);
+    const problems = read.problems;
+    // A suite that prints its secret in an assertion message must not publish it through the API.
+    const tests = read.tests.map((t) => ({ ...t, id: mask(t.id), ...(t.message === undefined ? {} : { message: mask(t.message) }) }));
     for (const problem of problems) log.write(`[compat-matrix] ${problem}\n`);
     const base = { durationMs: Date.now() - started, overheadMs, tests, exitCode: outcome.exitCode };
-    const limitReason = outcome.oomKilled ? `out of memory (limit ${consumer.resources.memoryMb} MB)` : undefined;
+    const pidReason = outcome.pidLimitHit || phases.forkRefused ? `hit the pid limit (${consumer.resources.pids} processes)` : undefined;
+    const limitReason = outcome.oomKilled
+      ? `ran out of memory (limit ${consumer.resources.memoryMb} MB)`
+      : outcome.diskExceeded
+        ? `filled its disk (limit ${consumer.resources.diskMb ?? 10240} MB)`
+        : pidReason;
+    if (outcome.diskExceeded) log.write(`\n[compat-matrix] killed: ${limitReason}\n`);
     if (outcome.timedOut) {
       log.write(`\n[compat-matrix] killed after the ${consumer.timeoutSeconds} s timeout\n`);
-      return { ...base, status: 'timeout', reason: `timed out after ${consumer.timeoutSeconds} s` };
+      return { ...base, status: 'timeout', reason: `timed out after ${consumer.timeoutSeconds} s${pidReason ? `; ${pidReason}` : ''}` };
+    }
+    // Ended by a signal, by no limit of ours, before the script could report how its step ended (its
+    // own exits are 201, 202 and the test command's status after the exit marker): the engine stopped
+    // it (restart, `docker kill`). Retried, never taken for a test result.
+    const ownExit = phases.exitStatus !== null || outcome.exitCode === 201 || outcome.exitCode === 202;
+    const stoppedFromOutside = !ownExit && !outcome.oomKilled && !outcome.diskExceeded && outcome.exitCode !== null && outcome.exitCode >= 128;
+    if (stoppedFromOutside) {
+      throw new InfraError(`the test container was stopped from outside (exit ${outcome.exitCode}) before its suite ended: Docker engine restart or docker kill`);
     }
     if (phases.phase === 'install' || phases.phase === null) {
       // The consumer's own dependencies would not install: the registry or the image, not the library.
@@ -167,10 +190,16 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     };
   } finally {
     await log.end();
-    if (database) {
-      await database.drop().catch((error) => ports.log.warn({ err: error, db: database?.name }, 'Failed to drop cell database'));
-      if (dbRegistered) await ports.unregisterDatabase(dbRegistered).catch(() => undefined);
-    }
+    const dropped = database
+      ? await database.drop().then(
+          () => true,
+          (error) => (ports.log.warn({ err: error, db: database?.name }, 'Failed to drop cell database'), false),
+        )
+      : false;
+    // Unregistered only once it is really gone; otherwise (the drop or even the create failed half-way)
+    // it stays registered and the janitor drops it later.
+    if (dbRegistered && dropped) await ports.unregisterDatabase(dbRegistered).catch(() => undefined);
+    else if (dbRegistered) ports.releaseDatabase?.(dbRegistered);
     ws.remove();
   }
 }

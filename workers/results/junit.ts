@@ -9,7 +9,12 @@ import type { TestOutcome } from '../../common/types.js';
 
 /** Largest JUnit file read; larger ones are reported and skipped. */
 export const JUNIT_MAX_BYTES = 32 * 1024 * 1024;
+/** All JUnit files of one cell side together: past this, further files are reported and skipped. */
+export const JUNIT_TOTAL_MAX_BYTES = 64 * 1024 * 1024;
+/** Test outcomes kept per cell side (each becomes a row in the store and a line in the results message). */
+export const JUNIT_MAX_TESTS = 100_000;
 const MESSAGE_MAX = 4000;
+const ID_MAX = 1000;
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -62,7 +67,7 @@ export function parseJUnit(xml: string): TestOutcome[] {
   const outcomes: TestOutcome[] = [];
   const visit = (suite: XmlSuite) => {
     for (const tc of suite.testcase ?? []) {
-      const id = decodeXml([tc.classname || suite.name, tc.name].filter(Boolean).join('::'));
+      const id = decodeXml([tc.classname || suite.name, tc.name].filter(Boolean).join('::')).slice(0, ID_MAX);
       if (!id) continue;
       const failure = tc.failure?.[0] ?? tc.error?.[0];
       const status: TestOutcome['status'] = failure !== undefined ? 'failed' : tc.skipped ? 'skipped' : 'passed';
@@ -89,6 +94,8 @@ export function readResultsDir(dir: string): { tests: TestOutcome[]; problems: s
   const problems: string[] = [];
   const byId = new Map<string, TestOutcome>();
   const rank = { failed: 2, passed: 1, skipped: 0 };
+  let totalBytes = 0;
+  let dropped = 0;
   const walk = (current: string, depth: number) => {
     if (depth > 4) return;
     for (const entry of readdirSync(current, { withFileTypes: true })) {
@@ -100,9 +107,18 @@ export function readResultsDir(dir: string): { tests: TestOutcome[]; problems: s
           problems.push(`${entry.name}: ${size} bytes is over the ${JUNIT_MAX_BYTES}-byte limit; not read`);
           continue;
         }
+        if (totalBytes + size > JUNIT_TOTAL_MAX_BYTES) {
+          problems.push(`${entry.name}: JUnit files together are over the ${JUNIT_TOTAL_MAX_BYTES}-byte limit; not read`);
+          continue;
+        }
+        totalBytes += size;
         try {
           for (const test of parseJUnit(readFileSync(file, 'utf8'))) {
             const seen = byId.get(test.id);
+            if (!seen && byId.size >= JUNIT_MAX_TESTS) {
+              dropped++;
+              continue;
+            }
             if (!seen || rank[test.status] > rank[seen.status]) byId.set(test.id, test);
           }
         } catch (error) {
@@ -116,5 +132,6 @@ export function readResultsDir(dir: string): { tests: TestOutcome[]; problems: s
   } catch (error) {
     problems.push(`cannot read results: ${(error as Error).message}`);
   }
+  if (dropped > 0) problems.push(`${dropped} more tests past the first ${JUNIT_MAX_TESTS} were not kept`);
   return { tests: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)), problems };
 }

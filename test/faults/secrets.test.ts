@@ -1,0 +1,136 @@
+/**
+ * Fault 5: secrets. A consumer's secretEnv value, echoed by its suite to stdout and stderr and written
+ * into its JUnit, is masked in the cell log and in the test results; API tokens (the admin token, one
+ * made with `compat tokens create`, a wrong one) and the webhook secret never show up in the server's
+ * or the worker's log, in any API answer, in archived logs or anywhere in Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunJson } from '../../common/types.js';
+import { githubSignature } from '../../server/webhooks/signature.js';
+import { createDeployment, runCompat, type Deployment } from '../helpers/processes.js';
+import { faultMatrix, lostCells } from './fixtures.js';
+import { HostileTally, record } from './report.js';
+
+const CELL_SECRET = `cellsecret-${randomBytes(12).toString('hex')}`;
+const WEBHOOK_SECRET = `whsecret-${randomBytes(12).toString('hex')}`;
+const WRONG_TOKEN = `cmx_wrong-${randomBytes(12).toString('hex')}`;
+
+const LEAKY = `. ./lib.sh
+echo "my secret is $LEAKY_SECRET"
+echo "to stderr: $LEAKY_SECRET" >&2
+printf '<testsuite name="leak"><testcase classname="leak" name="prints %s"><failure message="token=%s">%s</failure></testcase></testsuite>' "$LEAKY_SECRET" "$LEAKY_SECRET" "$LEAKY_SECRET" > "$COMPAT_RESULTS_DIR/junit.xml"
+exit 1
+`;
+
+let d: Deployment;
+let run: RunJson | null = null;
+const tally = new HostileTally();
+
+beforeAll(async () => {
+  d = await createDeployment({
+    matrix: (dir) => faultMatrix(dir, [{ name: 'leaky', suite: 'leaky.sh', extra: ['        secretEnv: [LEAKY_SECRET]'] }], { extraSuites: { 'leaky.sh': LEAKY } }),
+    env: { COMPAT_WEBHOOK_SECRET: WEBHOOK_SECRET, COMPAT_LOG_LEVEL: 'debug' },
+  });
+  await d.startServer();
+  await d.startWorker({ concurrency: 2, env: { LEAKY_SECRET: CELL_SECRET } });
+});
+
+afterAll(async () => {
+  const leftovers = await d.cleanup();
+  record({ test: 'secrets', cellsLost: lostCells(run, 1), leftovers, hostileTried: tally.tried, hostileRejected: tally.rejected, prefixes: [d.prefix] });
+});
+
+/** Every value stored under this deployment's prefix in Redis, as text. */
+async function redisDump(): Promise<string> {
+  const redis = d.redis();
+  const parts: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${d.prefix}:*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) {
+      const type = await redis.type(key);
+      if (type === 'string') parts.push(String(await redis.get(key)));
+      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
+      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+  } while (cursor !== '0');
+  return parts.join('\n');
+}
+
+function filesUnder(dir: string): string {
+  const out: string[] = [];
+  const walk = (current: string) => {
+    for (const name of readdirSync(current)) {
+      const file = path.join(current, name);
+      if (statSync(file).isDirectory()) walk(file);
+      else out.push(readFileSync(file, 'utf8'));
+    }
+  };
+  walk(dir);
+  return out.join('\n');
+}
+
+describe('secrets', () => {
+  it('are masked in cell logs and results, and appear in no log, API answer or Redis value', async () => {
+    const admin = d.adminToken();
+    const created = await runCompat(['tokens', 'create', 'ci-secret-test'], d.env());
+    const ciToken = created.stdout.trim();
+    expect(ciToken).toMatch(/^cmx_/);
+
+    // Use every credential the way a client would, including the wrong ones.
+    expect((await d.api('POST', '/api/runs', { library: 'lib' }, WRONG_TOKEN)).status).toBe(401);
+    expect((await d.api('POST', '/api/runs', { library: 'lib' }, ciToken)).status).toBe(400);
+    const ping = Buffer.from(JSON.stringify({ zen: 'hi', hook_id: 1, repository: { full_name: 'fixture/lib', clone_url: path.join(d.dir, 'repos', 'lib') } }));
+    expect((await d.api('POST', '/webhooks/github', ping, null, { 'X-GitHub-Event': 'ping', 'X-Hub-Signature-256': githubSignature(ping, WEBHOOK_SECRET) })).status).toBe(200);
+    expect((await d.api('POST', '/webhooks/github', ping, null, { 'X-GitHub-Event': 'ping', 'X-Hub-Signature-256': githubSignature(ping, 'guess') })).status).toBe(401);
+    await fetch(`${d.url}/admin/queues`, { headers: { Authorization: `Basic ${Buffer.from(`me:${WRONG_TOKEN}`).toString('base64')}` } });
+
+    const res = await d.api('POST', '/api/runs', { library: 'lib', candidate: 'v1.1.0', baseline: 'v1.0.0' }, ciToken);
+    expect(res.status).toBe(201);
+    run = await d.waitForRun(res.body.id, 120_000);
+    expect(run.cells[0]).toMatchObject({ verdict: 'failing', candidate: { status: 'failed' }, baseline: { status: 'failed' } });
+
+    // The suite's own output, masked.
+    const answers: string[] = [];
+    for (const side of ['candidate', 'baseline']) {
+      const log = await d.api('GET', `/api/runs/${run.id}/cells/leaky.sqlite/logs?side=${side}`, undefined, null);
+      expect(log.text).toContain('my secret is ***');
+      expect(log.text).toContain('to stderr: ***');
+      answers.push(log.text);
+    }
+    const detail = await d.api('GET', `/api/runs/${run.id}/cells/leaky.sqlite`, undefined, null);
+    expect(detail.body.tests.candidate).toEqual([expect.objectContaining({ id: 'leak::prints ***', status: 'failed', message: expect.stringContaining('token=***') })]);
+    answers.push(detail.text);
+    for (const route of ['/api/runs', `/api/runs/${run.id}`, '/metrics', '/healthz', '/readyz', '/api/gate?library=lib&version=1.1.0']) {
+      answers.push((await d.api('GET', route, undefined, null)).text);
+    }
+    // The queue board shows job data: with a valid token, what it shows must be clean too.
+    for (const queue of ['work', 'results']) {
+      const board = await d.api('GET', `/admin/queues/api/queues?activeQueue=${queue}&status=completed&page=1`, undefined, admin);
+      expect(board.status).toBe(200);
+      answers.push(board.text);
+    }
+
+    const places: Record<string, string> = {
+      'API answers': answers.join('\n'),
+      'server log': d.server!.output(),
+      'worker log': d.workers[0].output(),
+      'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
+      Redis: await redisDump(),
+    };
+    expect(places['server log']).toMatch(/Webhook refused: bad signature/); // the server did log around them
+    const secrets = { 'cell secret': CELL_SECRET, 'webhook secret': WEBHOOK_SECRET, 'admin token': admin, 'API token': ciToken, 'wrong token': WRONG_TOKEN };
+    for (const [where, text] of Object.entries(places)) {
+      for (const [what, value] of Object.entries(secrets)) {
+        expect(tally.note(!text.includes(value)), `${what} found in ${where}`).toBe(true);
+      }
+    }
+  });
+});
