@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
 node --import tsx examples/materialize.ts >/dev/null
 
+# Types and import cycles first: a minute at most, and either one makes every later failure noise.
+npx tsc --noEmit -p .
+npx madge --circular --extensions ts,tsx --ts-config tsconfig.json common server workers cli images dashboards/src >/dev/null \
+  || { npx madge --circular --extensions ts,tsx --ts-config tsconfig.json common server workers cli images dashboards/src; exit 1; }
+
 reports=$(mktemp -d)
 status=0
 npx vitest run --project unit --project integration --reporter=default --reporter=json --outputFile.json="$reports/main.json" "$@" || status=$?
