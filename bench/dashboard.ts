@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { deletePrefixedKeys } from '../test/helpers/redis-keys.js';
 import { loadConfig } from '../common/config.js';
 import { BACKENDS } from '../common/types.js';
 import { startServer } from '../server/server.js';
@@ -140,12 +141,7 @@ export async function benchDashboard(): Promise<void> {
     await browser.close();
     await server.close();
     const redis = new Redis(config.redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deletePrefixedKeys(redis, config.prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }

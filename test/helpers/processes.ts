@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { deletePrefixedKeys } from './redis-keys.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { RunJson } from '../../common/types.js';
 import { containersWith, createDocker, LABEL_PREFIX } from '../../workers/container/docker.js';
@@ -319,12 +320,7 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
       try {
         const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
         redis.on('error', () => undefined);
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
+        await deletePrefixedKeys(redis, prefix);
         redis.disconnect();
       } catch {
         /* a dedicated Redis that is already gone */

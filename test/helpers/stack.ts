@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { deletePrefixedKeys } from './redis-keys.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import type { RunJson } from '../../common/types.js';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/server.js';
@@ -77,12 +78,7 @@ export async function startStack(options: { matrix: (dir: string) => string; con
       await server.close().catch(() => undefined);
       const redis = new Redis(config.redisUrl);
       // Everything this stack put in Redis carries its prefix.
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deletePrefixedKeys(redis, config.prefix);
       redis.disconnect();
       rmSync(dir, { recursive: true, force: true });
     },
