@@ -28,7 +28,7 @@ export function formatProblem(p: MatrixProblem): string {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
-const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512, diskMb: 10240 };
+export const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512, diskMb: 10240 };
 const DEFAULT_RERUNS = 2;
 
 /** A consumer with every default applied and its repository resolved. */

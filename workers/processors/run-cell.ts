@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
+import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
 import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
@@ -108,6 +109,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     };
     const secretValues: Record<string, string> = {};
     for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
+    // Stored plans from before diskMb existed have none: the default applies.
+    const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
     const phases = new PhaseTracker();
     const outcome = await runContainer(ports.docker, {
       name,
@@ -136,8 +139,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       ],
       networkMode,
       limits: consumer.resources,
-      // Stored plans from before diskMb existed have none: the default applies.
-      disk: { limitMb: consumer.resources.diskMb ?? 10240, dirs: [ws.root] },
+      disk: { limitMb: diskMb, dirs: [ws.root] },
       timeoutMs: consumer.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
       onOutput: (chunk) => {
@@ -159,7 +161,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     const limitReason = outcome.oomKilled
       ? `ran out of memory (limit ${consumer.resources.memoryMb} MB)`
       : outcome.diskExceeded
-        ? `filled its disk (limit ${consumer.resources.diskMb ?? 10240} MB)`
+        ? `filled its disk (limit ${diskMb} MB)`
         : pidReason;
     if (outcome.diskExceeded) log.write(`\n[compat-matrix] killed: ${limitReason}\n`);
     if (outcome.timedOut) {
