@@ -50,9 +50,36 @@ export interface Config {
   gitlabApiUrl: string;
   /** Token (api scope) that may write commit statuses; without it no GitLab status is posted. @defaultValue none (env COMPAT_GITLAB_TOKEN) */
   gitlabToken: string | null;
+  /**
+   * A consumer's install runs once per worker host and key, then every side starts from the container
+   * filesystem it left (an image). "off" runs it on every side. @defaultValue on (env COMPAT_SNAPSHOTS)
+   */
+  snapshots: boolean;
+  /** Disk the install snapshots of this deployment may take on a worker host; least recently used go first. @defaultValue 10240 (env COMPAT_SNAPSHOT_BUDGET_MB) */
+  snapshotBudgetMb: number;
+  /** npm and pip caches per worker host, mounted into install steps. "off" disables. @defaultValue on (env COMPAT_PACKAGE_CACHES) */
+  packageCaches: boolean;
+  /** How long a baseline side's result may be reused by later runs; 0 never reuses. @defaultValue 7 (env COMPAT_BASELINE_REUSE_DAYS) */
+  baselineReuseDays: number;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+function flag(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', '1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['off', '0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Error(`environment variable ${name} must be "on" or "off", got "${raw}"`);
+}
+
+function nonNegative(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`environment variable ${name} must be a number >= 0, got "${raw}"`);
+  return value;
+}
 
 function int(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -128,6 +155,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     githubToken: env.COMPAT_GITHUB_TOKEN || null,
     gitlabApiUrl: (env.COMPAT_GITLAB_API_URL || 'https://gitlab.com/api/v4').replace(/\/+$/, ''),
     gitlabToken: env.COMPAT_GITLAB_TOKEN || null,
+    snapshots: flag('COMPAT_SNAPSHOTS', true),
+    snapshotBudgetMb: nonNegative('COMPAT_SNAPSHOT_BUDGET_MB', 10240),
+    packageCaches: flag('COMPAT_PACKAGE_CACHES', true),
+    baselineReuseDays: nonNegative('COMPAT_BASELINE_REUSE_DAYS', 7),
     ...overrides,
     port,
   };

@@ -8,12 +8,15 @@ import type { ResultMessage } from '../common/queue/jobs.js';
 import type { ArtifactStore } from '../common/queue/redis-data.js';
 import type { Docker } from './container/docker.js';
 import type { DatabaseServers } from './databases/servers.js';
+import type { LayerStore } from './snapshots/layers.js';
 
 export interface WorkerPorts {
   config: Config;
   workerId: string;
   docker: Docker;
   databases: DatabaseServers;
+  /** Install snapshots and candidate layers on this worker host. */
+  layers: LayerStore;
   artifacts: ArtifactStore;
   /** A log writer for a Redis stream key. */
   openLog(key: string, mask?: (text: string) => string): import('../common/queue/redis-data.js').LogWriter;

@@ -13,6 +13,7 @@ import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type WorkerPorts } from './ports.js';
 import { buildArtifact } from './processors/build-artifact.js';
+import { LayerStore } from './snapshots/layers.js';
 import { runCellSide } from './processors/run-cell.js';
 
 /**
@@ -55,6 +56,7 @@ export async function startWorker(config: Config, options: { concurrency: number
     workerId,
     docker,
     databases,
+    layers: new LayerStore(docker, { prefix: config.prefix, dataDir: config.dataDir, budgetMb: config.snapshotBudgetMb, log }),
     artifacts: new ArtifactStore(redis, config.prefix),
     openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
     registerDatabase: async (name, info) => {
@@ -85,10 +87,16 @@ export async function startWorker(config: Config, options: { concurrency: number
       unregisterDatabase: ports.unregisterDatabase,
       isStrayDatabase: (name, worker) => worker === workerId && !databasesInUse.has(name),
     });
-  const swept = await janitor();
-  if (swept.containers || swept.databases) log.info(swept, 'Cleaned up after dead workers');
+  const sweep = async () => {
+    const report = await janitor();
+    // Snapshots are swept like containers: past the budget, least recently used first.
+    const evicted = await ports.layers.evict().catch((error) => (log.warn({ err: error }, 'Snapshot eviction failed'), { removed: 0 }));
+    return { ...report, snapshots: evicted.removed };
+  };
+  const swept = await sweep();
+  if (swept.containers || swept.databases || swept.snapshots) log.info(swept, 'Cleaned up after dead workers');
   // Every three beats (a minute by default): a dead worker's leftovers go soon after it counts as dead.
-  const janitorTimer = setInterval(() => void janitor().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
+  const janitorTimer = setInterval(() => void sweep().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
 
   const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => {
     const data = job.data;

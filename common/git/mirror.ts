@@ -128,6 +128,21 @@ export class Mirror {
     }
   }
 
+  /**
+   * Git's content ids of the named files at a commit's root (absent files left out), without a checkout:
+   * equal ids mean equal contents.
+   */
+  async blobIds(sha: string, names: string[]): Promise<Record<string, string>> {
+    if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new GitError(`not a commit id: "${sha.slice(0, 80)}"`, true);
+    const out = await createGit(this.dir).raw(['ls-tree', '-z', sha, '--', ...names]);
+    const ids: Record<string, string> = {};
+    for (const entry of out.split('\0').filter(Boolean)) {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.+)$/.exec(entry);
+      if (m) ids[m[2]] = m[1];
+    }
+    return ids;
+  }
+
   /** Resolves a ref, fetching once if the mirror does not know it yet. */
   async resolveFetching(ref: string): Promise<string> {
     await this.update();

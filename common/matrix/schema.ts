@@ -79,6 +79,19 @@ export const Consumer = z.strictObject({
   installCandidate: Command,
   /** Runs the suite; JUnit XML written under $COMPAT_RESULTS_DIR gives per-test results. */
   test: Command,
+  /**
+   * Runs only the tests named in $COMPAT_RERUN_TESTS (one id per line; also in the file
+   * $COMPAT_RERUN_TESTS_FILE), for a suspected regression's confirming re-runs. Without it, or when it
+   * selects none of them, the whole suite runs. @defaultValue none
+   */
+  rerun: Command.optional(),
+  /**
+   * `install` runs once per worker host for the consumer's commit, image, commands and lockfiles, and
+   * every side starts from the filesystem it left. false: an install that needs the cell's database
+   * (DATABASE_URL, COMPAT_BACKEND, COMPAT_SIDE are not given to a cached install) runs on every side.
+   * @defaultValue true
+   */
+  cacheInstall: z.boolean().optional(),
   backends: z
     .array(z.enum(BACKENDS))
     .min(1)

@@ -29,6 +29,26 @@ export interface CellJob {
   consumer: ResolvedConsumer;
   /** Image of the database server for this backend (unused for sqlite). */
   databaseImage: string;
+  /**
+   * A confirming re-run's tests: the ids attempt 0 newly failed. With a `rerun` command, only these run
+   * (falling back to the whole suite when it selects none of them).
+   */
+  rerunTests?: string[];
+  /**
+   * A baseline side at attempt 0 that an earlier run tested with the same consumer, artifact, commands
+   * and env: the worker checks what only its host knows (the consumer's commit, the image ids) against
+   * `facts` and, when all hold, runs nothing and reports `reusedFrom`.
+   */
+  reuse?: { runId: string; facts: SideFacts };
+}
+
+/** What a side ran with that the server cannot see itself: the ground for reusing its result. */
+export interface SideFacts {
+  consumerSha: string;
+  imageId: string;
+  artifactDigest: string;
+  /** The database server image's id; absent for sqlite. */
+  databaseImageId?: string;
 }
 
 export type WorkJob = BuildJob | CellJob;
@@ -41,6 +61,11 @@ export interface SideResultPayload {
   tests: TestOutcome[];
   reason?: string;
   exitCode?: number | null;
+  /** Milliseconds per phase of the side (CONTRACT: `phases`). */
+  phases?: Record<string, number>;
+  facts?: SideFacts;
+  /** The run whose result this baseline side reuses; the server copies it from there. */
+  reusedFrom?: string;
 }
 
 export interface BuildDone {
@@ -49,6 +74,8 @@ export interface BuildDone {
   side: Side;
   ok: boolean;
   artifactKey?: string;
+  /** Content digest of the artifact files (names and bytes): what baseline reuse compares. */
+  artifactDigest?: string;
   files?: string[];
   reason?: string;
   durationMs: number;

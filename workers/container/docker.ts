@@ -45,8 +45,12 @@ export interface ContainerSpec {
   /** Receives stdout and stderr, interleaved as they arrive. */
   onOutput: (chunk: Buffer) => void;
   signal?: AbortSignal;
-  /** Size of the writable /tmp. */
+  /** Size of the writable /tmp; 0: no tmpfs, /tmp is the image's (an install snapshot keeps what was put there). */
   tmpMb?: number;
+  /** Runs once the container exists, before it starts (e.g. to copy files into it). */
+  beforeStart?: (container: Docker.Container) => Promise<void>;
+  /** Runs after it exited by itself (not killed by us), before it is removed (e.g. to commit it as an image). */
+  afterExit?: (container: Docker.Container, outcome: ContainerOutcome) => Promise<void>;
   /**
    * Disk the container may fill: its writable layer plus these host directories (its bind mounts).
    * Watched while it runs; past the limit it is killed and the outcome says so.
@@ -64,6 +68,9 @@ export interface ContainerOutcome {
   /** A fork was refused at the pids limit at least once (the kernel's own count, where it can be read). */
   pidLimitHit: boolean;
   durationMs: number;
+  /** How long the engine took to create and to start it: start-up cost, before the container's own work. */
+  createMs: number;
+  startMs: number;
 }
 
 /** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
@@ -156,6 +163,7 @@ export function containerLimits(limits: Limits) {
 
 export async function runContainer(docker: Docker, spec: ContainerSpec): Promise<ContainerOutcome> {
   await removeLeftovers(docker);
+  const createStarted = Date.now();
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -173,7 +181,7 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       NetworkMode: spec.networkMode,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
-      Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${spec.tmpMb ?? 512}m` },
+      Tmpfs: spec.tmpMb === 0 ? {} : { '/tmp': `rw,nosuid,nodev,size=${spec.tmpMb ?? 512}m` },
       Init: true, // reaps zombies and forwards signals, so a kill really stops the suite
       AutoRemove: false,
       // Output is read from the attach stream (and kept, capped, in Redis). The engine keeps no copy of
@@ -182,7 +190,9 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       LogConfig: { Type: 'none', Config: {} },
     },
   });
-  const started = Date.now();
+  const createMs = Date.now() - createStarted;
+  let startMs = 0;
+  let started = Date.now();
   let timedOut = false;
   let aborted = false;
   let diskExceeded = false;
@@ -243,7 +253,11 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     });
     if (spec.signal?.aborted) onAbort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
+    await spec.beforeStart?.(container);
+    const startCalled = Date.now();
     await container.start();
+    startMs = Date.now() - startCalled;
+    started = startCalled;
     const timer = setTimeout(() => {
       timedOut = true;
       void kill();
@@ -257,7 +271,7 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     // Let the last output arrive, but never hang on a stream that does not close.
     await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2000))]);
     const info = await container.inspect();
-    return {
+    const outcome: ContainerOutcome = {
       exitCode: exit.StatusCode,
       oomKilled: Boolean(info.State?.OOMKilled),
       timedOut,
@@ -265,7 +279,11 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       diskExceeded,
       pidLimitHit,
       durationMs: Date.now() - started,
+      createMs,
+      startMs,
     };
+    if (spec.afterExit && !timedOut && !aborted && !diskExceeded) await spec.afterExit(container, outcome);
+    return outcome;
   } finally {
     clearInterval(monitor);
     spec.signal?.removeEventListener('abort', onAbort);

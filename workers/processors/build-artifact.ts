@@ -10,6 +10,7 @@ import { ARTIFACT_MAX_BYTES } from '../../common/queue/redis-data.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { artifactDigest } from '../snapshots/key.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 
 export function artifactKeyOf(library: string, sha: string): string {
@@ -20,8 +21,10 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   const started = Date.now();
   const artifactKey = artifactKeyOf(job.library.name, job.sha);
   const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
-  const existing = await ports.artifacts.files(artifactKey);
-  if (existing) return { ...base, ok: true, artifactKey, files: existing, durationMs: Date.now() - started };
+  const existing = await ports.artifacts.get(artifactKey);
+  if (existing) {
+    return { ...base, ok: true, artifactKey, artifactDigest: artifactDigest(existing), files: [...existing.keys()].sort(), durationMs: Date.now() - started };
+  }
 
   if (!(await imageExists(ports.docker, job.library.image))) {
     throw new InfraError(`image ${job.library.image} is missing on this worker host: run \`compat images\``, false);
@@ -79,7 +82,7 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
     }
     await ports.artifacts.put(artifactKey, files);
     log.write(`[compat-matrix] built ${[...files.keys()].join(', ')}\n`);
-    return { ...base, ok: true, artifactKey, files: [...files.keys()].sort(), durationMs: Date.now() - started };
+    return { ...base, ok: true, artifactKey, artifactDigest: artifactDigest(files), files: [...files.keys()].sort(), durationMs: Date.now() - started };
   } finally {
     await log.end();
     ws.remove();

@@ -34,6 +34,8 @@ const FORK_REFUSED = /Cannot fork|can't fork|fork: (retry: )?Resource temporaril
 export class PhaseTracker {
   phase: Phase | null = null;
   testStartedAt: number | null = null;
+  /** When each phase's marker arrived (ms since the epoch). */
+  readonly markedAt: Partial<Record<Phase, number>> = {};
   /** The test command's exit status, as the script reported it; null if it never did. */
   exitStatus: number | null = null;
   /** Output said a fork was refused. */
@@ -53,6 +55,7 @@ export class PhaseTracker {
       }
       if (!line.startsWith(PHASE_MARKER)) continue;
       this.phase = line.slice(PHASE_MARKER.length).trim() as Phase;
+      this.markedAt[this.phase] = Date.now();
       if (this.phase === 'test') this.testStartedAt = Date.now();
     }
   }

@@ -4,30 +4,28 @@
  * Whatever happens, the container, the database and the workspace are removed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
+import type { CellJob, SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
-import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { imageIdOf } from '../container/images.js';
+import { packageCacheMounts } from '../caches/package-caches.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { readResultsDir } from '../results/junit.js';
+import { artifactDigest, LOCKFILES, lockfilesDigest } from '../snapshots/key.js';
+import { sideImage, type SideImage } from '../snapshots/side-image.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
+import { templateEnv } from './env.js';
+import { PhaseTimes } from './phase-times.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
+import { reusableBaseline } from './reuse-check.js';
 
 const SQLITE_PATH = '/compat/db/test.sqlite';
-
-/** `${VAR}` in a consumer's env, from the CONTRACT's variables only (the schema refuses others). */
-export function templateEnv(templates: Record<string, string>, vars: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, template] of Object.entries(templates)) {
-    out[name] = template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_m, v: string) => vars[v] ?? '');
-  }
-  return out;
-}
 
 /** Replaces each secret value in a log with `***`. */
 export function secretMasker(values: string[]): (text: string) => string {
@@ -36,128 +34,251 @@ export function secretMasker(values: string[]): (text: string) => string {
   return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
 }
 
-async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
+/** The artifact on this host, with the content digest its snapshots and reuse are keyed by. */
+async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<{ dir: string; digest: string }> {
   const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
-  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const digestFile = path.join(dir, '.digest');
+  if (existsSync(path.join(dir, '.complete')) && existsSync(digestFile)) return { dir, digest: readFileSync(digestFile, 'utf8') };
   const files = await ports.artifacts.get(job.artifactKey);
   if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
   mkdirSync(dir, { recursive: true });
+  const kept = new Map<string, Buffer>();
   for (const [name, data] of files) {
     if (name.includes('/') || name.startsWith('.')) continue;
     writeFileSync(path.join(dir, name), data);
+    kept.set(name, data);
   }
+  const digest = artifactDigest(kept);
+  writeFileSync(digestFile, digest);
   writeFileSync(path.join(dir, '.complete'), '');
-  return dir;
+  return { dir, digest };
+}
+
+/** Empties a folder the container writes (results, SQLite file) for a second run of the suite. */
+function emptyDir(dir: string): void {
+  for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
 
 export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal): Promise<SideResultPayload> {
   const started = Date.now();
+  const phases = new PhaseTimes();
   const { consumer } = job;
   // One name per try: the container of a try whose worker died may still exist (its janitor has not run
   // yet) when another worker takes the same job, and a fixed name would make every retry fail on it.
   const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}-${randomBytes(3).toString('hex')}`;
   const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
-  if (!(await imageExists(ports.docker, consumer.image))) {
-    throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
-  }
+  const imageId = await imageIdOf(ports.docker, consumer.image);
+  if (!imageId) throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
+  let image: SideImage | null = null;
   const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
   const mask = secretMasker(secrets);
   const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
+  const dropDatabase = async () => {
+    if (!database) return;
+    const db = database;
+    database = null;
+    const dropped = await db.drop().then(
+      () => true,
+      (error) => (ports.log.warn({ err: error, db: db.name }, 'Failed to drop cell database'), false),
+    );
+    // Unregistered only once it is really gone; otherwise (the drop or even the create failed half-way)
+    // it stays registered and the janitor drops it later.
+    if (dbRegistered && dropped) await ports.unregisterDatabase(dbRegistered).catch(() => undefined);
+    else if (dbRegistered) ports.releaseDatabase?.(dbRegistered);
+    dbRegistered = null;
+  };
   try {
-    const artifacts = await artifactDir(job, ports);
-    try {
-      const mirror = Mirror.for(ports.config.dataDir, consumer.repo);
-      const sha = await mirror.resolveFetching(consumer.ref);
-      await mirror.checkout(sha, ws.src);
-      log.write(`[compat-matrix] ${consumer.name} at ${consumer.ref} (${sha.slice(0, 12)}), ${job.library} ${job.version} (${job.side}), backend ${job.backend}\n`);
-    } catch (error) {
-      throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
-    }
-    await chownForRunner(ws.root);
+    const artifact = await phases.time('artifact', () => artifactDir(job, ports));
+    const mirror = Mirror.for(ports.config.dataDir, consumer.repo);
+    const git = async <T>(fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
+      }
+    };
+    const sha = await phases.time('resolve', () => git(() => mirror.resolveFetching(consumer.ref)));
+    log.write(`[compat-matrix] ${consumer.name} at ${consumer.ref} (${sha.slice(0, 12)}), ${job.library} ${job.version} (${job.side}), backend ${job.backend}\n`);
+    const databaseImageId = job.backend === 'sqlite' ? undefined : ((await imageIdOf(ports.docker, job.databaseImage)) ?? undefined);
+    const facts: SideFacts = { consumerSha: sha, imageId, artifactDigest: artifact.digest, ...(databaseImageId ? { databaseImageId } : {}) };
 
-    let databaseUrl = `sqlite://${SQLITE_PATH}`;
-    let networkMode = ports.config.network;
-    if (job.backend !== 'sqlite') {
+    // A baseline an earlier run tested with all the same inputs: nothing to run.
+    const reusedFrom = reusableBaseline(job, facts);
+    if (reusedFrom) {
+      log.write(`[compat-matrix] baseline result reused from run ${reusedFrom} (same consumer commit, artifact, images, commands and env)\n`);
+      return { status: 'passed', durationMs: Date.now() - started, overheadMs: null, tests: [], facts, reusedFrom, phases: phases.ms };
+    }
+
+    const cached = ports.config.snapshots && consumer.cacheInstall !== false;
+    const caches = await packageCacheMounts(ports.config.dataDir, ports.config.packageCaches);
+    const secretValues: Record<string, string> = {};
+    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
+    const baseEnv = { HOME: '/home/compat', ...caEnv(ports.config.caBundle) };
+    const checkout = async () => {
+      await git(() => mirror.checkout(sha, ws.src));
+      await chownForRunner(ws.src);
+      return ws.src;
+    };
+    const rerunDir = path.join(ws.root, 'rerun');
+    mkdirSync(rerunDir, { recursive: true });
+    // The folders the container writes, handed to its user (no process spawned: they are empty).
+    for (const dir of [ws.root, ws.results, ws.db, ws.out, rerunDir]) chownSync(dir, RUNNER_UID, RUNNER_UID);
+
+    const openDatabase = async (): Promise<string> => {
+      if (job.backend === 'sqlite') return `sqlite://${SQLITE_PATH}`;
       const fixed = consumer.fixedConnection?.[job.backend];
       try {
-        if (fixed) {
-          database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
-          networkMode = database.networkMode!;
-        } else {
-          database = await ports.databases.createDatabase(job.backend, job.databaseImage, async (db) => {
-            dbRegistered = db;
-            await ports.registerDatabase(db, { worker: ports.workerId, backend: job.backend, image: job.databaseImage, run: job.runId });
-          });
-        }
+        database = fixed
+          ? await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources)
+          : await ports.databases.createDatabase(job.backend, job.databaseImage, async (db) => {
+              dbRegistered = db;
+              await ports.registerDatabase(db, { worker: ports.workerId, backend: job.backend, image: job.databaseImage, run: job.runId });
+            });
       } catch (error) {
         throw new InfraError(`database start failed: ${(error as Error).message}`);
       }
-      databaseUrl = database.url;
-    }
-
-    const contractEnv: Record<string, string> = {
-      DATABASE_URL: databaseUrl,
-      COMPAT_BACKEND: job.backend,
-      COMPAT_LIBRARY: job.library,
-      COMPAT_LIBRARY_VERSION: job.version,
-      COMPAT_SIDE: job.side,
-      COMPAT_RESULTS_DIR: '/compat/results',
-      COMPAT_ARTIFACT_DIR: '/compat/artifact',
+      return database.url;
     };
-    const secretValues: Record<string, string> = {};
-    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
+
+    // The database and the side's image do not depend on each other: made at the same time.
+    const [databaseUrl, prepared] = await Promise.allSettled([
+      phases.time('database', openDatabase),
+      cached
+        ? (async () => {
+            const blobs = await git(() => mirror.blobIds(sha, LOCKFILES));
+            return sideImage({
+              job,
+              ports,
+              sha,
+              lockfiles: lockfilesDigest(blobs),
+              imageId,
+              checkout,
+              artifactsDir: artifact.dir,
+              artifactDigest: artifact.digest,
+              caches,
+              baseEnv,
+              caBinds: caBind(ports.config.caBundle),
+              secretValues,
+              log,
+              phases,
+              name,
+              signal,
+            });
+          })()
+        : phases.time('checkout', checkout).then(() => null),
+    ]);
+    if (prepared.status === 'fulfilled') image = prepared.value;
+    if (databaseUrl.status === 'rejected') throw databaseUrl.reason;
+    if (prepared.status === 'rejected') throw prepared.reason;
+    const snapshot = prepared.value;
+    if (snapshot && !snapshot.ok) {
+      log.write(`[compat-matrix] ${snapshot.reason}\n`);
+      return { status: snapshot.status, durationMs: Date.now() - started, overheadMs: null, tests: [], reason: snapshot.reason, exitCode: snapshot.exitCode, facts, phases: phases.ms };
+    }
+    let networkMode = ports.config.network;
+    if (database) networkMode = (database as CellDatabase).networkMode ?? networkMode;
+
     // Stored plans from before diskMb existed have none: the default applies.
     const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
-    const phases = new PhaseTracker();
-    const outcome = await runContainer(ports.docker, {
-      name,
-      image: consumer.image,
-      cmd: ['sh', '-c', PHASE_SCRIPT],
-      env: {
-        HOME: '/home/compat',
-        ...caEnv(ports.config.caBundle),
-        ...contractEnv,
-        ...templateEnv(consumer.env, contractEnv),
-        ...secretValues,
-        // Not in the contract's list: which confirming re-run this is (0 = first), for suites that log it.
-        COMPAT_ATTEMPT: String(job.attempt),
-        COMPAT_CMD_INSTALL: consumer.install ?? '',
-        COMPAT_CMD_INSTALL_CANDIDATE: consumer.installCandidate,
-        COMPAT_CMD_TEST: consumer.test,
-      },
-      workdir: '/workspace',
-      user: `${RUNNER_UID}:${RUNNER_UID}`,
-      binds: [
-        `${ws.src}:/workspace:rw`,
-        `${ws.results}:/compat/results:rw`,
-        `${ws.db}:/compat/db:rw`,
-        `${artifacts}:/compat/artifact:ro`,
-        ...caBind(ports.config.caBundle),
-      ],
-      networkMode,
-      limits: consumer.resources,
-      disk: { limitMb: diskMb, dirs: [ws.root] },
-      timeoutMs: consumer.timeoutSeconds * 1000,
-      labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
-      onOutput: (chunk) => {
-        const text = chunk.toString('utf8');
-        phases.feed(text);
-        log.write(text);
-      },
-      signal,
-    });
+    // Candidate install and test share the side's time, as they did in one container.
+    const timeoutMs = Math.max(1000, consumer.timeoutSeconds * 1000 - (snapshot?.candidateMs ?? 0));
+    const wanted = job.rerunTests?.length && consumer.rerun ? job.rerunTests : null;
+
+    const runSuite = async (url: string, command: string, rerunTests: string[] | null) => {
+      const contractEnv: Record<string, string> = {
+        DATABASE_URL: url,
+        COMPAT_BACKEND: job.backend,
+        COMPAT_LIBRARY: job.library,
+        COMPAT_LIBRARY_VERSION: job.version,
+        COMPAT_SIDE: job.side,
+        COMPAT_RESULTS_DIR: '/compat/results',
+        COMPAT_ARTIFACT_DIR: '/compat/artifact',
+      };
+      const rerunEnv: Record<string, string> = {};
+      if (rerunTests) {
+        writeFileSync(path.join(rerunDir, 'tests.txt'), `${rerunTests.join('\n')}\n`);
+        rerunEnv.COMPAT_RERUN_TESTS = rerunTests.join('\n');
+        rerunEnv.COMPAT_RERUN_TESTS_FILE = '/compat/rerun/tests.txt';
+      }
+      const tracker = new PhaseTracker();
+      const calledAt = Date.now();
+      const outcome = await runContainer(ports.docker, {
+        name: rerunTests === null && wanted ? `${name}-full` : name,
+        image: snapshot ? snapshot.image : consumer.image,
+        cmd: ['sh', '-c', PHASE_SCRIPT],
+        env: {
+          ...baseEnv,
+          ...(snapshot ? {} : caches.env),
+          ...contractEnv,
+          ...templateEnv(consumer.env, contractEnv),
+          ...secretValues,
+          ...rerunEnv,
+          // Not in the contract's list: which confirming re-run this is (0 = first), for suites that log it.
+          COMPAT_ATTEMPT: String(job.attempt),
+          // From a snapshot both installs are done already: only the test command runs.
+          COMPAT_CMD_INSTALL: snapshot ? '' : (consumer.install ?? ''),
+          COMPAT_CMD_INSTALL_CANDIDATE: snapshot ? '' : consumer.installCandidate,
+          COMPAT_CMD_TEST: command,
+        },
+        workdir: '/workspace',
+        user: `${RUNNER_UID}:${RUNNER_UID}`,
+        binds: [
+          ...(snapshot ? [] : [`${ws.src}:/workspace:rw`, ...caches.binds]),
+          `${ws.results}:/compat/results:rw`,
+          `${ws.db}:/compat/db:rw`,
+          `${artifact.dir}:/compat/artifact:ro`,
+          `${rerunDir}:/compat/rerun:ro`,
+          ...caBind(ports.config.caBundle),
+        ],
+        networkMode,
+        limits: consumer.resources,
+        // From a snapshot, /tmp is the image's: what install put there (a venv) is still there.
+        ...(snapshot ? { tmpMb: 0 } : {}),
+        disk: { limitMb: diskMb, dirs: [ws.root] },
+        timeoutMs: snapshot ? timeoutMs : consumer.timeoutSeconds * 1000,
+        labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
+        onOutput: (chunk) => {
+          const text = chunk.toString('utf8');
+          tracker.feed(text);
+          log.write(text);
+        },
+        signal,
+      });
+      const endedAt = Date.now();
+      const marks = tracker.markedAt;
+      const firstMark = snapshot ? marks.test : marks.install;
+      phases.add('container', (firstMark ?? endedAt) - calledAt);
+      if (!snapshot && marks.install) phases.add('install', (marks['install-candidate'] ?? endedAt) - marks.install);
+      if (!snapshot && marks['install-candidate']) phases.add('install-candidate', (marks.test ?? endedAt) - marks['install-candidate']);
+      if (marks.test) phases.add('test', endedAt - marks.test);
+      return { outcome, tracker };
+    };
+
+    let { outcome, tracker } = await runSuite(databaseUrl.value, wanted ? consumer.rerun! : consumer.test, wanted);
+    let read = readResultsDir(ws.results);
+    if (wanted && !outcome.aborted && !outcome.timedOut && tracker.testStartedAt && !read.tests.some((t) => wanted.includes(t.id))) {
+      // The rerun command ran none of the tests asked for (ids it cannot select): the whole suite, on a
+      // fresh database, as a re-run without `rerun` would.
+      log.write(`\n[compat-matrix] the rerun command ran none of the ${wanted.length} tests asked for: running the whole suite\n`);
+      await dropDatabase();
+      emptyDir(ws.results);
+      emptyDir(ws.db);
+      const url = await phases.time('database', openDatabase);
+      if (database) networkMode = (database as CellDatabase).networkMode ?? networkMode;
+      ({ outcome, tracker } = await runSuite(url, consumer.test, null));
+      read = readResultsDir(ws.results);
+    }
     if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
-    const overheadMs = phases.testStartedAt ? phases.testStartedAt - started : null;
-    const read = readResultsDir(ws.results);
+    const overheadMs = tracker.testStartedAt ? tracker.testStartedAt - started : null;
     const problems = read.problems;
     // A suite that prints its secret in an assertion message must not publish it through the API.
     const tests = read.tests.map((t) => ({ ...t, id: mask(t.id), ...(t.message === undefined ? {} : { message: mask(t.message) }) }));
     for (const problem of problems) log.write(`[compat-matrix] ${problem}\n`);
-    const base = { durationMs: Date.now() - started, overheadMs, tests, exitCode: outcome.exitCode };
-    const pidReason = outcome.pidLimitHit || phases.forkRefused ? `hit the pid limit (${consumer.resources.pids} processes)` : undefined;
+    const base = { durationMs: Date.now() - started, overheadMs, tests, exitCode: outcome.exitCode, facts, phases: phases.ms };
+    const pidReason = outcome.pidLimitHit || tracker.forkRefused ? `hit the pid limit (${consumer.resources.pids} processes)` : undefined;
     const limitReason = outcome.oomKilled
       ? `ran out of memory (limit ${consumer.resources.memoryMb} MB)`
       : outcome.diskExceeded
@@ -171,16 +292,16 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     // Ended by a signal, by no limit of ours, before the script could report how its step ended (its
     // own exits are 201, 202 and the test command's status after the exit marker): the engine stopped
     // it (restart, `docker kill`). Retried, never taken for a test result.
-    const ownExit = phases.exitStatus !== null || outcome.exitCode === 201 || outcome.exitCode === 202;
+    const ownExit = tracker.exitStatus !== null || outcome.exitCode === 201 || outcome.exitCode === 202;
     const stoppedFromOutside = !ownExit && !outcome.oomKilled && !outcome.diskExceeded && outcome.exitCode !== null && outcome.exitCode >= 128;
     if (stoppedFromOutside) {
       throw new InfraError(`the test container was stopped from outside (exit ${outcome.exitCode}) before its suite ended: Docker engine restart or docker kill`);
     }
-    if (phases.phase === 'install' || phases.phase === null) {
+    if (tracker.phase === 'install' || tracker.phase === null) {
       // The consumer's own dependencies would not install: the registry or the image, not the library.
       throw new InfraError(`install step failed (exit ${outcome.exitCode})${limitReason ? `: ${limitReason}` : ''}`);
     }
-    if (phases.phase === 'install-candidate') {
+    if (tracker.phase === 'install-candidate') {
       return { ...base, status: 'failed', reason: limitReason ?? `installing the ${job.side} artifact failed (exit ${outcome.exitCode})` };
     }
     const anyFailed = tests.some((t) => t.status === 'failed');
@@ -191,17 +312,9 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       reason: limitReason ?? (outcome.exitCode === 0 ? 'JUnit reports failed tests' : `test command exited with ${outcome.exitCode}`),
     };
   } finally {
+    if (image?.ok) image.release();
     await log.end();
-    const dropped = database
-      ? await database.drop().then(
-          () => true,
-          (error) => (ports.log.warn({ err: error, db: database?.name }, 'Failed to drop cell database'), false),
-        )
-      : false;
-    // Unregistered only once it is really gone; otherwise (the drop or even the create failed half-way)
-    // it stays registered and the janitor drops it later.
-    if (dbRegistered && dropped) await ports.unregisterDatabase(dbRegistered).catch(() => undefined);
-    else if (dbRegistered) ports.releaseDatabase?.(dbRegistered);
+    await dropDatabase();
     ws.remove();
   }
 }

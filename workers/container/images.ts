@@ -1,0 +1,77 @@
+/**
+ * Images the workers make themselves (install snapshots): committed from a container, found and removed
+ * by label. Beside docker.ts, on the same client; nothing here touches an image it did not label.
+ */
+import type { Docker } from './docker.js';
+
+export interface ImageSummary {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  /** Bytes of the whole image, its base included. */
+  size: number;
+  createdMs: number;
+}
+
+/** The image's id (`sha256:...`), or null when the host has no such image. */
+export async function imageIdOf(docker: Docker, image: string): Promise<string | null> {
+  try {
+    const info = await docker.getImage(image).inspect();
+    return info.Id;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    throw error;
+  }
+}
+
+/** Env and size of an image, for a commit that must not keep a container's own env. */
+export async function imageConfigOf(docker: Docker, image: string): Promise<{ env: string[]; size: number }> {
+  const info = await docker.getImage(image).inspect();
+  return { env: info.Config?.Env ?? [], size: info.Size ?? 0 };
+}
+
+/**
+ * Commits a stopped container as `repo:tag`. The engine merges the container's own config into the
+ * image's (its env included: a secret given to an install would be baked in), so `env` is the image's
+ * whole env as it must be and `blank` lists the container's other variables, committed empty.
+ */
+export async function commitImage(
+  container: Docker.Container,
+  target: { repo: string; tag: string; labels: Record<string, string>; env: string[]; blank: string[] },
+): Promise<string> {
+  const known = new Set(target.env.map((e) => e.slice(0, e.indexOf('='))));
+  const env = [...target.env, ...target.blank.filter((k) => !known.has(k)).map((k) => `${k}=`)];
+  const result = (await container.commit({
+    _query: { container: container.id, repo: target.repo, tag: target.tag, pause: false },
+    _body: { Env: env, Labels: target.labels, Cmd: ['/bin/sh'], Entrypoint: null },
+  } as unknown as Record<string, unknown>)) as { Id?: string };
+  return result.Id ?? '';
+}
+
+/** Images carrying all these labels, tagged or not. */
+export async function imagesWith(docker: Docker, labels: Record<string, string>): Promise<ImageSummary[]> {
+  const filters = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+  const list = await docker.listImages({ all: false, filters: { label: filters } } as Docker.ListImagesOptions);
+  return list.map((i) => ({
+    id: i.Id,
+    tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+    labels: i.Labels ?? {},
+    size: i.Size,
+    createdMs: i.Created * 1000,
+  }));
+}
+
+/**
+ * Removes an image by id. False when a container still uses it (the engine refuses: 409) or it is
+ * already gone; never forced, so a running side keeps its image.
+ */
+export async function removeImage(docker: Docker, id: string): Promise<boolean> {
+  try {
+    await docker.getImage(id).remove({ force: false, noprune: false });
+    return true;
+  } catch (error) {
+    const code = (error as { statusCode?: number }).statusCode;
+    if (code === 409 || code === 404) return false;
+    throw error;
+  }
+}
