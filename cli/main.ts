@@ -69,6 +69,7 @@ interface RunOptions {
   baseline?: string;
   consumer?: string[];
   backend?: string[];
+  freshBaseline?: boolean;
   wait?: boolean;
   json?: boolean;
   matrix?: string;
@@ -97,6 +98,7 @@ async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
       ...(opts.baseline ? { baseline: opts.baseline } : {}),
       ...(opts.consumer?.length ? { consumers: opts.consumer } : {}),
       ...(opts.backend?.length ? { backends: opts.backend } : {}),
+      ...(opts.freshBaseline ? { freshBaseline: true } : {}),
     });
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) throw new UsageError(error.message);
@@ -154,6 +156,7 @@ export function buildProgram(): Command {
     .option('--baseline <ref>', 'default: the highest release below the candidate')
     .option('--consumer <name>', 'only this consumer (repeatable)', collect)
     .option('--backend <backend>', 'only this backend (repeatable)', collect)
+    .option('--fresh-baseline', 'test the baseline anew instead of reusing a recent identical result')
     .option('--wait', 'follow the run and print its verdict table')
     .option('--json', 'print JSON')
     .option('--matrix <file>', 'matrix file')

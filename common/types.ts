@@ -30,6 +30,10 @@ export interface SideSummary {
   tests: TestCounts;
   /** Why the side errored or failed without tests (timeout, OOM, image missing...). */
   reason?: string;
+  /** The run this (baseline) result was reused from, instead of running it again. */
+  reusedFrom?: string;
+  /** Milliseconds per phase: checkout, database, install, install-candidate, container, test... */
+  phases?: Record<string, number>;
 }
 
 export interface CellJson {

@@ -55,6 +55,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const orchestrator = new Orchestrator(store, queues, {
     dataDir: config.dataDir,
     log,
+    baselineReuseDays: config.baselineReuseDays,
     hooks: {
       onRunCreated: async (run: RunJson) => {
         for (const h of hooks) await h.onRunCreated?.(run);

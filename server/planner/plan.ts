@@ -35,6 +35,8 @@ export const RunRequest = z.strictObject({
   baseline: Ref.optional(),
   consumers: z.array(z.string().min(1).max(100)).max(500).optional(),
   backends: z.array(z.enum(BACKENDS)).optional(),
+  /** Test the baseline anew even where a recent identical baseline result could be reused. */
+  freshBaseline: z.boolean().optional(),
 });
 export type RunRequest = z.infer<typeof RunRequest>;
 
@@ -124,7 +126,7 @@ export async function planRun(
       baselineSha,
       trigger: options.trigger,
       reruns: matrix.reruns,
-      meta: { ...options.meta, buildImage: library.build.image },
+      meta: { ...options.meta, buildImage: library.build.image, ...(request.freshBaseline ? { freshBaseline: true } : {}) },
     },
     cells,
   };

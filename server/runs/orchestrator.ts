@@ -9,9 +9,10 @@ import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.
 import type { BuildJob, CellJob, ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
-import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
+import { decideCell, decideRun, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
-import type { Store } from '../store/store.js';
+import type { StoredSideResult, Store } from '../store/store.js';
+import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
 
 export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
@@ -37,7 +38,13 @@ export class Orchestrator {
   constructor(
     private readonly store: Store,
     private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
-    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks },
+    private readonly options: {
+      dataDir: string;
+      log: Logger;
+      hooks?: RunHooks;
+      /** How long a baseline result may be reused by later runs; 0 never. @defaultValue 0 */
+      baselineReuseDays?: number;
+    },
   ) {}
 
   /** Plans, stores and starts a run; returns it as stored. */
@@ -83,12 +90,32 @@ export class Orchestrator {
     }
   }
 
-  private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[]): Promise<void> {
+  /** The key a baseline side of this cell is stored and found by; null when it cannot be reused (no digest). */
+  private reuseKeyOf(runId: string, cellId: string): string | null {
+    const row = this.store.getRunRow(runId)!;
+    const digest = this.store.build(runId, 'baseline')?.artifact_digest;
+    if (!digest) return null;
+    const { databases } = this.planMeta(runId);
+    const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+    return baselineReuseKey({
+      library: row.library,
+      version: row.baseline_version,
+      consumer: this.store.cellConfig(runId, cellId) as ResolvedConsumer,
+      backend,
+      databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
+      artifactDigest: digest,
+    });
+  }
+
+  private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[], rerunTests?: string[]): Promise<void> {
     const row = this.store.getRunRow(runId)!;
     const { databases } = this.planMeta(runId);
+    const mayReuse = side === 'baseline' && attempt === 0 && !this.store.runMeta(runId).freshBaseline;
     for (const cellId of only ?? this.store.cellIds(runId)) {
       const consumer = this.store.cellConfig(runId, cellId) as ResolvedConsumer;
       const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+      const key = mayReuse ? this.reuseKeyOf(runId, cellId) : null;
+      const reusable = key ? findReusableBaseline(this.store, key, this.options.baselineReuseDays ?? 0) : null;
       await this.queues.enqueueWork({
         kind: 'cell',
         runId,
@@ -101,8 +128,26 @@ export class Orchestrator {
         backend,
         consumer,
         databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
+        ...(rerunTests?.length && consumer.rerun ? { rerunTests } : {}),
+        ...(reusable ? { reuse: { runId: reusable.runId, facts: reusable.facts } } : {}),
       });
     }
+  }
+
+  /**
+   * A side result as the store keeps it. A reused baseline is the earlier run's result, copied (its key
+   * digests the consumer name and backend, so the cell id is the same), naming where it came from; a
+   * fresh one gets the key a later run may find it by.
+   */
+  private storedSide(message: Extract<ResultMessage, { kind: 'side-done' }>): StoredSideResult {
+    const { runId, cellId, side, attempt, result } = message;
+    if (result.reusedFrom) {
+      const source = this.store.sideResult(result.reusedFrom, cellId, side, 0);
+      if (source) return { ...source, runId, cellId, side, attempt, reusedFrom: result.reusedFrom, reuseKey: null };
+      return { runId, cellId, side, attempt, status: 'error', durationMs: 0, overheadMs: null, tests: [], reason: `the reused baseline result of run ${result.reusedFrom} is gone` };
+    }
+    const reusable = side === 'baseline' && attempt === 0 && (result.status === 'passed' || result.status === 'failed') && result.facts;
+    return { runId, cellId, side, attempt, ...result, reuseKey: reusable ? this.reuseKeyOf(runId, cellId) : null };
   }
 
   /** Applies one message from the results queue. Safe to apply twice. */
@@ -118,7 +163,7 @@ export class Orchestrator {
     }
     switch (message.kind) {
       case 'build-done': {
-        this.store.recordBuild(message.runId, message.side, message.ok, message.reason ?? null, message.artifactKey ?? null, message.durationMs);
+        this.store.recordBuild(message.runId, message.side, message.ok, message.reason ?? null, message.artifactKey ?? null, message.durationMs, message.artifactDigest ?? null);
         const build = this.store.build(message.runId, message.side)!;
         if (build.status === 'ok') {
           await this.enqueueCells(message.runId, message.side, build.artifact_key!, 0);
@@ -146,7 +191,7 @@ export class Orchestrator {
         if (row.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
         break;
       case 'side-done':
-        this.store.recordSideResult({ runId: message.runId, cellId: message.cellId, side: message.side, attempt: message.attempt, ...message.result });
+        this.store.recordSideResult(this.storedSide(message));
         await this.evaluateCell(message.runId, message.cellId);
         break;
     }
@@ -177,13 +222,18 @@ export class Orchestrator {
     const row = this.store.getRunRow(runId)!;
     const pairs = this.attemptPairs(runId, cellId);
     if (pairs.length === 0) return;
-    const decision = decideCell(pairs, row.reruns);
+    // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
+    const baselineReused = Boolean(this.store.sideResult(runId, cellId, 'baseline', 0)?.reusedFrom);
+    const reruns = baselineReused ? Math.max(1, row.reruns) : row.reruns;
+    const decision = decideCell(pairs, reruns);
     if (decision.rerunsWanted > 0) {
-      // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op.
-      for (let attempt = 1; attempt <= row.reruns; attempt++) {
+      // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
+      // `rerun` command runs only the tests attempt 0 newly failed.
+      const rerunTests = newFailuresOf(pairs[0]);
+      for (let attempt = 1; attempt <= reruns; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
-          if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId]);
+          if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId], rerunTests);
         }
       }
     }

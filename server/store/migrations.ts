@@ -104,4 +104,14 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
+  // 3: where a side's time went (phases), what it ran with (facts: consumer commit, image ids, artifact
+  // digest) and the key a later run's baseline may reuse it by; a reused side names the run it came from.
+  `
+  ALTER TABLE side_results ADD COLUMN phases TEXT;
+  ALTER TABLE side_results ADD COLUMN facts TEXT;
+  ALTER TABLE side_results ADD COLUMN reuse_key TEXT;
+  ALTER TABLE side_results ADD COLUMN reused_from TEXT;
+  CREATE INDEX side_results_by_reuse_key ON side_results (reuse_key, finished_at);
+  ALTER TABLE builds ADD COLUMN artifact_digest TEXT;
+  `,
 ];

@@ -20,7 +20,7 @@ import type {
   TestOutcome,
   Trigger,
 } from '../../common/types.js';
-import type { SideResultPayload } from '../../common/queue/jobs.js';
+import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface NewRun {
@@ -51,6 +51,15 @@ export interface StoredSideResult extends SideResultPayload {
   cellId: string;
   side: Side;
   attempt: number;
+  /** What a later run's baseline may find this result by (fresh baseline results only). */
+  reuseKey?: string | null;
+}
+
+/** A result a later baseline may reuse: where it is and what it ran with. */
+export interface ReusableSide {
+  runId: string;
+  cellId: string;
+  facts: SideFacts;
 }
 
 export interface RunRow {
@@ -95,6 +104,11 @@ interface SideRow {
   failed: number;
   skipped: number;
   reason: string | null;
+  exit_code: number | null;
+  phases: string | null;
+  facts: string | null;
+  reuse_key: string | null;
+  reused_from: string | null;
 }
 
 const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
@@ -195,17 +209,29 @@ export class Store {
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
       if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
       this.db
-        .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
-          VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
+        .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code,
+          phases, facts, reuse_key, reused_from, finished_at)
+          VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode,
+          @phases, @facts, @reuseKey, @reusedFrom, @finishedAt)
           ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET status = excluded.status, duration_ms = excluded.duration_ms,
           overhead_ms = excluded.overhead_ms, passed = excluded.passed, failed = excluded.failed, skipped = excluded.skipped,
-          reason = excluded.reason, exit_code = excluded.exit_code, finished_at = excluded.finished_at`)
+          reason = excluded.reason, exit_code = excluded.exit_code, phases = excluded.phases, facts = excluded.facts,
+          reuse_key = excluded.reuse_key, reused_from = excluded.reused_from, finished_at = excluded.finished_at`)
         .run({
-          ...result,
+          runId: result.runId,
+          cellId: result.cellId,
+          side: result.side,
+          attempt: result.attempt,
+          status: result.status,
+          durationMs: result.durationMs,
           ...counts,
           reason: result.reason ?? null,
           exitCode: result.exitCode ?? null,
           overheadMs: result.overheadMs,
+          phases: result.phases ? JSON.stringify(result.phases) : null,
+          facts: result.facts ? JSON.stringify(result.facts) : null,
+          reuseKey: result.reuseKey ?? null,
+          reusedFrom: result.reusedFrom ?? null,
           finishedAt: new Date().toISOString(),
         });
       const insertTest = this.db.prepare(
@@ -231,18 +257,62 @@ export class Store {
     return rows.map((r) => ({ id: r.test_id, status: r.status, message: r.message ?? undefined, durationMs: r.duration_ms ?? undefined }));
   }
 
-  recordBuild(runId: string, side: Side, ok: boolean, reason: string | null, artifactKey: string | null, durationMs: number): boolean {
+  recordBuild(runId: string, side: Side, ok: boolean, reason: string | null, artifactKey: string | null, durationMs: number, artifactDigest: string | null = null): boolean {
     const info = this.db
-      .prepare(`INSERT INTO builds (run_id, side, status, reason, artifact_key, duration_ms) VALUES (?, ?, ?, ?, ?, ?)
+      .prepare(`INSERT INTO builds (run_id, side, status, reason, artifact_key, duration_ms, artifact_digest) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (run_id, side) DO NOTHING`)
-      .run(runId, side, ok ? 'ok' : 'failed', reason, artifactKey, durationMs);
+      .run(runId, side, ok ? 'ok' : 'failed', reason, artifactKey, durationMs, artifactDigest);
     return info.changes > 0;
   }
 
-  build(runId: string, side: Side): { status: 'ok' | 'failed'; reason: string | null; artifact_key: string | null } | undefined {
-    return this.db.prepare('SELECT status, reason, artifact_key FROM builds WHERE run_id = ? AND side = ?').get(runId, side) as
-      | { status: 'ok' | 'failed'; reason: string | null; artifact_key: string | null }
+  build(runId: string, side: Side): { status: 'ok' | 'failed'; reason: string | null; artifact_key: string | null; artifact_digest: string | null } | undefined {
+    return this.db.prepare('SELECT status, reason, artifact_key, artifact_digest FROM builds WHERE run_id = ? AND side = ?').get(runId, side) as
+      | { status: 'ok' | 'failed'; reason: string | null; artifact_key: string | null; artifact_digest: string | null }
       | undefined;
+  }
+
+  /**
+   * The newest result run (not itself reused) under this reuse key since `sinceIso` that ended in a test
+   * outcome, with what it ran with; null if none.
+   */
+  reusableSide(reuseKey: string, sinceIso: string): ReusableSide | null {
+    const row = this.db
+      .prepare(`SELECT run_id, cell_id, facts FROM side_results WHERE reuse_key = ? AND reused_from IS NULL AND attempt = 0
+        AND status IN ('passed', 'failed') AND facts IS NOT NULL AND finished_at >= ? ORDER BY finished_at DESC LIMIT 1`)
+      .get(reuseKey, sinceIso) as { run_id: string; cell_id: string; facts: string } | undefined;
+    return row ? { runId: row.run_id, cellId: row.cell_id, facts: JSON.parse(row.facts) as SideFacts } : null;
+  }
+
+  /** One stored side result, as it was recorded (for copying it into a run that reuses it). */
+  sideResult(runId: string, cellId: string, side: Side, attempt: number): StoredSideResult | undefined {
+    const row = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?').get(runId, cellId, side, attempt) as
+      | SideRow
+      | undefined;
+    if (!row || row.status === 'running' || row.status === 'pending') return undefined;
+    return {
+      runId,
+      cellId,
+      side,
+      attempt,
+      status: row.status,
+      durationMs: row.duration_ms ?? 0,
+      overheadMs: row.overhead_ms,
+      tests: this.testsOf(runId, cellId, side, attempt),
+      ...(row.reason ? { reason: row.reason } : {}),
+      exitCode: row.exit_code,
+      ...(row.phases ? { phases: JSON.parse(row.phases) as Record<string, number> } : {}),
+      ...(row.facts ? { facts: JSON.parse(row.facts) as SideFacts } : {}),
+      reuseKey: row.reuse_key,
+      ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
+    };
+  }
+
+  /** Phase times of finished sides since a moment, for /metrics. */
+  sidePhases(sinceIso: string): Array<{ side: Side; reused: boolean; phases: Record<string, number> }> {
+    const rows = this.db
+      .prepare(`SELECT side, reused_from, phases FROM side_results WHERE phases IS NOT NULL AND finished_at >= ?`)
+      .all(sinceIso) as Array<{ side: Side; reused_from: string | null; phases: string }>;
+    return rows.map((r) => ({ side: r.side, reused: r.reused_from !== null, phases: JSON.parse(r.phases) as Record<string, number> }));
   }
 
   /** Runs that are not done: what the server resumes after a restart. */
@@ -321,6 +391,8 @@ function sideSummary(rows: SideRow[], side: Side): SideSummary {
     durationMs: row.duration_ms,
     tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
     ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
+    ...(row.phases ? { phases: JSON.parse(row.phases) as Record<string, number> } : {}),
   };
 }
 
