@@ -72,6 +72,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const onResult = async (message: ResultMessage) => {
     await orchestrator.handle(message);
     metrics.resultsHandled.inc({ kind: message.kind });
+    if (message.kind === 'side-done') metrics.observeSide(message.side, message.result);
     if (message.kind === 'side-done') {
       // Keep the log beyond Redis's retention; a failure here must not fail the result.
       const key = logKey(config.prefix, message.runId, message.cellId, message.side, message.attempt);

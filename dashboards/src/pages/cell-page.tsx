@@ -115,6 +115,24 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
             <dd>{summary.reason}</dd>
           </div>
         )}
+        {summary.reusedFrom && (
+          <div class="wide" data-reused-from={summary.reusedFrom}>
+            <dt>Reused</dt>
+            <dd>
+              from run <a href={href.run(summary.reusedFrom)}>{summary.reusedFrom}</a>: same consumer commit, artifact, images, commands and env
+            </dd>
+          </div>
+        )}
+        {summary.phases && Object.keys(summary.phases).length > 0 && (
+          <div class="wide" data-phases>
+            <dt>Phases</dt>
+            <dd class="mono">
+              {Object.entries(summary.phases)
+                .map(([name, ms]) => `${name} ${formatDuration(ms)}`)
+                .join(' · ')}
+            </dd>
+          </div>
+        )}
       </dl>
     </section>
   );
