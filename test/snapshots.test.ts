@@ -147,6 +147,12 @@ describe('install snapshots', () => {
     expect(app[0]!.candidate).not.toBe(app[1]!.candidate);
     expect(await snapshots('install', 'app')).toHaveLength(1);
     expect(await snapshots('install', 'app2')).toHaveLength(1);
+    // Sides running at once wait for one install instead of each running their own.
+    const installsRun = [];
+    for (const cell of ['app.sqlite', 'app2.sqlite']) {
+      for (const side of ['candidate', 'baseline']) if ((await log(first.id, cell, side)).includes('not on this host, running install')) installsRun.push(cell);
+    }
+    expect(installsRun).toEqual(['app.sqlite', 'app2.sqlite']);
     expect(first.cells[0].candidate.phases).toMatchObject({ install: expect.any(Number), test: expect.any(Number), container: expect.any(Number) });
   });
 
@@ -209,5 +215,10 @@ describe('baseline reuse and targeted re-runs', () => {
     expect(r.cells[0].baseline.reusedFrom).toBeUndefined();
     const reused = await run({ candidate: 'v1.2.0', baseline: 'v1.0.0', consumers: ['app2'] });
     expect(reused.cells[0].baseline.reusedFrom).toBe(r.id);
+    // Phases and reuse reach /metrics.
+    const metrics = String((await stack.api('GET', '/metrics')).body);
+    expect(metrics).toMatch(/compat_sides_total\{side="baseline",source="reused"\} [1-9]/);
+    expect(metrics).toMatch(/compat_side_phase_seconds_count\{side="candidate",phase="test"\} [1-9]/);
+    expect(metrics).toMatch(/compat_side_phase_seconds_count\{side="candidate",phase="install"\} [1-9]/);
   });
 });

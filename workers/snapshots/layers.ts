@@ -68,22 +68,26 @@ export class LayerStore {
   async ensure(layer: LayerName, key: string, build: (target: { repo: string; tag: string }) => Promise<void>): Promise<LayerRef> {
     const tag = this.tagOf(layer, key);
     const image = `${this.repo}:${tag}`;
-    const running = this.inflight.get(tag);
-    if (running) {
-      const shared = await running.catch(() => null);
-      if (shared && (await imageIdOf(this.docker, image))) return this.use({ ...shared, hit: true });
-    }
-    if (await imageIdOf(this.docker, image)) return this.use({ image, tag, hit: true });
-    const made = (async () => {
-      await build({ repo: this.repo, tag });
-      if (!(await imageIdOf(this.docker, image))) throw new Error(`the ${layer} step ended without its image ${image}`);
-      return { image, tag, hit: false };
-    })();
-    this.inflight.set(tag, made);
-    try {
-      return this.use(await made);
-    } finally {
-      if (this.inflight.get(tag) === made) this.inflight.delete(tag);
+    for (;;) {
+      const running = this.inflight.get(tag);
+      if (running) {
+        const shared = await running.catch(() => null);
+        if (shared) return this.use({ ...shared, hit: true });
+        continue; // its build failed: try (and log) our own
+      }
+      // Registered before the first await, so a second caller always finds it.
+      const made = (async (): Promise<LayerRef> => {
+        if (await imageIdOf(this.docker, image)) return { image, tag, hit: true };
+        await build({ repo: this.repo, tag });
+        if (!(await imageIdOf(this.docker, image))) throw new Error(`the ${layer} step ended without its image ${image}`);
+        return { image, tag, hit: false };
+      })();
+      this.inflight.set(tag, made);
+      try {
+        return this.use(await made);
+      } finally {
+        if (this.inflight.get(tag) === made) this.inflight.delete(tag);
+      }
     }
   }
 
