@@ -1,0 +1,128 @@
+/**
+ * `npm run bench -- speed`: time to verdict on the example matrix (matrix.yaml, quarry and its three
+ * consumers), in one process with a real server, worker, Redis, Docker and databases:
+ *   (a) cold    v1.1.0: no install snapshots, empty package caches
+ *   (b) warm    v1.1.0 again, baseline tested anew (--fresh-baseline): both sides from snapshots
+ *   (c) second  v1.1.1 against the same baseline: the baseline reused
+ *   (d) off     v1.1.0 and v1.1.1 with snapshots and caches off and the baseline tested anew: how it was
+ * For each: time to verdict as a ratio of (a); per-side overhead (side start to test command) as a ratio
+ * of a bare `docker run --rm IMAGE true` measured in the same run; the test command's share of side
+ * time; sides executed. Then whether the verdicts of every mode agree. Ratios only; nothing gates.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { defaultConcurrency } from '../cli/local-stack.js';
+import { REPO_ROOT } from '../common/config.js';
+import type { RunJson } from '../common/types.js';
+import { startStack, type Stack } from '../test/helpers/stack.js';
+
+const IMAGE = 'compat-runner:bookworm';
+
+interface SideRow {
+  cell: string;
+  side: string;
+  attempt: number;
+  status: string;
+  duration: number | null;
+  overhead: number | null;
+  phases: string | null;
+  reusedFrom: string | null;
+}
+
+interface Measured {
+  label: string;
+  run: RunJson;
+  wallMs: number;
+  rows: SideRow[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function bareDockerRun(times: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t = performance.now();
+    execFileSync('docker', ['run', '--rm', IMAGE, 'true']);
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+const verdictsOf = (run: RunJson) => Object.fromEntries(run.cells.map((c) => [c.id, `${c.verdict}${c.newFailures.length ? ` ${c.newFailures.join(',')}` : ''}`]));
+
+export async function benchSpeed(): Promise<void> {
+  const concurrency = defaultConcurrency();
+  const stack: Stack = await startStack({ concurrency, worker: false, matrix: () => path.join(REPO_ROOT, 'matrix.yaml') });
+  try {
+    await stack.startWorker(concurrency);
+    const measure = async (label: string, body: Record<string, unknown>): Promise<Measured> => {
+      const started = performance.now();
+      const created = await stack.api('POST', '/api/runs', { library: 'quarry', ...body });
+      if (created.status !== 201) throw new Error(`${label}: ${created.status} ${JSON.stringify(created.body)}`);
+      const run = await stack.waitForRun(created.body.id, 3_600_000);
+      const wallMs = performance.now() - started;
+      const rows = stack.server.store.db
+        .prepare(`SELECT cell_id AS cell, side, attempt, status, duration_ms AS duration, overhead_ms AS overhead, phases, reused_from AS reusedFrom
+          FROM side_results WHERE run_id = ?`)
+        .all(run.id) as SideRow[];
+      console.log(`speed: ${label.padEnd(8)} run ${run.id}: ${run.verdict} in ${(wallMs / 1000).toFixed(1)} s, ${rows.filter((r) => !r.reusedFrom).length} sides executed`);
+      return { label, run, wallMs, rows };
+    };
+
+    const bareBefore = bareDockerRun(5);
+    const cold = await measure('cold', { candidate: 'v1.1.0' });
+    const warm = await measure('warm', { candidate: 'v1.1.0', freshBaseline: true });
+    const second = await measure('second', { candidate: 'v1.1.1' });
+    stack.config.snapshots = false;
+    stack.config.packageCaches = false;
+    const off = await measure('off', { candidate: 'v1.1.0', freshBaseline: true });
+    const offFix = await measure('off-fix', { candidate: 'v1.1.1', freshBaseline: true });
+    stack.config.snapshots = true;
+    stack.config.packageCaches = true;
+    const bareMs = median([...bareBefore, ...bareDockerRun(5)]);
+
+    console.log(`speed: bare \`docker run --rm ${IMAGE} true\`: median ${bareMs.toFixed(0)} ms over 10; worker concurrency ${concurrency}`);
+    console.log('speed: run      time to verdict   per-side overhead (median, max)   test share of side time   sides executed (first attempt / all)');
+    for (const m of [cold, warm, second, off, offFix]) {
+      const executed = m.rows.filter((r) => !r.reusedFrom && r.status !== 'error');
+      const overheads = executed.map((r) => r.overhead).filter((v): v is number => v !== null);
+      let testMs = 0;
+      let sideMs = 0;
+      for (const r of executed) {
+        const phases = r.phases ? (JSON.parse(r.phases) as Record<string, number>) : {};
+        testMs += phases.test ?? 0;
+        sideMs += r.duration ?? 0;
+      }
+      const firstAttempt = m.rows.filter((r) => r.attempt === 0 && !r.reusedFrom).length;
+      const baselineFirst = m.rows.filter((r) => r.attempt === 0 && r.side === 'baseline' && !r.reusedFrom).length;
+      console.log(
+        `speed: ${m.label.padEnd(8)} ${(m.wallMs / cold.wallMs).toFixed(2).padStart(6)}x cold   ` +
+          `${(median(overheads) / bareMs).toFixed(1).padStart(6)}x, ${(Math.max(...overheads) / bareMs).toFixed(1).padStart(5)}x bare docker run        ` +
+          `${((100 * testMs) / sideMs).toFixed(0).padStart(3)}%                      ` +
+          `${firstAttempt} (baseline ${baselineFirst}) / ${m.rows.filter((r) => !r.reusedFrom).length}`,
+      );
+    }
+    const phaseTotals: Record<string, Record<string, number[]>> = {};
+    for (const m of [cold, warm, off]) {
+      for (const r of m.rows) {
+        if (r.reusedFrom || !r.phases) continue;
+        for (const [name, ms] of Object.entries(JSON.parse(r.phases) as Record<string, number>)) ((phaseTotals[m.label] ??= {})[name] ??= []).push(ms);
+      }
+    }
+    for (const [label, phases] of Object.entries(phaseTotals)) {
+      console.log(`speed: ${label.padEnd(8)} phase medians: ${Object.entries(phases).map(([n, v]) => `${n} ${median(v).toFixed(0)} ms`).join(', ')}`);
+    }
+    const same = (a: Measured, b: Measured) => JSON.stringify(verdictsOf(a.run)) === JSON.stringify(verdictsOf(b.run));
+    console.log(`speed: v1.1.0 verdicts off = cold = warm: ${same(off, cold) && same(off, warm) ? 'identical' : 'DIFFER'} (${JSON.stringify(verdictsOf(off.run))})`);
+    console.log(`speed: v1.1.1 verdicts off = reused baseline: ${same(offFix, second) ? 'identical' : 'DIFFER'} (${JSON.stringify(verdictsOf(offFix.run))})`);
+    if (!same(off, cold) || !same(off, warm)) console.log(`speed: cold ${JSON.stringify(verdictsOf(cold.run))} warm ${JSON.stringify(verdictsOf(warm.run))}`);
+    if (!same(offFix, second)) console.log(`speed: second ${JSON.stringify(verdictsOf(second.run))}`);
+  } finally {
+    await stack.close();
+  }
+}
