@@ -8,6 +8,7 @@ import type { ResultMessage } from '../common/queue/jobs.js';
 import type { ArtifactStore } from '../common/queue/redis-data.js';
 import type { Docker } from './container/docker.js';
 import type { DatabaseServers } from './databases/servers.js';
+import type { SpareDatabases } from './databases/spare-pool.js';
 import type { LayerStore } from './snapshots/layers.js';
 
 export interface WorkerPorts {
@@ -15,6 +16,8 @@ export interface WorkerPorts {
   workerId: string;
   docker: Docker;
   databases: DatabaseServers;
+  /** Cell databases on the shared servers, made ahead of the cells that take them (each taken once). */
+  spareDatabases: SpareDatabases;
   /** Install snapshots and candidate layers on this worker host. */
   layers: LayerStore;
   artifacts: ArtifactStore;

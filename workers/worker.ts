@@ -10,6 +10,7 @@ import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
 import { createDocker, ensureNetwork } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
+import { SpareDatabases } from './databases/spare-pool.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type WorkerPorts } from './ports.js';
 import { buildArtifact } from './processors/build-artifact.js';
@@ -51,22 +52,32 @@ export async function startWorker(config: Config, options: { concurrency: number
   const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId });
   /** Cell databases a running cell of this worker holds; a registered one not in here is stray. */
   const databasesInUse = new Set<string>();
+  const registerDatabase = async (name: string, info: Record<string, string>) => {
+    databasesInUse.add(name);
+    await redis.hset(dbRegistry, name, JSON.stringify(info));
+  };
+  const unregisterDatabase = async (name: string) => {
+    await redis.hdel(dbRegistry, name);
+    databasesInUse.delete(name);
+  };
+  const spareDatabases = new SpareDatabases({
+    databases,
+    register: (name, backend, image) => registerDatabase(name, { worker: workerId, backend, image, run: 'spare' }),
+    unregister: unregisterDatabase,
+    release: (name) => void databasesInUse.delete(name),
+    log,
+  });
   const ports: WorkerPorts = {
     config,
     workerId,
     docker,
     databases,
+    spareDatabases,
     layers: new LayerStore(docker, { prefix: config.prefix, dataDir: config.dataDir, budgetMb: config.snapshotBudgetMb, log }),
     artifacts: new ArtifactStore(redis, config.prefix),
     openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
-    registerDatabase: async (name, info) => {
-      databasesInUse.add(name);
-      await redis.hset(dbRegistry, name, JSON.stringify(info));
-    },
-    unregisterDatabase: async (name) => {
-      await redis.hdel(dbRegistry, name);
-      databasesInUse.delete(name);
-    },
+    registerDatabase,
+    unregisterDatabase,
     releaseDatabase: (name) => void databasesInUse.delete(name),
     sendResult: (message) => queues.sendResult(message),
     log,
@@ -159,6 +170,7 @@ export async function startWorker(config: Config, options: { concurrency: number
         worker.cancelAllJobs('worker shutting down');
         await Promise.race([graceful, wait(30_000)]);
       }
+      await spareDatabases.close().catch((error) => log.warn({ err: error }, 'Failed to drop spare databases'));
       clearInterval(heartbeat);
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();

@@ -131,12 +131,12 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       if (job.backend === 'sqlite') return `sqlite://${SQLITE_PATH}`;
       const fixed = consumer.fixedConnection?.[job.backend];
       try {
-        database = fixed
-          ? await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources)
-          : await ports.databases.createDatabase(job.backend, job.databaseImage, async (db) => {
-              dbRegistered = db;
-              await ports.registerDatabase(db, { worker: ports.workerId, backend: job.backend, image: job.databaseImage, run: job.runId });
-            });
+        if (fixed) database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
+        else {
+          // Registered by the pool when made; this cell drops and unregisters it.
+          database = await ports.spareDatabases.take(job.backend, job.databaseImage);
+          dbRegistered = database.name;
+        }
       } catch (error) {
         throw new InfraError(`database start failed: ${(error as Error).message}`);
       }
