@@ -55,9 +55,36 @@ function bareDockerRun(times: number): number[] {
 
 const verdictsOf = (run: RunJson) => Object.fromEntries(run.cells.map((c) => [c.id, `${c.verdict}${c.newFailures.length ? ` ${c.newFailures.join(',')}` : ''}`]));
 
+/** One line per run: its time to verdict against (a), overhead against a bare docker run, test share, sides executed. */
+function report(m: Measured, coldMs: number, bareMs: number): void {
+  const executed = m.rows.filter((r) => !r.reusedFrom && r.status !== 'error');
+  const overheads = executed.map((r) => r.overhead).filter((v): v is number => v !== null);
+  let testMs = 0;
+  let sideMs = 0;
+  for (const r of executed) {
+    const phases = r.phases ? (JSON.parse(r.phases) as Record<string, number>) : {};
+    testMs += phases.test ?? 0;
+    sideMs += r.duration ?? 0;
+  }
+  const firstAttempt = m.rows.filter((r) => r.attempt === 0 && !r.reusedFrom).length;
+  const baselineFirst = m.rows.filter((r) => r.attempt === 0 && r.side === 'baseline' && !r.reusedFrom).length;
+  const errors = m.rows.filter((r) => r.status === 'error').length;
+  console.log(
+    `speed: ${m.label.padEnd(8)} time to verdict ${(m.wallMs / coldMs).toFixed(2)}x cold (${(m.wallMs / 1000).toFixed(0)} s); ` +
+      `overhead median ${(median(overheads) / bareMs).toFixed(1)}x, max ${(Math.max(...overheads) / bareMs).toFixed(1)}x a bare docker run; ` +
+      `test command ${((100 * testMs) / sideMs).toFixed(0)}% of side time; ` +
+      `sides executed ${m.rows.filter((r) => !r.reusedFrom).length} (attempt 0: ${firstAttempt}, of which baseline ${baselineFirst})${errors ? `; ${errors} errored` : ''}`,
+  );
+  const phases: Record<string, number[]> = {};
+  for (const r of executed) for (const [name, ms] of Object.entries(r.phases ? (JSON.parse(r.phases) as Record<string, number>) : {})) (phases[name] ??= []).push(ms);
+  console.log(`speed: ${''.padEnd(8)} phase medians: ${Object.entries(phases).map(([n, v]) => `${n} ${median(v).toFixed(0)} ms`).join(', ')}`);
+}
+
 export async function benchSpeed(): Promise<void> {
   const concurrency = defaultConcurrency();
   const stack: Stack = await startStack({ concurrency, worker: false, matrix: () => path.join(REPO_ROOT, 'matrix.yaml') });
+  // Interrupted: still remove this deployment's containers, databases, snapshots and keys.
+  process.once('SIGINT', () => void stack.close().finally(() => process.exit(130)));
   try {
     await stack.startWorker(concurrency);
     const measure = async (label: string, body: Record<string, unknown>): Promise<Measured> => {
@@ -70,12 +97,17 @@ export async function benchSpeed(): Promise<void> {
         .prepare(`SELECT cell_id AS cell, side, attempt, status, duration_ms AS duration, overhead_ms AS overhead, phases, reused_from AS reusedFrom
           FROM side_results WHERE run_id = ?`)
         .all(run.id) as SideRow[];
-      console.log(`speed: ${label.padEnd(8)} run ${run.id}: ${run.verdict} in ${(wallMs / 1000).toFixed(1)} s, ${rows.filter((r) => !r.reusedFrom).length} sides executed`);
-      return { label, run, wallMs, rows };
+      const measured = { label, run, wallMs, rows };
+      console.log(`speed: ${label.padEnd(8)} run ${run.id}: ${run.verdict} ${JSON.stringify(verdictsOf(run))}`);
+      report(measured, cold?.wallMs ?? wallMs, bareMs);
+      return measured;
     };
 
-    const bareBefore = bareDockerRun(5);
-    const cold = await measure('cold', { candidate: 'v1.1.0' });
+    const bare = bareDockerRun(5);
+    const bareMs = median(bare);
+    console.log(`speed: bare \`docker run --rm ${IMAGE} true\`: median ${bareMs.toFixed(0)} ms over 5; worker concurrency ${concurrency}`);
+    let cold: Measured | undefined;
+    cold = await measure('cold', { candidate: 'v1.1.0' });
     const warm = await measure('warm', { candidate: 'v1.1.0', freshBaseline: true });
     const second = await measure('second', { candidate: 'v1.1.1' });
     stack.config.snapshots = false;
@@ -84,44 +116,12 @@ export async function benchSpeed(): Promise<void> {
     const offFix = await measure('off-fix', { candidate: 'v1.1.1', freshBaseline: true });
     stack.config.snapshots = true;
     stack.config.packageCaches = true;
-    const bareMs = median([...bareBefore, ...bareDockerRun(5)]);
+    const bareAfter = median([...bare, ...bareDockerRun(5)]);
+    console.log(`speed: bare docker run again at the end: median ${bareAfter.toFixed(0)} ms over all 10 (the ratios above use the first 5)`);
 
-    console.log(`speed: bare \`docker run --rm ${IMAGE} true\`: median ${bareMs.toFixed(0)} ms over 10; worker concurrency ${concurrency}`);
-    console.log('speed: run      time to verdict   per-side overhead (median, max)   test share of side time   sides executed (first attempt / all)');
-    for (const m of [cold, warm, second, off, offFix]) {
-      const executed = m.rows.filter((r) => !r.reusedFrom && r.status !== 'error');
-      const overheads = executed.map((r) => r.overhead).filter((v): v is number => v !== null);
-      let testMs = 0;
-      let sideMs = 0;
-      for (const r of executed) {
-        const phases = r.phases ? (JSON.parse(r.phases) as Record<string, number>) : {};
-        testMs += phases.test ?? 0;
-        sideMs += r.duration ?? 0;
-      }
-      const firstAttempt = m.rows.filter((r) => r.attempt === 0 && !r.reusedFrom).length;
-      const baselineFirst = m.rows.filter((r) => r.attempt === 0 && r.side === 'baseline' && !r.reusedFrom).length;
-      console.log(
-        `speed: ${m.label.padEnd(8)} ${(m.wallMs / cold.wallMs).toFixed(2).padStart(6)}x cold   ` +
-          `${(median(overheads) / bareMs).toFixed(1).padStart(6)}x, ${(Math.max(...overheads) / bareMs).toFixed(1).padStart(5)}x bare docker run        ` +
-          `${((100 * testMs) / sideMs).toFixed(0).padStart(3)}%                      ` +
-          `${firstAttempt} (baseline ${baselineFirst}) / ${m.rows.filter((r) => !r.reusedFrom).length}`,
-      );
-    }
-    const phaseTotals: Record<string, Record<string, number[]>> = {};
-    for (const m of [cold, warm, off]) {
-      for (const r of m.rows) {
-        if (r.reusedFrom || !r.phases) continue;
-        for (const [name, ms] of Object.entries(JSON.parse(r.phases) as Record<string, number>)) ((phaseTotals[m.label] ??= {})[name] ??= []).push(ms);
-      }
-    }
-    for (const [label, phases] of Object.entries(phaseTotals)) {
-      console.log(`speed: ${label.padEnd(8)} phase medians: ${Object.entries(phases).map(([n, v]) => `${n} ${median(v).toFixed(0)} ms`).join(', ')}`);
-    }
     const same = (a: Measured, b: Measured) => JSON.stringify(verdictsOf(a.run)) === JSON.stringify(verdictsOf(b.run));
-    console.log(`speed: v1.1.0 verdicts off = cold = warm: ${same(off, cold) && same(off, warm) ? 'identical' : 'DIFFER'} (${JSON.stringify(verdictsOf(off.run))})`);
-    console.log(`speed: v1.1.1 verdicts off = reused baseline: ${same(offFix, second) ? 'identical' : 'DIFFER'} (${JSON.stringify(verdictsOf(offFix.run))})`);
-    if (!same(off, cold) || !same(off, warm)) console.log(`speed: cold ${JSON.stringify(verdictsOf(cold.run))} warm ${JSON.stringify(verdictsOf(warm.run))}`);
-    if (!same(offFix, second)) console.log(`speed: second ${JSON.stringify(verdictsOf(second.run))}`);
+    console.log(`speed: v1.1.0 verdicts off = cold = warm: ${same(off, cold) && same(off, warm) ? 'identical' : 'DIFFER'}`);
+    console.log(`speed: v1.1.1 verdicts off = reused baseline: ${same(offFix, second) ? 'identical' : 'DIFFER'}`);
   } finally {
     await stack.close();
   }
