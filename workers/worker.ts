@@ -45,6 +45,8 @@ export async function startWorker(config: Config, options: { concurrency: number
   const redis = queues.redis;
   const heartbeatKey = (id: string) => `${config.prefix}:worker:${id}`;
   const dbRegistry = `${config.prefix}:databases`;
+  /** Spare databases made ahead and not yet taken by a cell: the janitor drops a dead worker's too. */
+  const spareRegistry = `${config.prefix}:databases:spare`;
   const beat = () => redis.set(heartbeatKey(workerId), String(Date.now()), 'EX', HEARTBEAT_SECONDS * 2).catch(() => undefined);
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
@@ -57,12 +59,20 @@ export async function startWorker(config: Config, options: { concurrency: number
     await redis.hset(dbRegistry, name, JSON.stringify(info));
   };
   const unregisterDatabase = async (name: string) => {
-    await redis.hdel(dbRegistry, name);
+    await redis.multi().hdel(dbRegistry, name).hdel(spareRegistry, name).exec();
     databasesInUse.delete(name);
   };
   const spareDatabases = new SpareDatabases({
     databases,
-    register: (name, backend, image) => registerDatabase(name, { worker: workerId, backend, image, run: 'spare' }),
+    register: async (name, backend, image) => {
+      databasesInUse.add(name);
+      await redis.hset(spareRegistry, name, JSON.stringify({ worker: workerId, backend, image }));
+    },
+    // Taken by a cell: registered as that cell's, like one made for it.
+    claim: async (name, backend, image, run) => {
+      databasesInUse.add(name);
+      await redis.multi().hset(dbRegistry, name, JSON.stringify({ worker: workerId, backend, image, run })).hdel(spareRegistry, name).exec();
+    },
     unregister: unregisterDatabase,
     release: (name) => void databasesInUse.delete(name),
     log,
@@ -91,7 +101,7 @@ export async function startWorker(config: Config, options: { concurrency: number
       log,
       isWorkerAlive: async (id) => id === workerId || (await redis.exists(heartbeatKey(id))) === 1,
       registeredDatabases: async () =>
-        Object.entries(await redis.hgetall(dbRegistry)).map(([name, raw]) => {
+        Object.entries({ ...(await redis.hgetall(spareRegistry)), ...(await redis.hgetall(dbRegistry)) }).map(([name, raw]) => {
           const info = JSON.parse(raw) as { worker: string; backend: ServerBackend; image: string };
           return { name, ...info };
         }),

@@ -10,7 +10,10 @@ import type { CellDatabase, DatabaseServers, ServerBackend } from './servers.js'
 
 export interface SparePoolPorts {
   databases: Pick<DatabaseServers, 'createDatabase'>;
+  /** Records a spare (not yet any cell's), so a janitor can drop it if this worker dies. */
   register(name: string, backend: ServerBackend, image: string): Promise<void>;
+  /** Records a database as taken by a cell of `run`. */
+  claim(name: string, backend: ServerBackend, image: string, run: string): Promise<void>;
   unregister(name: string): Promise<void>;
   /** A database whose creation failed half-way: left registered, for the janitor to drop. */
   release(name: string): void;
@@ -28,13 +31,14 @@ export class SpareDatabases {
     private readonly size = 2,
   ) {}
 
-  /** A fresh database for one cell: a spare when one is ready, else made now. Either way, refills. */
-  async take(backend: ServerBackend, image: string): Promise<CellDatabase> {
+  /** A fresh database for one cell of `run`: a spare when one is ready, else made now. Either way, refills. */
+  async take(backend: ServerBackend, image: string, run: string): Promise<CellDatabase> {
     const key = `${backend}\0${image}`;
     const spare = this.spares.get(key)?.shift();
     this.refill(backend, image);
-    if (spare) return spare;
-    return this.make(backend, image);
+    const db = spare ?? (await this.make(backend, image));
+    await this.ports.claim(db.name, backend, image, run);
+    return db;
   }
 
   private async make(backend: ServerBackend, image: string): Promise<CellDatabase> {

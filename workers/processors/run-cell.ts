@@ -134,7 +134,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
         if (fixed) database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
         else {
           // Registered by the pool when made; this cell drops and unregisters it.
-          database = await ports.spareDatabases.take(job.backend, job.databaseImage);
+          database = await ports.spareDatabases.take(job.backend, job.databaseImage, job.runId);
           dbRegistered = database.name;
         }
       } catch (error) {
