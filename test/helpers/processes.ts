@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { deletePrefixedKeys } from './redis-keys.js';
+import { removeSnapshots } from './snapshots.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { RunJson } from '../../common/types.js';
 import { containersWith, createDocker, LABEL_PREFIX } from '../../workers/container/docker.js';
@@ -320,11 +321,18 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
       try {
         const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
         redis.on('error', () => undefined);
+        // Spare databases a killed worker made ahead and no cell took: not a cell's leftover, dropped here.
+        const servers = new DatabaseServers(docker, { network: 'compat-net', hostId: loadHostId() });
+        for (const [name, raw] of Object.entries(await redis.hgetall(`${prefix}:databases:spare`))) {
+          const info = JSON.parse(raw) as { backend: ServerBackend; image: string };
+          await servers.dropShared(info.backend, info.image, name).catch(() => undefined);
+        }
         await deletePrefixedKeys(redis, prefix);
         redis.disconnect();
       } catch {
         /* a dedicated Redis that is already gone */
       }
+      await removeSnapshots(prefix).catch(() => undefined);
       for (const r of redisClients) r.disconnect();
       if (!process.env.COMPAT_FAULTS_KEEP) rmSync(dir, { recursive: true, force: true });
       return left;

@@ -12,14 +12,7 @@ import { loadConfig, type Config } from '../../common/config.js';
 import type { RunJson } from '../../common/types.js';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/server.js';
 import { startWorker, type WorkerHandle } from '../../workers/worker.js';
-import { createDocker } from '../../workers/container/docker.js';
-import { LayerStore } from '../../workers/snapshots/layers.js';
-import { logger } from '../../common/logger.js';
-
-/** Removes the install snapshots a test deployment made (only its own: they carry its prefix). */
-export async function removeSnapshots(config: Config): Promise<number> {
-  return new LayerStore(createDocker(), { prefix: config.prefix, dataDir: config.dataDir, budgetMb: 0, log: logger }).removeAll();
-}
+import { removeSnapshots } from './snapshots.js';
 
 export interface Stack {
   config: Config;
@@ -84,7 +77,7 @@ export async function startStack(options: { matrix: (dir: string) => string; con
     async close() {
       await stack.worker?.close(5_000).catch(() => undefined);
       await server.close().catch(() => undefined);
-      await removeSnapshots(config).catch(() => undefined);
+      await removeSnapshots(config.prefix).catch(() => undefined);
       const redis = new Redis(config.redisUrl);
       // Everything this stack put in Redis carries its prefix.
       await deletePrefixedKeys(redis, config.prefix);

@@ -1,0 +1,21 @@
+/** Test and bench deployments remove the install snapshots they made (their prefix's only). */
+import os from 'node:os';
+import { logger } from '../../common/logger.js';
+import { createDocker } from '../../workers/container/docker.js';
+import { LayerStore } from '../../workers/snapshots/layers.js';
+
+/**
+ * Removes the install snapshots a test deployment made (only its own: they carry its prefix). A
+ * container still being removed holds its image a moment longer: asked again until none is left.
+ */
+export async function removeSnapshots(prefix: string, tries = 30): Promise<number> {
+  const store = new LayerStore(createDocker(), { prefix, dataDir: os.tmpdir(), budgetMb: 0, log: logger });
+  let removed = 0;
+  for (let i = 0; i < tries; i++) {
+    removed += await store.removeAll();
+    if ((await store.list()).length === 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return removed;
+}
+
