@@ -33,13 +33,14 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
     head: ['consumer', 'backend', 'verdict', 'runs', 'candidate p/f/s', 'baseline p/f/s', 'new failures'],
     style: { head: [], border: [] },
   });
-  const order = ['regression', 'error', 'flaky', 'failing', 'fixed', 'running', 'pending', 'pass'];
-  const cells = [...run.cells].sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict) || a.id.localeCompare(b.id));
+  const order = ['regression', 'error', 'no-evidence', 'flaky', 'failing', 'fixed', 'running', 'pending', 'pass'];
+  const rank = (c: CellJson) => order.indexOf(c.reason ? 'no-evidence' : c.verdict);
+  const cells = [...run.cells].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
   for (const cell of cells) {
     table.push([
       cell.consumer,
       cell.backend,
-      ICON[cell.verdict],
+      cell.reason ? `${ICON[cell.verdict]}\n(${cell.reason})` : ICON[cell.verdict],
       String(cell.attempts),
       side(cell.candidate),
       side(cell.baseline),

@@ -37,6 +37,8 @@ export interface CellJson {
   consumer: string;
   backend: Backend;
   verdict: CellVerdict;
+  /** Why the verdict says less than it seems: `baseline passed no test` on a failing cell with no evidence. */
+  reason?: string;
   candidate: SideSummary;
   baseline: SideSummary;
   newFailures: string[];

@@ -14,6 +14,7 @@ import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.
 import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type CellJson, type GateJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
+import { decideRun } from '../../common/verdict.js';
 import { bearerOf, type Tokens } from '../auth/tokens.js';
 import { logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
@@ -70,13 +71,7 @@ export function gateOf(runs: RunJson[]): GateJson {
   const regressions = cells
     .filter((c) => c.verdict === 'regression')
     .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
-  const state = regressions.length
-    ? 'blocked'
-    : cells.some((c) => c.verdict === 'pending' || c.verdict === 'running')
-      ? 'pending'
-      : cells.some((c) => c.verdict === 'error')
-        ? 'incomplete'
-        : 'pass';
+  const state = decideRun(cells);
   return { state, runId: runs[0].id, regressions };
 }
 

@@ -187,13 +187,13 @@ export class Orchestrator {
         }
       }
     }
-    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests);
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
   }
 
   private async evaluateRun(runId: string): Promise<void> {
     const before = this.store.getRunRow(runId)!;
     const run = this.store.getRun(runId)!;
-    const verdict = decideRun(run.cells.map((c) => c.verdict));
+    const verdict = decideRun(run.cells);
     const finished = run.cells.every((c) => !['pending', 'running'].includes(c.verdict));
     const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;

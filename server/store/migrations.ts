@@ -104,4 +104,8 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
+  // 3: a cell's verdict may carry a reason (a failing cell whose baseline passed no test).
+  `
+  ALTER TABLE cells ADD COLUMN reason TEXT;
+  `,
 ];

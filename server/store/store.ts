@@ -81,6 +81,7 @@ interface CellRow {
   new_failures: string;
   fixed_tests: string;
   config: string;
+  reason: string | null;
 }
 
 interface SideRow {
@@ -170,10 +171,10 @@ export class Store {
     return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
   }
 
-  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[]): void {
+  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
     this.db
-      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ? WHERE run_id = ? AND id = ?')
-      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), runId, cellId);
+      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ?, reason = ? WHERE run_id = ? AND id = ?')
+      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), reason ?? null, runId, cellId);
   }
 
   /** Marks a side as started unless a result for it is already in (a late "started" never undoes a result). */
@@ -333,6 +334,7 @@ function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
     consumer: cell.consumer,
     backend: cell.backend,
     verdict,
+    ...(cell.reason ? { reason: cell.reason } : {}),
     candidate: sideSummary(sides, 'candidate'),
     baseline: sideSummary(sides, 'baseline'),
     newFailures: JSON.parse(cell.new_failures) as string[],
