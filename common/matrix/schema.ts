@@ -61,10 +61,29 @@ export const Resources = z.strictObject({
 export const FixedConnection = z.strictObject({
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier'),
   user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, 'must be a plain SQL identifier'),
-  password: z.string().max(128),
+  /** Omitted: the user logs in without a password (on the cell's loopback only). */
+  password: z.string().max(128).optional(),
+  /** The user is a superuser, for suites that create schemas, extensions or other databases. @defaultValue false */
+  superuser: z.boolean().optional(),
   /** SQL run as the database superuser after the database is created, before the tests. */
   setupSql: z.string().optional(),
 });
+
+/** A folder inside a repository: relative, and never out of it. */
+export const RepoPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .superRefine((value, ctx) => {
+    const parts = value.split('/');
+    if (value.startsWith('/') || /^[A-Za-z]:/.test(value) || value.includes('\\')) {
+      ctx.addIssue({ code: 'custom', message: 'must be a path relative to the repository root, with "/" separators' });
+    } else if (parts.includes('..')) {
+      ctx.addIssue({ code: 'custom', message: 'must stay inside the repository (no ".." segment)' });
+    } else if (value.includes('\0')) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a NUL byte' });
+    }
+  });
 
 export const Consumer = z.strictObject({
   name: Name,
@@ -73,6 +92,8 @@ export const Consumer = z.strictObject({
   /** The consumer's pinned tag, branch or commit. */
   ref: RefName,
   image: Image,
+  /** The folder of the repository the commands run in, for monorepos and suites in a subfolder. @defaultValue the root */
+  workdir: RepoPath.optional(),
   /** Installs the consumer's own dependencies (e.g. `npm ci`). */
   install: Command.optional(),
   /** Installs the library artifact in $COMPAT_ARTIFACT_DIR over whatever version the consumer declares. */

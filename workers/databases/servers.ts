@@ -68,6 +68,29 @@ function sqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
+/**
+ * The suite's database and user on its dedicated server. No password: a user that needs none (MariaDB),
+ * or one that pg_hba lets in from loopback (PostgreSQL). A superuser may create schemas, extensions and
+ * other databases, as suites that set themselves up do.
+ */
+export function fixedUserSql(backend: ServerBackend, fixed: FixedConnectionConfig): string[] | string {
+  const { database, user, password, superuser } = fixed;
+  if (backend === 'postgres') {
+    const options = [superuser ? 'SUPERUSER' : '', password === undefined ? '' : `PASSWORD ${sqlString(password)}`].filter(Boolean).join(' ');
+    return [`CREATE USER ${user}${options ? ` ${options}` : ''}`, `CREATE DATABASE ${database} OWNER ${user}`];
+  }
+  const identified = password === undefined ? '' : ` IDENTIFIED BY ${sqlString(password)}`;
+  const scope = superuser ? '*.*' : `${database}.*`;
+  const grantOption = superuser ? ' WITH GRANT OPTION' : '';
+  return [
+    `CREATE DATABASE ${database};`,
+    ...['%', 'localhost'].flatMap((host) => [
+      `CREATE USER '${user}'@'${host}'${identified};`,
+      `GRANT ALL ON ${scope} TO '${user}'@'${host}'${grantOption};`,
+    ]),
+  ].join(' ');
+}
+
 export class DatabaseServers {
   private shared = new Map<ServerBackend, Promise<{ id: string; host: string; rootPassword: string }>>();
 
@@ -180,6 +203,20 @@ export class DatabaseServers {
     await this.sql(server.id, backend, server.rootPassword, drop);
   }
 
+  /**
+   * Lets the suite's user in without a password, from the cell's loopback only: a line of its own at the
+   * top of the server's pg_hba.conf (found by asking the server), then a reload. The names come from the
+   * schema-validated config and reach the file as arguments, never as shell text.
+   */
+  private async trustOnLoopback(id: string, rootPassword: string, fixed: FixedConnectionConfig): Promise<void> {
+    const hbaFile = (await this.sql(id, 'postgres', rootPassword, 'SHOW hba_file')).trim();
+    const script = 'f=$1; { for a in 127.0.0.1/32 ::1/128; do printf "host %s %s %s trust\\n" "$2" "$3" "$a"; done; cat "$f"; } > "$f.compat" && cat "$f.compat" > "$f" && rm -f "$f.compat"';
+    // Any database: a suite may connect to another one it creates (or to `postgres`) as the same user.
+    const result = await execIn(this.docker, id, ['sh', '-c', script, 'sh', hbaFile, 'all', fixed.user]);
+    if (result.exitCode !== 0) throw new DatabaseError(`postgres: could not let ${fixed.user} in without a password: ${result.output.trim().slice(0, 300)}`);
+    await this.sql(id, 'postgres', rootPassword, 'SELECT pg_reload_conf()');
+  }
+
   /** Cell databases present on this host's shared servers. */
   async listCellDatabases(backend: ServerBackend, image: string): Promise<string[]> {
     const server = await this.ensureShared(backend, image);
@@ -219,13 +256,10 @@ export class DatabaseServers {
     try {
       await container.start();
       await this.waitReady(container.id, backend, rootPassword);
-      const { database, user, password } = fixed;
-      const create =
-        backend === 'postgres'
-          ? [`CREATE USER ${user} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${database} OWNER ${user}`]
-          : `CREATE DATABASE ${database}; CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)}; CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${database}.* TO '${user}'@'%'; GRANT ALL ON ${database}.* TO '${user}'@'localhost';`;
-      await this.sql(container.id, backend, rootPassword, create);
+      await this.sql(container.id, backend, rootPassword, fixedUserSql(backend, fixed));
+      if (backend === 'postgres' && fixed.password === undefined) await this.trustOnLoopback(container.id, rootPassword, fixed);
       if (fixed.setupSql) {
+        const { database, user } = fixed;
         await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
         // The setup ran as the superuser; what it made belongs to the suite's user too (MariaDB's
         // database-wide grant already covers it).
@@ -241,9 +275,10 @@ export class DatabaseServers {
       throw error;
     }
     const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
+    const credentials = encodeURIComponent(fixed.user) + (fixed.password === undefined ? '' : `:${encodeURIComponent(fixed.password)}`);
     return {
       name: fixed.database,
-      url: `${scheme}://${encodeURIComponent(fixed.user)}:${encodeURIComponent(fixed.password)}@127.0.0.1:${PORTS[backend]}/${fixed.database}`,
+      url: `${scheme}://${credentials}@127.0.0.1:${PORTS[backend]}/${fixed.database}`,
       networkMode: `container:${container.id}`,
       drop,
     };

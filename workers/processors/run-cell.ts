@@ -4,7 +4,7 @@
  * Whatever happens, the container, the database and the workspace are removed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
@@ -34,6 +34,25 @@ export function secretMasker(values: string[]): (text: string) => string {
   const secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
   if (secrets.length === 0) return (t) => t;
   return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
+}
+
+/**
+ * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
+ * here the checkout itself is asked, so a symlink out of the repository or a folder the pinned ref does
+ * not have is a clear error of the cell (deterministic: no retry) rather than a confusing test failure.
+ */
+export function consumerWorkdir(checkout: string, workdir: string | undefined): string {
+  if (!workdir) return '/workspace';
+  const root = realpathSync(checkout);
+  let real: string;
+  try {
+    real = realpathSync(path.join(checkout, workdir));
+  } catch {
+    throw new InfraError(`workdir "${workdir}" does not exist in the consumer's checkout`, false);
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) throw new InfraError(`workdir "${workdir}" leads out of the consumer's repository`, false);
+  if (!statSync(real).isDirectory()) throw new InfraError(`workdir "${workdir}" is not a folder of the consumer's repository`, false);
+  return path.posix.join('/workspace', ...path.relative(root, real).split(path.sep));
 }
 
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
@@ -76,6 +95,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     } catch (error) {
       throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
     }
+    const workdir = consumerWorkdir(ws.src, consumer.workdir);
     await chownForRunner(ws.root);
 
     let databaseUrl = `sqlite://${SQLITE_PATH}`;
@@ -128,7 +148,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
         COMPAT_CMD_INSTALL_CANDIDATE: consumer.installCandidate,
         COMPAT_CMD_TEST: consumer.test,
       },
-      workdir: '/workspace',
+      workdir,
       user: `${RUNNER_UID}:${RUNNER_UID}`,
       binds: [
         `${ws.src}:/workspace:rw`,
