@@ -80,6 +80,16 @@ describe('matrix.yaml', () => {
     expect(problems(text.replace('superuser: true', 'superuser: "yes"'))[0]).toMatch(/fixedConnection\.mysql\.superuser: /);
   });
 
+  it('takes an image from a Dockerfile, resolved against the file, and keeps the Dockerfile inside its context', () => {
+    const text = valid.replace('image: compat-runner:bookworm\n        installCandidate', 'image: { dockerfile: images/app/Dockerfile }\n        installCandidate');
+    expect(parseMatrix(text, '/srv/conf/matrix.yaml').libraries[0].consumers[0].image).toEqual({ dockerfile: '/srv/conf/images/app/Dockerfile', context: '/srv/conf/images/app' });
+    const build = valid.replace('build: { image: compat-runner:bookworm,', 'build: { image: { dockerfile: ci/Dockerfile, context: . },');
+    expect(parseMatrix(build, '/srv/conf/matrix.yaml').libraries[0].build.image).toEqual({ dockerfile: '/srv/conf/ci/Dockerfile', context: '/srv/conf' });
+    const outside = text.replace('{ dockerfile: images/app/Dockerfile }', '{ dockerfile: other/Dockerfile, context: images/app }');
+    expect(problems(outside)).toEqual(['matrix.yaml:10:30: libraries.0.consumers.0.image.dockerfile: must be inside the context "images/app"']);
+    expect(problems(text.replace('{ dockerfile: images/app/Dockerfile }', '"Not An Image"'))[0]).toMatch(/consumers\.0\.image: must be an image reference like "name:tag"/);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('version: 1\nlibraries: [\n')[0]).toMatch(/^matrix\.yaml:\d+:\d+: \(document\): /);
     expect(problems('version: 1\nversion: 2\nlibraries: []\n')[0]).toMatch(/^matrix\.yaml:2:1: .*[Dd]uplicate|unique/);

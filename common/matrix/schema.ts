@@ -2,6 +2,7 @@
  * matrix.yaml, as a zod schema: the single source of its shape. `compat validate` reports every issue
  * this finds, with the YAML position; `matrix.schema.json` is generated from it for editors.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../types.js';
 import { refNameProblem } from '../git-ref.js';
@@ -34,6 +35,26 @@ const Command = z.string().trim().min(1, 'must be a non-empty command');
 const Image = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, 'must be an image reference like "name:tag"');
+
+/** An image built from a Dockerfile, tagged by the digest of its context and reused while that is unchanged. */
+export const DockerfileImage = z.strictObject({
+  /** The Dockerfile, relative to matrix.yaml; inside the context. */
+  dockerfile: z.string().min(1).max(500),
+  /** The build context, relative to matrix.yaml. @defaultValue the Dockerfile's folder */
+  context: z.string().min(1).max(500).optional(),
+}).superRefine((image, ctx) => {
+  // Both are relative to matrix.yaml, so whether one holds the other is a question of the paths alone.
+  if (image.context === undefined) return;
+  const inside = path.posix.relative(path.posix.normalize(image.context), path.posix.normalize(image.dockerfile));
+  if (inside.startsWith('..') || path.posix.isAbsolute(inside)) {
+    ctx.addIssue({ code: 'custom', path: ['dockerfile'], message: `must be inside the context "${image.context}"` });
+  }
+});
+
+/** `image: NAME` or `image: {dockerfile: PATH, context: DIR}`. */
+const ImageSpec = z.union([Image, DockerfileImage], {
+  error: 'must be an image reference like "name:tag", or {dockerfile: PATH, context: DIR}',
+});
 
 const TemplatedValue = z.string().superRefine((value, ctx) => {
   for (const match of value.matchAll(/\$\{([^}]*)\}/g)) {
@@ -91,7 +112,7 @@ export const Consumer = z.strictObject({
   repo: z.string().min(1),
   /** The consumer's pinned tag, branch or commit. */
   ref: RefName,
-  image: Image,
+  image: ImageSpec,
   /** The folder of the repository the commands run in, for monorepos and suites in a subfolder. @defaultValue the root */
   workdir: RepoPath.optional(),
   /** Installs the consumer's own dependencies (e.g. `npm ci`). */
@@ -127,7 +148,7 @@ export const Library = z.strictObject({
     })
     .optional(),
   build: z.strictObject({
-    image: Image,
+    image: ImageSpec,
     /** Builds installable artifacts from the checkout into $COMPAT_ARTIFACT_DIR. */
     command: Command,
     timeoutSeconds: z.number().int().min(1).max(86400).optional(),
@@ -204,3 +225,5 @@ export type MatrixData = z.output<typeof Matrix>;
 export type LibraryConfig = z.output<typeof Library>;
 export type ConsumerConfig = z.output<typeof Consumer>;
 export type FixedConnectionConfig = z.output<typeof FixedConnection>;
+/** An image as a job carries it: a name, or a Dockerfile and its context as absolute paths. */
+export type ImageRef = string | { dockerfile: string; context: string };

@@ -5,6 +5,12 @@
  */
 import type { Side } from '../../common/types.js';
 import type { CellDetailJson } from './api.js';
+import type { ImageRef } from '../../common/matrix/schema.js';
+
+/** A named image as it is; a Dockerfile image as the build that makes it (docker prints the image id). */
+function imageArg(image: ImageRef): string {
+  return typeof image === 'string' ? shellQuote(image) : `"$(docker build -q -f ${shellQuote(image.dockerfile)} ${shellQuote(image.context)})"`;
+}
 
 /**
  * POSIX quoting that reads naturally: bare words stay bare, text with a single quote but nothing a
@@ -64,7 +70,7 @@ export function dockerScript(detail: CellDetailJson, side: Side): string {
         'docker run --rm -w /workspace',
         '-v "$PWD/library:/workspace" -v "$PWD/artifact:/compat/artifact"',
         `-e COMPAT_ARTIFACT_DIR=/compat/artifact -e COMPAT_LIBRARY=${q(run.library)} -e COMPAT_LIBRARY_VERSION=${q(version)} -e COMPAT_SIDE=${side}`,
-        `${q(reproduce.library.image)} sh -c ${q(reproduce.library.command)}`,
+        `${imageArg(reproduce.library.image)} sh -c ${q(reproduce.library.command)}`,
       ].join(' \\\n  '),
     );
   } else {
@@ -131,7 +137,7 @@ export function dockerScript(detail: CellDetailJson, side: Side): string {
     ...Object.entries(env).map(([k, v]) => `-e ${k}=${q(v)}`),
     // Secrets are not stored with the run: docker passes them on from your own environment.
     ...(config.secretEnv ?? []).map((k) => `-e ${k}`),
-    `${q(config.image)} sh -c ${q('sh -c "$COMPAT_CMD_INSTALL" && sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" && exec sh -c "$COMPAT_CMD_TEST"')}`,
+    `${imageArg(config.image)} sh -c ${q('sh -c "$COMPAT_CMD_INSTALL" && sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" && exec sh -c "$COMPAT_CMD_TEST"')}`,
   ].join(' \\\n  ');
   lines.push('', `# ${cell.backend === 'sqlite' ? 3 : 4}. The suite, as the worker runs it (JUnit XML lands in ./results)`, runLine);
   if (network) lines.push(`# Afterwards: docker rm -f ${DB_CONTAINER}`);

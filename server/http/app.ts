@@ -11,6 +11,7 @@ import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
+import type { ImageRef } from '../../common/matrix/schema.js';
 import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type CellJson, type GateJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
@@ -48,7 +49,7 @@ export interface CellDetailJson {
   tests: Record<Side, TestOutcome[]>;
   config: ResolvedConsumer;
   attempts: Array<{ side: Side; attempt: number; status: SideStatus }>;
-  reproduce: { library: { repo: string; image: string; command: string } | null; databaseImage: string | null };
+  reproduce: { library: { repo: string; image: ImageRef; command: string } | null; databaseImage: string | null };
 }
 
 /** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
@@ -173,7 +174,7 @@ export function createApp(deps: AppDeps): express.Express {
       const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)])) as CellDetailJson['tests'];
       const config = store.cellConfig(run.id, cell.id) as ResolvedConsumer;
       // What the dashboard needs to print a reproduction command: the plan the run was made with.
-      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
+      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: ImageRef; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
       const body: CellDetailJson = {
         run: { ...run, cells: undefined },
         cell,

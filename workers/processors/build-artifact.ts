@@ -8,8 +8,9 @@ import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { ARTIFACT_MAX_BYTES } from '../../common/queue/redis-data.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
-import { imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { ensureImage } from '../images/image-ref.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 
 export function artifactKeyOf(library: string, sha: string): string {
@@ -23,12 +24,10 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   const existing = await ports.artifacts.files(artifactKey);
   if (existing) return { ...base, ok: true, artifactKey, files: existing, durationMs: Date.now() - started };
 
-  if (!(await imageExists(ports.docker, job.library.image))) {
-    throw new InfraError(`image ${job.library.image} is missing on this worker host: run \`compat images\``, false);
-  }
   const ws = await createWorkspace(ports.config.dataDir, `build-${job.runId}-${job.side}`);
   const log = ports.openLog(logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
   try {
+    const image = await ensureImage(ports.docker, job.library.image, { caBundle: ports.config.caBundle, log: (text) => log.write(text), signal });
     try {
       await Mirror.for(ports.config.dataDir, job.library.repo).update();
       await Mirror.for(ports.config.dataDir, job.library.repo).checkout(job.sha, ws.src);
@@ -38,7 +37,7 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
     await chownForRunner(ws.root);
     log.write(`$ ${job.library.command}\n`);
     const outcome = await runContainer(ports.docker, {
-      image: job.library.image,
+      image,
       cmd: ['sh', '-c', 'exec sh -c "$COMPAT_BUILD_COMMAND"'],
       env: {
         COMPAT_BUILD_COMMAND: job.library.command,

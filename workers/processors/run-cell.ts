@@ -10,9 +10,10 @@ import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
-import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { ensureImage } from '../images/image-ref.js';
 import { readResultsDir } from '../results/junit.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
@@ -76,9 +77,6 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   // yet) when another worker takes the same job, and a fixed name would make every retry fail on it.
   const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}-${randomBytes(3).toString('hex')}`;
   const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
-  if (!(await imageExists(ports.docker, consumer.image))) {
-    throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
-  }
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
@@ -86,6 +84,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const mask = secretMasker(secrets);
   const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
   try {
+    const image = await ensureImage(ports.docker, consumer.image, { caBundle: ports.config.caBundle, log: (text) => log.write(text), signal });
     const artifacts = await artifactDir(job, ports);
     try {
       const mirror = Mirror.for(ports.config.dataDir, consumer.repo);
@@ -134,7 +133,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     const phases = new PhaseTracker();
     const outcome = await runContainer(ports.docker, {
       name,
-      image: consumer.image,
+      image,
       cmd: ['sh', '-c', PHASE_SCRIPT],
       env: {
         HOME: '/home/compat',
