@@ -133,9 +133,25 @@ export const Consumer = z.strictObject({
   fixedConnection: z.strictObject({ mysql: FixedConnection.optional(), postgres: FixedConnection.optional() }).optional(),
 });
 
+/** npm names (scoped too) and PyPI project names. */
+const PackageName = z
+  .string()
+  .max(214)
+  .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[A-Za-z0-9][A-Za-z0-9._~-]*$/, 'must be a package name as the registry spells it');
+
+/** Where the library is published; its default baseline is then what that registry serves. */
+export const Registry = z.union([z.strictObject({ npm: PackageName }), z.strictObject({ pypi: PackageName })], {
+  error: 'must be {npm: NAME} or {pypi: NAME}',
+});
+
 export const Library = z.strictObject({
   name: Name,
   repo: z.string().min(1),
+  /**
+   * The package the library publishes. The default baseline is then the highest version published below
+   * the candidate, installed from the registry's own file; the candidate is still built from its tag.
+   */
+  registry: Registry.optional(),
   /**
    * How tags map to versions: `{version}` is a semver string; `{major}`, `{minor}`, `{patch}` are
    * numbers and `{pre}` an optional prerelease suffix, e.g. `rel_{major}_{minor}_{patch}`.

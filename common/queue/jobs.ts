@@ -6,6 +6,7 @@
 import type { Backend, Side, SideStatus, TestOutcome } from '../types.js';
 import type { ResolvedConsumer } from '../matrix/load.js';
 import type { ImageRef } from '../matrix/schema.js';
+import type { PublishedFile } from '../registry/published.js';
 
 export interface BuildJob {
   kind: 'build';
@@ -15,6 +16,8 @@ export interface BuildJob {
   ref: string;
   sha: string;
   version: string;
+  /** Set when this side is the registry's published file: downloaded, not built. */
+  published?: PublishedFile;
 }
 
 export interface CellJob {

@@ -10,6 +10,7 @@ import type { BuildJob, CellJob, ResultMessage } from '../../common/queue/jobs.j
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
+import type { PublishedFile, RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { Store } from '../store/store.js';
 
@@ -37,13 +38,13 @@ export class Orchestrator {
   constructor(
     private readonly store: Store,
     private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
-    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks },
+    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks; registries?: RegistryUrls },
   ) {}
 
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: Record<string, unknown> = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
-    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta });
+    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta, registries: this.options.registries });
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
@@ -64,6 +65,7 @@ export class Orchestrator {
   private async startBuilds(runId: string): Promise<void> {
     const row = this.store.getRunRow(runId)!;
     const { library } = this.planMeta(runId);
+    const baselineFile = this.store.runMeta(runId).baselineFile as PublishedFile | undefined;
     for (const side of SIDES) {
       const build = this.store.build(runId, side);
       if (build?.status === 'ok') {
@@ -79,6 +81,7 @@ export class Orchestrator {
         ref: side === 'candidate' ? row.candidate : row.baseline,
         sha: side === 'candidate' ? row.candidate_sha : row.baseline_sha,
         version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+        ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
       });
     }
   }

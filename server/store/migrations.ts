@@ -108,4 +108,8 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE cells ADD COLUMN reason TEXT;
   `,
+  // 4: a run's baseline may be a registry's published file rather than a tag.
+  `
+  ALTER TABLE runs ADD COLUMN baseline_source TEXT NOT NULL DEFAULT 'tag';
+  `,
 ];

@@ -15,6 +15,7 @@ import type {
   RunSummaryJson,
   RunVerdict,
   Side,
+  SideSource,
   SideStatus,
   SideSummary,
   TestOutcome,
@@ -34,6 +35,8 @@ export interface NewRun {
   baselineSha: string;
   trigger: Trigger;
   reruns: number;
+  /** Where the baseline comes from: built from a tag, or the registry's published file. @defaultValue tag */
+  baselineSource?: SideSource;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
   meta?: Record<string, unknown>;
 }
@@ -67,6 +70,7 @@ export interface RunRow {
   trigger: Trigger;
   reruns: number;
   meta: string;
+  baseline_source: SideSource;
   created_at: string;
   finished_at: string | null;
 }
@@ -98,7 +102,7 @@ interface SideRow {
   reason: string | null;
 }
 
-const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
+const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
   readonly db: Database.Database;
@@ -136,13 +140,13 @@ export class Store {
 
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
-      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
+      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, baseline_source, created_at)
       VALUES (@id, @library, @candidate, @baseline, @candidateVersion, @baselineVersion, @candidateSha, @baselineSha,
-      'queued', 'pending', @trigger, @reruns, @meta, @createdAt)`);
+      'queued', 'pending', @trigger, @reruns, @meta, @baselineSource, @createdAt)`);
     const insertCell = this.db.prepare(`INSERT INTO cells (run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests, config)
       VALUES (?, ?, ?, ?, 'pending', 0, '[]', '[]', ?)`);
     this.db.transaction(() => {
-      insertRun.run({ ...run, meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
+      insertRun.run({ ...run, baselineSource: run.baselineSource ?? 'tag', meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
       for (const cell of cells) insertCell.run(run.id, cell.id, cell.consumer, cell.backend, JSON.stringify(cell.config));
     })();
   }
@@ -263,7 +267,8 @@ export class Store {
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [])) };
+    const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [], sources)) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -313,19 +318,20 @@ function runFields(row: RunRow): Omit<RunJson, 'cells'> {
   };
 }
 
-function sideSummary(rows: SideRow[], side: Side): SideSummary {
+function sideSummary(rows: SideRow[], side: Side, source: SideSource): SideSummary {
   // The first attempt is the one shown; re-runs only confirm it.
   const row = rows.find((r) => r.side === side && r.attempt === 0);
-  if (!row) return EMPTY_SIDE;
+  if (!row) return { ...EMPTY_SIDE, source };
   return {
     status: row.status,
+    source,
     durationMs: row.duration_ms,
     tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
     ...(row.reason ? { reason: row.reason } : {}),
   };
 }
 
-function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
+function cellJson(cell: CellRow, sides: SideRow[], sources: Record<Side, SideSource>): CellJson {
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -335,8 +341,8 @@ function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
     backend: cell.backend,
     verdict,
     ...(cell.reason ? { reason: cell.reason } : {}),
-    candidate: sideSummary(sides, 'candidate'),
-    baseline: sideSummary(sides, 'baseline'),
+    candidate: sideSummary(sides, 'candidate', sources.candidate),
+    baseline: sideSummary(sides, 'baseline', sources.baseline),
     newFailures: JSON.parse(cell.new_failures) as string[],
     fixedTests: JSON.parse(cell.fixed_tests) as string[],
     attempts: Math.max(cell.attempts, attemptsSeen),
