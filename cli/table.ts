@@ -28,6 +28,12 @@ function shortId(id: string, max = 64): string {
   return id.length <= max ? id : `…${id.slice(-(max - 1))}`;
 }
 
+/** From the run's creation to its verdict, as a person reads it: `4 min 12 s`. */
+export function timeToVerdict(run: Pick<RunJson, 'createdAt' | 'finishedAt'>): string {
+  const seconds = Math.max(0, Math.round((Date.parse(run.finishedAt ?? run.createdAt) - Date.parse(run.createdAt)) / 1000));
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const table = new Table({
     head: ['consumer', 'backend', 'verdict', 'runs', 'candidate p/f/s', 'baseline p/f/s', 'new failures'],
@@ -53,6 +59,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${run.verdict === 'blocked' ? ` (${regressions} regression${regressions === 1 ? '' : 's'}: release blocked)` : ''}  status: ${run.status}`,
   ];
+  if (run.finishedAt) lines.push(`time to verdict: ${timeToVerdict(run)} (from the run's creation to its last cell's verdict)`);
   if (dashboardUrl) lines.push(`dashboard: ${dashboardUrl}/runs/${run.id}`);
   return lines.join('\n');
 }
