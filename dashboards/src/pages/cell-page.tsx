@@ -94,6 +94,10 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
           </dd>
         </div>
         <div>
+          <dt>Source</dt>
+          <dd>{summary.source === 'registry' ? "the registry's published file" : 'built from its tag'}</dd>
+        </div>
+        <div>
           <dt>Duration</dt>
           <dd>{formatDuration(summary.durationMs)}</dd>
         </div>
