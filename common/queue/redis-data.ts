@@ -6,8 +6,6 @@ import type { Redis } from 'ioredis';
 import { artifactRedisKey } from './jobs.js';
 
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
-/** Largest artifact set kept in Redis. */
-export const ARTIFACT_MAX_BYTES = 200 * 1024 * 1024;
 const LOG_TTL_SECONDS = 2 * 86400;
 
 export class ArtifactStore {
