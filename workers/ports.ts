@@ -8,6 +8,7 @@ import type { ResultMessage } from '../common/queue/jobs.js';
 import type { ArtifactStore } from '../common/queue/redis-data.js';
 import type { Docker } from './container/docker.js';
 import type { DatabaseServers } from './databases/servers.js';
+import type { SecretSource } from './secrets/consumer-secrets.js';
 
 export interface WorkerPorts {
   config: Config;
@@ -15,6 +16,8 @@ export interface WorkerPorts {
   docker: Docker;
   databases: DatabaseServers;
   artifacts: ArtifactStore;
+  /** A consumer's secretEnv values: set aside for it on this host, never the worker's own environment. */
+  secrets: SecretSource;
   /** A log writer for a Redis stream key. */
   openLog(key: string, mask?: (text: string) => string): import('../common/queue/redis-data.js').LogWriter;
   /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */

@@ -63,8 +63,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
-  const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
-  const mask = secretMasker(secrets);
+  const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
+  const mask = secretMasker(Object.values(secretValues));
   const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
   try {
     const artifacts = await artifactDir(job, ports);
@@ -107,8 +107,6 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       COMPAT_RESULTS_DIR: '/compat/results',
       COMPAT_ARTIFACT_DIR: '/compat/artifact',
     };
-    const secretValues: Record<string, string> = {};
-    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
     // Stored plans from before diskMb existed have none: the default applies.
     const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
     const phases = new PhaseTracker();
