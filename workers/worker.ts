@@ -59,7 +59,7 @@ export async function startWorker(config: Config, options: { concurrency: number
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
     secrets,
-    openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
+    openLog: (key, filter) => new LogWriter(redis, key, config.logLimitBytes, filter),
     registerDatabase: async (name, info) => {
       databasesInUse.add(name);
       await redis.hset(dbRegistry, name, JSON.stringify(info));

@@ -26,6 +26,11 @@ const LEAKY = `. ./lib.sh
 echo "my secret is $LEAKY_SECRET"
 echo "my file secret is $FILE_SECRET"
 echo "to stderr: $LEAKY_SECRET" >&2
+# Half now, half a second later: two chunks of output, the secret split between them.
+half=$((\${#LEAKY_SECRET} / 2))
+printf 'split: %s' "$(printf %s "$LEAKY_SECRET" | cut -c1-$half)"
+sleep 1
+printf '%s\\n' "$(printf %s "$LEAKY_SECRET" | cut -c$((half + 1))-)"
 printf '<testsuite name="leak"><testcase classname="leak" name="prints %s"><failure message="token=%s">%s</failure></testcase></testsuite>' "$LEAKY_SECRET" "$LEAKY_SECRET" "$LEAKY_SECRET" > "$COMPAT_RESULTS_DIR/junit.xml"
 exit 1
 `;
@@ -131,6 +136,7 @@ describe('secrets', () => {
       expect(log.text).toContain('my secret is ***');
       expect(log.text).toContain('my file secret is ***');
       expect(log.text).toContain('to stderr: ***');
+      expect(log.text).toContain('split: ***\n');
       answers.push(log.text);
       // Nothing of the worker's environment, nor another consumer's secret, for the consumer that asked.
       const nosy = await d.api('GET', `/api/runs/${run.id}/cells/nosy.sqlite/logs?side=${side}`, undefined, null);

@@ -54,7 +54,7 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
       limits: { memoryMb: 2048, cpus: 1, pids: 1024 },
       timeoutMs: job.library.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'build', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId },
-      onOutput: (chunk) => log.write(chunk.toString('utf8')),
+      onOutput: (chunk) => log.write(chunk),
       signal,
     });
     if (outcome.aborted) throw new InfraError('build aborted');

@@ -17,6 +17,7 @@ import { readResultsDir } from '../results/junit.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
+import { maskText, StreamMasker } from '../secrets/masker.js';
 
 const SQLITE_PATH = '/compat/db/test.sqlite';
 
@@ -27,13 +28,6 @@ export function templateEnv(templates: Record<string, string>, vars: Record<stri
     out[name] = template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_m, v: string) => vars[v] ?? '');
   }
   return out;
-}
-
-/** Replaces each secret value in a log with `***`. */
-export function secretMasker(values: string[]): (text: string) => string {
-  const secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (t) => t;
-  return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
 }
 
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
@@ -64,8 +58,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
   const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
-  const mask = secretMasker(Object.values(secretValues));
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
+  const mask = maskText(Object.values(secretValues));
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), new StreamMasker(Object.values(secretValues)));
   try {
     const artifacts = await artifactDir(job, ports);
     try {
@@ -141,9 +135,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       timeoutMs: consumer.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
       onOutput: (chunk) => {
-        const text = chunk.toString('utf8');
-        phases.feed(text);
-        log.write(text);
+        phases.feed(chunk.toString('utf8'));
+        log.write(chunk);
       },
       signal,
     });
