@@ -5,7 +5,7 @@
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
-import type { ArtifactStore, LogFilter, LogWriter } from '../common/queue/redis-data.js';
+import type { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
 import type { Docker } from './container/docker.js';
 import type { DatabaseServers } from './databases/servers.js';
 import type { SecretSource } from './secrets/consumer-secrets.js';
@@ -18,8 +18,8 @@ export interface WorkerPorts {
   artifacts: ArtifactStore;
   /** A consumer's secretEnv values: set aside for it on this host, never the worker's own environment. */
   secrets: SecretSource;
-  /** A log writer for a Redis stream key; `filter` (a secret masker) sees every chunk first. */
-  openLog(key: string, filter?: LogFilter): LogWriter;
+  /** A log writer for a Redis stream key (text already masked). */
+  openLog(key: string): LogWriter;
   /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */
   registerDatabase(name: string, info: Record<string, string>): Promise<void>;
   unregisterDatabase(name: string): Promise<void>;

@@ -59,7 +59,7 @@ export async function startWorker(config: Config, options: { concurrency: number
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
     secrets,
-    openLog: (key, filter) => new LogWriter(redis, key, config.logLimitBytes, filter),
+    openLog: (key) => new LogWriter(redis, key, config.logLimitBytes),
     registerDatabase: async (name, info) => {
       databasesInUse.add(name);
       await redis.hset(dbRegistry, name, JSON.stringify(info));

@@ -3,7 +3,6 @@
  * to get them) and cell logs (a Redis stream per side, so the server can stream them live).
  */
 import type { Redis } from 'ioredis';
-import { StringDecoder } from 'node:string_decoder';
 import { artifactRedisKey } from './jobs.js';
 
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
@@ -38,26 +37,6 @@ export class ArtifactStore {
   }
 }
 
-/**
- * Turns a log's chunks (cut anywhere, even inside a UTF-8 character) into text; may hold a tail back
- * until the next chunk, and gives it up at `end()`. A worker's secret masker is one.
- */
-export interface LogFilter {
-  push(chunk: Buffer | string): string;
-  end(): string;
-}
-
-/** Decodes UTF-8 across chunk boundaries, nothing more. */
-class Utf8Filter implements LogFilter {
-  private readonly decoder = new StringDecoder('utf8');
-  push(chunk: Buffer | string): string {
-    return typeof chunk === 'string' ? this.decoder.end() + chunk : this.decoder.write(chunk);
-  }
-  end(): string {
-    return this.decoder.end();
-  }
-}
-
 /** Appends a side's output to a Redis stream; the last entry is `eof` so readers know it ended. */
 export class LogWriter {
   private pending: string[] = [];
@@ -70,15 +49,10 @@ export class LogWriter {
     private readonly redis: Redis,
     readonly key: string,
     private readonly limitBytes: number,
-    private readonly filter: LogFilter = new Utf8Filter(),
   ) {}
 
-  write(chunk: Buffer | string): void {
-    if (this.truncated) return;
-    this.append(this.filter.push(chunk));
-  }
-
-  private append(masked: string): void {
+  /** Text only: a worker decodes (and masks) a container's output per stream before it gets here. */
+  write(masked: string): void {
     if (this.truncated || !masked) return;
     if (this.bytes + masked.length > this.limitBytes) {
       const room = Math.max(0, this.limitBytes - this.bytes);
@@ -112,7 +86,6 @@ export class LogWriter {
   }
 
   async end(): Promise<void> {
-    this.append(this.filter.end());
     await this.flush();
     await this.redis.xadd(this.key, '*', 'eof', '1').catch(() => undefined);
     await this.redis.expire(this.key, LOG_TTL_SECONDS).catch(() => undefined);

@@ -9,6 +9,7 @@ import { imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runCont
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { ArtifactOutputError, readArtifactOutput } from './artifact-output.js';
+import { OutputMasker } from '../secrets/masker.js';
 
 export function artifactKeyOf(library: string, sha: string): string {
   return `${library}-${sha}`;
@@ -35,6 +36,8 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
     }
     await chownForRunner(ws.root);
     log.write(`$ ${job.library.command}\n`);
+    // No secrets in a build: this only decodes UTF-8 per stream, across chunk boundaries.
+    const output = new OutputMasker([]);
     const outcome = await runContainer(ports.docker, {
       image: job.library.image,
       cmd: ['sh', '-c', 'exec sh -c "$COMPAT_BUILD_COMMAND"'],
@@ -54,9 +57,10 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
       limits: { memoryMb: 2048, cpus: 1, pids: 1024 },
       timeoutMs: job.library.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'build', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId },
-      onOutput: (chunk) => log.write(chunk),
+      onOutput: (chunk, stream) => log.write(output.push(chunk, stream)),
       signal,
     });
+    log.write(output.end());
     if (outcome.aborted) throw new InfraError('build aborted');
     if (outcome.timedOut) return { ...base, ok: false, reason: `artifact build timed out after ${job.library.timeoutSeconds} s`, durationMs: Date.now() - started };
     if (outcome.exitCode !== 0) {

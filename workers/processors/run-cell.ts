@@ -17,7 +17,7 @@ import { readResultsDir } from '../results/junit.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
-import { maskText, StreamMasker } from '../secrets/masker.js';
+import { maskText, OutputMasker } from '../secrets/masker.js';
 
 const SQLITE_PATH = '/compat/db/test.sqlite';
 
@@ -59,7 +59,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   let dbRegistered: string | null = null;
   const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
   const mask = maskText(Object.values(secretValues));
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), new StreamMasker(Object.values(secretValues)));
+  const output = new OutputMasker(Object.values(secretValues));
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   try {
     const artifacts = await artifactDir(job, ports);
     try {
@@ -134,12 +135,14 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       disk: { limitMb: diskMb, dirs: [ws.root] },
       timeoutMs: consumer.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
-      onOutput: (chunk) => {
+      onOutput: (chunk, stream) => {
         phases.feed(chunk.toString('utf8'));
-        log.write(chunk);
+        log.write(output.push(chunk, stream));
       },
       signal,
     });
+    // What the maskers held back goes before anything the worker adds.
+    log.write(output.end());
     if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
     const overheadMs = phases.testStartedAt ? phases.testStartedAt - started : null;
     const read = readResultsDir(ws.results);

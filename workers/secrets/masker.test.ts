@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskText, StreamMasker } from './masker.js';
+import { maskText, OutputMasker, StreamMasker } from './masker.js';
 
 /** Feeds `parts` (bytes) through a fresh masker and returns everything it gave out. */
 function stream(secrets: string[], parts: Buffer[]): string {
@@ -66,6 +66,25 @@ describe('StreamMasker', () => {
 
   it('ignores values too short to mask', () => {
     expect(stream(['ab', ''], [Buffer.from('a b ab abc')])).toBe('a b ab abc');
+  });
+});
+
+describe('OutputMasker', () => {
+  it('masks a secret split on stdout while stderr output arrives between its pieces', () => {
+    const secret = 'cellsecret-0123456789';
+    for (let at = 0; at <= secret.length; at++) {
+      const masker = new OutputMasker([secret]);
+      const log =
+        masker.push(`split: ${secret.slice(0, at)}`, 'stdout') +
+        masker.push('to stderr: ', 'stderr') +
+        masker.push(`${secret.slice(at)}\n`, 'stdout') +
+        masker.push(`${secret}\n`, 'stderr') +
+        masker.end();
+      // No piece of it shows, wherever the cut: each stream's pieces waited for the rest.
+      expect(log, `cut at ${at}`).not.toMatch(/c|[0-9]/);
+      expect(log.split('***').length - 1).toBe(2);
+      expect(log).toContain('split: ***');
+    }
   });
 });
 

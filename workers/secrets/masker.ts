@@ -5,7 +5,6 @@
  * a secret split across two chunks is masked like any other.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { LogFilter } from '../../common/queue/redis-data.js';
 
 export const MASK = '***';
 /** Shorter values are not masked: "1" or "ab" would blot out half a log and hide nothing. */
@@ -40,8 +39,8 @@ function replaceAll(data: Buffer, secrets: Buffer[], before = data.length): { pa
   }
 }
 
-/** A log's stream filter: chunks (bytes or text) in, masked text out; `end()` gives what was held back. */
-export class StreamMasker implements LogFilter {
+/** One output stream's filter: chunks (bytes or text) in, masked text out; `end()` gives what was held back. */
+export class StreamMasker {
   private readonly secrets: Buffer[];
   private readonly holdBack: number;
   private held = Buffer.alloc(0);
@@ -71,6 +70,29 @@ export class StreamMasker implements LogFilter {
     const { parts, end } = replaceAll(rest, this.secrets);
     parts.push(rest.subarray(end));
     return this.decoder.write(Buffer.concat(parts)) + this.decoder.end();
+  }
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/**
+ * A container's output, masked per stream: a suite writes a secret to one stream, and the other's
+ * output may arrive between two pieces of it, so each stream keeps its own held-back tail.
+ */
+export class OutputMasker {
+  private readonly streams: Record<OutputStream, StreamMasker>;
+
+  constructor(values: readonly string[]) {
+    this.streams = { stdout: new StreamMasker(values), stderr: new StreamMasker(values) };
+  }
+
+  push(chunk: Buffer | string, stream: OutputStream): string {
+    return this.streams[stream].push(chunk);
+  }
+
+  /** What both streams still hold: once the container has ended. */
+  end(): string {
+    return this.streams.stdout.end() + this.streams.stderr.end();
   }
 }
 
