@@ -71,7 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leftovers = await d.cleanup();
-  record({ test: 'secrets', cellsLost: lostCells(run, 2), leftovers, hostileTried: tally.tried, hostileRejected: tally.rejected, prefixes: [d.prefix] });
+  record({ test: 'secrets', cellsLost: lostCells(run, 2), leftovers, hostileTried: tally.tried, prefixes: [d.prefix] });
 });
 
 /** Every value stored under this deployment's prefix in Redis, as text. */
