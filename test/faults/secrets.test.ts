@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
 import { githubSignature } from '../../server/webhooks/signature.js';
 import { createDeployment, runCompat, type Deployment } from '../helpers/processes.js';
+import { prefixedValues } from '../helpers/redis-keys.js';
 import { faultMatrix, lostCells } from './fixtures.js';
 import { HostileTally, record } from './report.js';
 
@@ -73,27 +74,6 @@ afterAll(async () => {
   const leftovers = await d.cleanup();
   record({ test: 'secrets', cellsLost: lostCells(run, 2), leftovers, hostileTried: tally.tried, prefixes: [d.prefix] });
 });
-
-/** Every value stored under this deployment's prefix in Redis, as text. */
-async function redisDump(): Promise<string> {
-  const redis = d.redis();
-  const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${d.prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') parts.push(String(await redis.get(key)));
-      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
-      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  return parts.join('\n');
-}
 
 function filesUnder(dir: string): string {
   const out: string[] = [];
@@ -162,7 +142,7 @@ describe('secrets', () => {
       'server log': d.server!.output(),
       'worker log': d.workers[0].output(),
       'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
-      Redis: await redisDump(),
+      Redis: await prefixedValues(d.redis(), d.prefix),
     };
     expect(places['server log']).toMatch(/Webhook refused: bad signature/); // the server did log around them
     const secrets = { 'cell secret': CELL_SECRET, 'file secret': FILE_SECRET, 'host-only variable': HOST_ONLY, 'webhook secret': WEBHOOK_SECRET, 'admin token': admin, 'API token': ciToken, 'wrong token': WRONG_TOKEN };
