@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
+import { redactDeep } from '../../common/redact.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
 import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
@@ -19,7 +20,7 @@ import { logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
-import { errorHandler, HttpError, route } from './handler.js';
+import { errorHandler, HttpError, redactJsonAnswers, route } from './handler.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDeps {
@@ -52,11 +53,6 @@ export interface CellDetailJson {
 
 /** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
 export type HistoryJson = ReturnType<Store['consumerHistory']>;
-
-/** A repository URL as safe to show: no user or token. */
-function withoutCredentials(repo: string): string {
-  return repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
 
 /**
  * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
@@ -112,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(redactJsonAnswers);
   const auth = requireToken(deps.tokens);
 
   app.get('/healthz', route(() => ({ status: 200, body: { ok: true } })));
@@ -186,7 +183,7 @@ export function createApp(deps: AppDeps): express.Express {
         config,
         attempts: store.sideStatuses(run.id, cell.id),
         reproduce: {
-          library: plan?.library ? { repo: withoutCredentials(plan.library.repo), image: plan.library.image, command: plan.library.command } : null,
+          library: plan?.library ? { repo: plan.library.repo, image: plan.library.image, command: plan.library.command } : null,
           databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
         },
       };
@@ -219,7 +216,7 @@ export function createApp(deps: AppDeps): express.Express {
       const id = String(req.params.id);
       if (!store.getRunRow(id)) throw new HttpError(404, `no run "${id}"`);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      const send = () => res.write(`event: run\ndata: ${JSON.stringify(store.getRun(id))}\n\n`);
+      const send = () => res.write(`event: run\ndata: ${JSON.stringify(redactDeep(store.getRun(id)))}\n\n`);
       send();
       let pending: NodeJS.Timeout | null = null;
       // Coalesce bursts of results into at most a few updates a second.
