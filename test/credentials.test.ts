@@ -180,10 +180,21 @@ describe('credentials in repository URLs', () => {
     }
     answers.push(await firstEvent(`${d.url}/api/runs/${run.id}/events`));
 
-    // What the dashboard shows to reproduce a cell: repositories without their credentials.
+    // What the dashboard shows to reproduce a cell: repositories without their credentials, and the
+    // database login the script itself sets up.
     const detail = await d.api('GET', `/api/runs/${run.id}/cells/app.postgres`, undefined, null);
     expect(detail.body.config.repo).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/app$/);
-    expect(detail.body.reproduce.library.repo).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/lib$/);
+    for (const cell of run.cells) {
+      for (const side of ['candidate', 'baseline']) {
+        const script = await d.api('GET', `/api/runs/${run.id}/cells/${cell.id}/repro?side=${side}`, undefined, null);
+        expect(script.status).toBe(200);
+        answers.push(script.text);
+      }
+    }
+    const script = (await d.api('GET', `/api/runs/${run.id}/cells/app.postgres/repro?side=candidate`, undefined, null)).text;
+    expect(script).toMatch(/git clone http:\/\/127\.0\.0\.1:\d+\/lib library/);
+    expect(script).toMatch(/git clone http:\/\/127\.0\.0\.1:\d+\/app consumer/);
+    expect(script).toContain('-e DATABASE_URL=postgresql://compat:compat@127.0.0.1:5432/compat');
 
     const cli: string[] = [];
     for (const args of [['report', run.id], ['report', run.id, '--json'], ['gate', '--library', 'lib', '--version', '1.1.0'], ['run', '--library', 'broken', '--candidate', 'v1.0.0']]) {

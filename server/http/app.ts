@@ -14,10 +14,12 @@ import { redactDeep } from '../../common/redact.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
 import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { SIDES, type CellJson, type GateJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
+import { gateOf } from '../../common/verdict.js';
+import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
 import { bearerOf, type Tokens } from '../auth/tokens.js';
 import { logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
+import { compatRunCommand, dockerScript } from '../repro/script.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
 import { errorHandler, HttpError, redactJsonAnswers, route } from './handler.js';
@@ -48,33 +50,12 @@ export interface CellDetailJson {
   tests: Record<Side, TestOutcome[]>;
   config: ResolvedConsumer;
   attempts: Array<{ side: Side; attempt: number; status: SideStatus }>;
-  reproduce: { library: { repo: string; image: string; command: string } | null; databaseImage: string | null };
+  /** The `compat run` line that re-runs this cell; the by-hand script is at `.../repro?side=`. */
+  reproduce: { compat: string };
 }
 
 /** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
 export type HistoryJson = ReturnType<Store['consumerHistory']>;
-
-/**
- * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
- * re-run of one cell (`--consumer`, `--backend`) settles that cell without hiding the others.
- */
-export function gateOf(runs: RunJson[]): GateJson {
-  if (!runs.length) return { state: 'pending', runId: null, regressions: [] };
-  const newest = new Map<string, RunJson['cells'][number]>();
-  for (const run of runs) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, cell);
-  const cells = [...newest.values()];
-  const regressions = cells
-    .filter((c) => c.verdict === 'regression')
-    .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
-  const state = regressions.length
-    ? 'blocked'
-    : cells.some((c) => c.verdict === 'pending' || c.verdict === 'running')
-      ? 'pending'
-      : cells.some((c) => c.verdict === 'error')
-        ? 'incomplete'
-        : 'pass';
-  return { state, runId: runs[0].id, regressions };
-}
 
 export function requireToken(tokens: Tokens) {
   return (req: Request): string => {
@@ -166,28 +147,48 @@ export function createApp(deps: AppDeps): express.Express {
       return { status: 200, body: run };
     }),
   );
+  /** A cell of a run, or 404. */
+  const cellOf = (req: Request) => {
+    const run = store.getRun(String(req.params.id));
+    const cell = run?.cells.find((c) => c.id === req.params.cellId);
+    if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+    return { run: { ...run, cells: undefined }, cell, config: store.cellConfig(run.id, cell.id) as ResolvedConsumer };
+  };
   api.get(
     '/runs/:id/cells/:cellId',
     route((req) => {
-      const run = store.getRun(String(req.params.id));
-      const cell = run?.cells.find((c) => c.id === req.params.cellId);
-      if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+      const { run, cell, config } = cellOf(req);
       const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)])) as CellDetailJson['tests'];
-      const config = store.cellConfig(run.id, cell.id) as ResolvedConsumer;
-      // What the dashboard needs to print a reproduction command: the plan the run was made with.
-      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
       const body: CellDetailJson = {
-        run: { ...run, cells: undefined },
+        run,
         cell,
         tests,
         config,
         attempts: store.sideStatuses(run.id, cell.id),
-        reproduce: {
+        reproduce: { compat: compatRunCommand({ run, cell }) },
+      };
+      return { status: 200, body };
+    }),
+  );
+  // Plain text, built here from the worker's own modules: the dashboard shows it as it comes.
+  api.get(
+    '/runs/:id/cells/:cellId/repro',
+    route((req, res) => {
+      const { run, cell, config } = cellOf(req);
+      const side = parse(z.object({ side: z.enum(SIDES).default('candidate') }), req.query, 'query').side;
+      // What the run was made with: how its library is built, which database images it used.
+      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
+      const script = dockerScript(
+        {
+          run,
+          cell,
+          config,
           library: plan?.library ? { repo: plan.library.repo, image: plan.library.image, command: plan.library.command } : null,
           databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
         },
-      };
-      return { status: 200, body };
+        side,
+      );
+      res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-store').send(`${script}\n`);
     }),
   );
   const sendLog = (runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>
