@@ -257,14 +257,16 @@ export function buildProgram(): Command {
       return EXIT.ok;
     }));
 
-  const tokens = program.command('tokens').description('API tokens for POST /api/runs and the queue board');
+  const tokens = program.command('tokens').description('API tokens: write (POST /api/runs, the queue board) or read (a private deployment\'s reads)');
   tokens
     .command('create')
     .argument('<name>')
-    .action(act(async (name: string) => {
-      const { token, id } = (await withTokens()).create(name);
+    .option('--scope <scope>', 'write (also reads) or read (only reads, for COMPAT_READ_TOKEN_REQUIRED=1)', 'write')
+    .action(act(async (name: string, opts: { scope: string }) => {
+      if (opts.scope !== 'read' && opts.scope !== 'write') throw new UsageError(`--scope: "${opts.scope}" is not one of read, write`);
+      const { token, id } = (await withTokens()).create(name, opts.scope);
       print(`${token}\n`);
-      say(`created token ${id} "${name}"; it is shown only once`);
+      say(`created ${opts.scope} token ${id} "${name}"; it is shown only once`);
       return EXIT.ok;
     }));
   tokens
@@ -276,7 +278,7 @@ export function buildProgram(): Command {
       return n ? EXIT.ok : EXIT.unknown;
     }));
   tokens.command('list').action(act(async () => {
-    for (const t of (await withTokens()).list()) print(`${t.id}\t${t.name}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
+    for (const t of (await withTokens()).list()) print(`${t.id}\t${t.name}\t${t.scope}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
     return EXIT.ok;
   }));
   return program;

@@ -16,7 +16,8 @@ import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { gateOf } from '../../common/verdict.js';
 import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
-import { bearerOf, type Tokens } from '../auth/tokens.js';
+import { loginRouter, readGuard, requireToken } from '../auth/access.js';
+import type { Tokens } from '../auth/tokens.js';
 import { logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
 import { compatRunCommand, dockerScript } from '../repro/script.js';
@@ -57,18 +58,6 @@ export interface CellDetailJson {
 /** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
 export type HistoryJson = ReturnType<Store['consumerHistory']>;
 
-export function requireToken(tokens: Tokens) {
-  return (req: Request): string => {
-    let token = bearerOf(req.headers.authorization);
-    // Browsers (the queue board) send Basic auth: any user name, the token as password.
-    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!token && basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
-    const name = tokens.verify(token);
-    if (!name) throw new HttpError(401, 'a valid API token is required (Authorization: Bearer TOKEN)');
-    return name;
-  };
-}
-
 const ListQuery = z.object({ library: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
 const GateQuery = z.object({ library: z.string().min(1).max(100), version: z.string().min(1).max(200) });
 const LogQuery = z.object({
@@ -93,6 +82,11 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = requireToken(deps.tokens);
 
   app.get('/healthz', route(() => ({ status: 200, body: { ok: true } })));
+  if (config.readTokenRequired) {
+    // A private deployment: from here on (webhooks aside) every route needs a token, the dashboard included.
+    app.use(loginRouter(deps.tokens, config));
+    app.use(readGuard(deps.tokens));
+  }
   app.get(
     '/readyz',
     route(async () => {
