@@ -94,7 +94,7 @@ describe('secrets', () => {
 
     const res = await d.api('POST', '/api/runs', { library: 'lib', candidate: 'v1.1.0', baseline: 'v1.0.0' }, ciToken);
     expect(res.status).toBe(201);
-    run = await d.waitForRun(res.body.id, 120_000);
+    run = await d.waitForRun(res.body.id, 600_000);
     expect(run.cells[0]).toMatchObject({ verdict: 'failing', candidate: { status: 'failed' }, baseline: { status: 'failed' } });
 
     // The suite's own output, masked.
