@@ -21,6 +21,7 @@ import type {
   Trigger,
 } from '../../common/types.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { isFinished } from '../../common/verdict.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface NewRun {
@@ -193,7 +194,7 @@ export class Store {
       const existing = this.db
         .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
-      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
