@@ -176,9 +176,9 @@ export function createApp(deps: AppDeps): express.Express {
       const cell = run?.cells.find((c) => c.id === req.params.cellId);
       if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
       const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)])) as CellDetailJson['tests'];
-      const config = store.cellConfig(run.id, cell.id) as ResolvedConsumer;
+      const config = store.cellConfig(run.id, cell.id)!;
       // What the dashboard needs to print a reproduction command: the plan the run was made with.
-      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
+      const plan = store.runMeta(run.id)?.plan;
       const body: CellDetailJson = {
         run: { ...run, cells: undefined },
         cell,
@@ -186,8 +186,8 @@ export function createApp(deps: AppDeps): express.Express {
         config,
         attempts: store.sideStatuses(run.id, cell.id),
         reproduce: {
-          library: plan?.library ? { repo: withoutCredentials(plan.library.repo), image: plan.library.image, command: plan.library.command } : null,
-          databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
+          library: plan ? { repo: withoutCredentials(plan.library.repo), image: plan.library.image, command: plan.library.command } : null,
+          databaseImage: cell.backend === 'sqlite' || !plan ? null : plan.databases[cell.backend].image,
         },
       };
       return { status: 200, body };
@@ -217,7 +217,7 @@ export function createApp(deps: AppDeps): express.Express {
     '/runs/:id/events',
     route((req, res) => {
       const id = String(req.params.id);
-      if (!store.getRunRow(id)) throw new HttpError(404, `no run "${id}"`);
+      if (!store.runRecord(id)) throw new HttpError(404, `no run "${id}"`);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       const send = () => res.write(`event: run\ndata: ${JSON.stringify(store.getRun(id))}\n\n`);
       send();
