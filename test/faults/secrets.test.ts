@@ -105,7 +105,7 @@ describe('secrets', () => {
 
     const res = await d.api('POST', '/api/runs', { library: 'lib', candidate: 'v1.1.0', baseline: 'v1.0.0' }, ciToken);
     expect(res.status).toBe(201);
-    run = await d.waitForRun(res.body.id, 120_000);
+    run = await d.waitForRun(res.body.id, 600_000);
     expect(run.cells.find((c) => c.id === 'leaky.sqlite')).toMatchObject({ verdict: 'failing', candidate: { status: 'failed' }, baseline: { status: 'failed' } });
     expect(run.cells.find((c) => c.id === 'nosy.sqlite')).toMatchObject({ verdict: 'pass' });
 
