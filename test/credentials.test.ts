@@ -6,7 +6,6 @@
  * script, no CLI output.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../common/types.js';
@@ -16,6 +15,7 @@ import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { startGitHttp, type GitHttp } from './helpers/git-http.js';
 import { createDeployment, runCompat, until, type Deployment } from './helpers/processes.js';
 import { writeMatrix } from './helpers/stack.js';
+import { textOfFilesUnder } from './helpers/files.js';
 
 const TOKEN = `s3cret-token-${randomUUID().slice(0, 8)}`;
 const WEBHOOK_SECRET = 'credentials-test-webhook-secret';
@@ -75,19 +75,6 @@ libraries:
         backends: [sqlite]
 `,
   );
-}
-
-function filesUnder(dir: string): string {
-  const out: string[] = [];
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const file = path.join(current, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else out.push(readFileSync(file, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
 }
 
 /** The first event of a run's stream (the whole run), then the connection is dropped. */
@@ -208,7 +195,7 @@ describe('credentials in repository URLs', () => {
       'commit status requests': JSON.stringify(fake.requests),
       'server log': d.server!.output(),
       'worker log': d.workers[0].output(),
-      'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
+      'archived logs': textOfFilesUnder(path.join(d.dataDir, 'logs')),
       'CLI output': cli.join('\n'),
     };
     expect(places['commit status requests']).toContain('"state":"error"'); // incomplete: the missing consumer

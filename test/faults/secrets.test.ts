@@ -5,7 +5,6 @@
  * or the worker's log, in any API answer, in archived logs or anywhere in Redis.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
@@ -13,6 +12,7 @@ import { githubSignature } from '../../server/webhooks/signature.js';
 import { createDeployment, runCompat, type Deployment } from '../helpers/processes.js';
 import { faultMatrix, lostCells } from './fixtures.js';
 import { HostileTally, record } from './report.js';
+import { textOfFilesUnder } from '../helpers/files.js';
 
 const CELL_SECRET = `cellsecret-${randomBytes(12).toString('hex')}`;
 const WEBHOOK_SECRET = `whsecret-${randomBytes(12).toString('hex')}`;
@@ -64,19 +64,6 @@ async function redisDump(): Promise<string> {
   return parts.join('\n');
 }
 
-function filesUnder(dir: string): string {
-  const out: string[] = [];
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const file = path.join(current, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else out.push(readFileSync(file, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
-
 describe('secrets', () => {
   it('are masked in cell logs and results, and appear in no log, API answer or Redis value', async () => {
     const admin = d.adminToken();
@@ -122,7 +109,7 @@ describe('secrets', () => {
       'API answers': answers.join('\n'),
       'server log': d.server!.output(),
       'worker log': d.workers[0].output(),
-      'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
+      'archived logs': textOfFilesUnder(path.join(d.dataDir, 'logs')),
       Redis: await redisDump(),
     };
     expect(places['server log']).toMatch(/Webhook refused: bad signature/); // the server did log around them
