@@ -55,6 +55,15 @@ libraries:
         backends: [sqlite, postgres]
         timeoutSeconds: 60
         resources: { memoryMb: 256, cpus: 0.5, pids: 64 }
+      - name: echoer
+        repo: ${git.urlOf('app')}
+        ref: v1.0.0
+        image: compat-runner:bookworm
+        installCandidate: "true"
+        # A suite that prints a URL with credentials (here from its env): the log shows it without them.
+        test: echo "index at $PRIVATE_INDEX"
+        env: { PRIVATE_INDEX: "${libUrl}/simple" }
+        backends: [sqlite]
       - name: gone
         repo: ${git.urlOf('gone')}
         ref: v1.0.0
@@ -137,6 +146,10 @@ describe('credentials in repository URLs', () => {
     const gone = run.cells.find((c) => c.id === 'gone.sqlite')!;
     expect(gone.verdict).toBe('error');
     expect(gone.candidate.reason).toContain('/gone');
+    for (const side of ['candidate', 'baseline']) {
+      const log = await d.api('GET', `/api/runs/${run.id}/cells/echoer.sqlite/logs?side=${side}`, undefined, null);
+      expect(log.text).toMatch(/index at http:\/\/127\.0\.0\.1:\d+\/lib\/simple/);
+    }
     await until('the final commit status', () => fake.statuses().find((s) => s.state !== 'pending'), 60_000);
 
     // A library whose repository cannot be cloned: the error names it, without its credentials.
