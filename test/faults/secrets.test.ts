@@ -7,7 +7,7 @@
  * names variables of the worker's own environment (PATH, COMPAT_REDIS_URL, any other) gets none of them.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
@@ -16,6 +16,7 @@ import { createDeployment, runCompat, type Deployment } from '../helpers/process
 import { prefixedValues } from '../helpers/redis-keys.js';
 import { faultMatrix, lostCells } from './fixtures.js';
 import { HostileTally, record } from './report.js';
+import { textOfFilesUnder } from '../helpers/files.js';
 
 const CELL_SECRET = `cellsecret-${randomBytes(12).toString('hex')}`;
 const FILE_SECRET = `filesecret-${randomBytes(12).toString('hex')}`;
@@ -75,19 +76,6 @@ afterAll(async () => {
   record({ test: 'secrets', cellsLost: lostCells(run, 2), leftovers, hostileTried: tally.tried, prefixes: [d.prefix] });
 });
 
-function filesUnder(dir: string): string {
-  const out: string[] = [];
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const file = path.join(current, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else out.push(readFileSync(file, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
-
 describe('secrets', () => {
   it('are masked in cell logs and results, and appear in no log, API answer or Redis value', async () => {
     const admin = d.adminToken();
@@ -141,7 +129,7 @@ describe('secrets', () => {
       'API answers': answers.join('\n'),
       'server log': d.server!.output(),
       'worker log': d.workers[0].output(),
-      'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
+      'archived logs': textOfFilesUnder(path.join(d.dataDir, 'logs')),
       Redis: await prefixedValues(d.redis(), d.prefix),
     };
     expect(places['server log']).toMatch(/Webhook refused: bad signature/); // the server did log around them
