@@ -1,5 +1,5 @@
 /**
- * The only module that touches dockerode. Containers run with memory, CPU, pid, disk and time limits, all
+ * The worker's container adapter (with common/docker/engine.ts, which connects to the engine). Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
  */
@@ -18,9 +18,8 @@ export const LABEL_CELL = 'compat.cell';
 /** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
 export const LABEL_PREFIX = 'compat.prefix';
 
-export function createDocker(): Docker {
-  return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-}
+/** The engine's address is decided in one place; workers get their client from there. */
+export { createDocker } from '../../common/docker/engine.js';
 
 export interface Limits {
   memoryMb: number;
