@@ -5,6 +5,9 @@
 import type { Redis } from 'ioredis';
 import { artifactRedisKey } from './jobs.js';
 
+/** The Redis client type, for code that is handed a connection (queues.redis) without importing ioredis. */
+export type { Redis };
+
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
 /** Largest artifact set kept in Redis. */
 export const ARTIFACT_MAX_BYTES = 200 * 1024 * 1024;

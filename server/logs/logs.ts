@@ -5,8 +5,7 @@
 import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
-import { readLog } from '../../common/queue/redis-data.js';
+import { readLog, type Redis } from '../../common/queue/redis-data.js';
 
 export function logFile(dataDir: string, runId: string, cellId: string, side: string, attempt: number): string {
   return path.join(dataDir, 'logs', runId, `${cellId}.${side}.${attempt}.log`);
