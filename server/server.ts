@@ -15,7 +15,8 @@ import { logKey, type ResultMessage } from '../common/queue/jobs.js';
 import type { RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
-import { createApp, requireToken } from './http/app.js';
+import { requireToken } from './auth/access.js';
+import { createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { archiveLog, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
@@ -110,7 +111,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const auth = requireToken(tokens);
   const boardAuth: RequestHandler = (req, res, next) => {
     try {
-      auth(req);
+      auth(req, 'write');
       next();
     } catch {
       res.set('WWW-Authenticate', 'Basic realm="compat-matrix queues"').status(401).json({ error: 'a valid API token is required' });

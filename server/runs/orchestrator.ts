@@ -9,7 +9,7 @@ import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { CellJob, ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
-import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
+import { decideCell, decideRun, isFinished, type AttemptPair } from '../../common/verdict.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -159,7 +159,7 @@ export class Orchestrator {
     for (let attempt = 0; ; attempt++) {
       const finished = (side: Side) => {
         const s = statuses.find((x) => x.side === side && x.attempt === attempt);
-        return s && s.status !== 'running' && s.status !== 'pending' ? s : undefined;
+        return s && isFinished(s.status) ? s : undefined;
       };
       const c = finished('candidate');
       const b = finished('baseline');
@@ -193,7 +193,7 @@ export class Orchestrator {
     const before = this.store.runRecord(runId)!;
     const run = this.store.getRun(runId)!;
     const verdict = decideRun(run.cells.map((c) => c.verdict));
-    const finished = run.cells.every((c) => !['pending', 'running'].includes(c.verdict));
+    const finished = run.cells.every((c) => isFinished(c.verdict));
     const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
     this.store.setRunState(runId, status, verdict);
@@ -233,7 +233,7 @@ export class Orchestrator {
         await this.handle({ kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 });
       } else {
         const existing = this.store.sideStatuses(data.runId, data.cellId).find((s) => s.side === data.side && s.attempt === data.attempt);
-        if (!this.store.runRecord(data.runId) || (existing && existing.status !== 'running' && existing.status !== 'pending')) continue;
+        if (!this.store.runRecord(data.runId) || (existing && isFinished(existing.status))) continue;
         await this.handle({
           kind: 'side-done',
           runId: data.runId,

@@ -7,6 +7,7 @@
  */
 import type { Config } from '../../common/config.js';
 import { logger as rootLogger, type Logger } from '../../common/logger.js';
+import { redactDeep } from '../../common/redact.js';
 import type { RunJson } from '../../common/types.js';
 import type { RunHooks } from '../runs/orchestrator.js';
 import type { ServerDeps, ServerService } from '../server.js';
@@ -201,7 +202,8 @@ export class StatusReporter implements RunHooks, ServerService {
       const res = await this.opts.fetch(request.url, {
         method: 'POST',
         headers: request.headers,
-        body: JSON.stringify(request.body),
+        // What a forge shows to everyone who can see the commit: never a credential of a URL.
+        body: JSON.stringify(redactDeep(request.body)),
         signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs), this.abort.signal]),
       });
       outcome = classifyResponse(res.status, res.headers, await res.text(), Date.now());

@@ -4,9 +4,13 @@
  */
 import type Database from 'better-sqlite3';
 
+/** What a token may do: `read` only reads; `write` (every token made before scopes existed) also writes. */
+export type TokenScope = 'read' | 'write';
+
 export interface ApiTokenRow {
   id: string;
   name: string;
+  scope: TokenScope;
   created_at: string;
   revoked_at: string | null;
 }
@@ -14,8 +18,8 @@ export interface ApiTokenRow {
 export class ApiTokens {
   constructor(private readonly db: Database.Database) {}
 
-  insert(id: string, name: string, hash: string): void {
-    this.db.prepare('INSERT INTO api_tokens (id, name, hash, created_at) VALUES (?, ?, ?, ?)').run(id, name, hash, new Date().toISOString());
+  insert(id: string, name: string, hash: string, scope: TokenScope): void {
+    this.db.prepare('INSERT INTO api_tokens (id, name, hash, created_at, scope) VALUES (?, ?, ?, ?, ?)').run(id, name, hash, new Date().toISOString(), scope);
   }
 
   /** Revokes the active tokens with this id or name; returns how many. */
@@ -26,11 +30,11 @@ export class ApiTokens {
   }
 
   list(): ApiTokenRow[] {
-    return this.db.prepare('SELECT id, name, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as ApiTokenRow[];
+    return this.db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as ApiTokenRow[];
   }
 
-  /** Every token that is not revoked, as name and hash. */
-  active(): Array<{ name: string; hash: string }> {
-    return this.db.prepare('SELECT name, hash FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{ name: string; hash: string }>;
+  /** Every token that is not revoked, as name, hash and scope. */
+  active(): Array<{ name: string; hash: string; scope: TokenScope }> {
+    return this.db.prepare('SELECT name, hash, scope FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{ name: string; hash: string; scope: TokenScope }>;
   }
 }

@@ -104,4 +104,9 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
+  // 3: token scopes. A read token may only read (for deployments with COMPAT_READ_TOKEN_REQUIRED=1);
+  // tokens made before scopes existed keep writing.
+  `
+  ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';
+  `,
 ];

@@ -24,6 +24,7 @@ import type {
 } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { isFinished } from '../../common/verdict.js';
 import { ApiTokens } from './api-tokens.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -231,7 +232,7 @@ export class Store {
       const existing = this.db
         .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
-      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
