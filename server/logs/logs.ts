@@ -8,8 +8,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
-import { readLog } from '../../common/queue/redis-data.js';
+import { readLog, type Redis } from '../../common/queue/redis-data.js';
 import { lineRedactor, redactText } from '../../common/redact.js';
 
 export function logFile(dataDir: string, runId: string, cellId: string, side: string, attempt: number): string {

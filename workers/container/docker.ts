@@ -1,5 +1,5 @@
 /**
- * The only module that touches dockerode. Containers run with memory, CPU, pid, disk and time limits, all
+ * The worker's container adapter (with common/docker/engine.ts, which connects to the engine). Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
  */
@@ -15,9 +15,8 @@ export type { Docker };
 export { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from './spec.js';
 export type { ContainerOutcome, ContainerSpec, Limits } from './spec.js';
 
-export function createDocker(): Docker {
-  return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-}
+/** The engine's address is decided in one place; workers get their client from there. */
+export { createDocker } from '../../common/docker/engine.js';
 
 /** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
 const DISK_CHECK_MS = 1000;
