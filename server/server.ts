@@ -110,7 +110,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
       return {
         redis: await check(() => queues.redis.ping()),
-        store: await check(async () => store.db.prepare('SELECT 1').get()),
+        store: await check(async () => store.ping()),
         docker: await check(() => docker.ping()),
       };
     },

@@ -163,7 +163,8 @@ describe('a private deployment', () => {
         trigger: 'api',
         reruns: 0,
       },
-      [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: {} }],
+      // The consumer as the finished run planned it.
+      [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: stack.server.store.cellConfig(run.id, 'app.sqlite')! }],
     );
     browser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
     page = await browser.context.newPage();

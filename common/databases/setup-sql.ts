@@ -16,8 +16,14 @@ export interface DatabaseLogin {
   password: string;
 }
 
-export function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/**
+ * A string literal in the backend's own dialect. PostgreSQL (standard_conforming_strings, on by default
+ * since 9.1) takes a backslash as it is and only a quote is doubled; MariaDB (unless its sql_mode has
+ * NO_BACKSLASH_ESCAPES, which ours has not) reads backslash escapes, so a backslash is doubled too.
+ */
+export function sqlLiteral(backend: ServerBackend, value: string): string {
+  const escaped = backend === 'postgres' ? value.replace(/'/g, "''") : value.replace(/\\/g, '\\\\').replace(/'/g, "''");
+  return `'${escaped}'`;
 }
 
 /**
@@ -27,11 +33,12 @@ export function sqlString(value: string): string {
  */
 export function loginSetupSql(backend: ServerBackend, login: DatabaseLogin): string[] {
   const { database, user, password } = login;
-  if (backend === 'postgres') return [`CREATE USER ${user} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${database} OWNER ${user}`];
+  const literal = sqlLiteral(backend, password);
+  if (backend === 'postgres') return [`CREATE USER ${user} PASSWORD ${literal}`, `CREATE DATABASE ${database} OWNER ${user}`];
   return [
     `CREATE DATABASE ${database};`,
-    `CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)};`,
-    `CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)};`,
+    `CREATE USER '${user}'@'%' IDENTIFIED BY ${literal};`,
+    `CREATE USER '${user}'@'localhost' IDENTIFIED BY ${literal};`,
     `GRANT ALL ON ${database}.* TO '${user}'@'%';`,
     `GRANT ALL ON ${database}.* TO '${user}'@'localhost';`,
   ];

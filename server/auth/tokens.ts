@@ -7,6 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
+import type { ApiTokenRow } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 
 export const SCOPES = ['read', 'write'] as const;
@@ -27,33 +28,23 @@ export class Tokens {
   create(name: string, scope: Scope = 'write'): { id: string; token: string } {
     const id = `t_${randomBytes(4).toString('hex')}`;
     const token = `cmx_${randomBytes(24).toString('base64url')}`;
-    this.store.db
-      .prepare('INSERT INTO api_tokens (id, name, hash, created_at, scope) VALUES (?, ?, ?, ?, ?)')
-      .run(id, name, hash(token), new Date().toISOString(), scope);
+    this.store.apiTokens.insert(id, name, hash(token), scope);
     return { id, token };
   }
 
   revoke(idOrName: string): number {
-    return this.store.db
-      .prepare('UPDATE api_tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
-      .run(new Date().toISOString(), idOrName, idOrName).changes;
+    return this.store.apiTokens.revoke(idOrName);
   }
 
-  list(): Array<{ id: string; name: string; scope: Scope; created_at: string; revoked_at: string | null }> {
-    return this.store.db.prepare('SELECT id, name, scope, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as Array<{
-      id: string;
-      name: string;
-      scope: Scope;
-      created_at: string;
-      revoked_at: string | null;
-    }>;
+  list(): ApiTokenRow[] {
+    return this.store.apiTokens.list();
   }
 
   /** The token's name and scope if it is valid and not revoked. */
   verify(token: string | undefined): { name: string; scope: Scope } | null {
     if (!token || token.length > 200) return null;
     const digest = Buffer.from(hash(token), 'hex');
-    const rows = this.store.db.prepare('SELECT name, hash, scope FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{ name: string; hash: string; scope: Scope }>;
+    const rows = this.store.apiTokens.active();
     let found: { name: string; scope: Scope } | null = null;
     for (const row of rows) {
       // Every row is compared, so timing says nothing about which one matched.

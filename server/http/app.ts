@@ -146,7 +146,9 @@ export function createApp(deps: AppDeps): express.Express {
     const run = store.getRun(String(req.params.id));
     const cell = run?.cells.find((c) => c.id === req.params.cellId);
     if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
-    return { run: { ...run, cells: undefined }, cell, config: store.cellConfig(run.id, cell.id) as ResolvedConsumer };
+    const config = store.cellConfig(run.id, cell.id);
+    if (!config) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+    return { run: { ...run, cells: undefined }, cell, config };
   };
   api.get(
     '/runs/:id/cells/:cellId',
@@ -171,7 +173,7 @@ export function createApp(deps: AppDeps): express.Express {
       const { run, cell, config } = cellOf(req);
       const side = parse(z.object({ side: z.enum(SIDES).default('candidate') }), req.query, 'query').side;
       // What the run was made with: how its library is built, which database images it used.
-      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
+      const plan = store.runMeta(run.id)?.plan;
       const script = dockerScript(
         {
           run,
@@ -209,7 +211,7 @@ export function createApp(deps: AppDeps): express.Express {
     '/runs/:id/events',
     route((req, res) => {
       const id = String(req.params.id);
-      if (!store.getRunRow(id)) throw new HttpError(404, `no run "${id}"`);
+      if (!store.runRecord(id)) throw new HttpError(404, `no run "${id}"`);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       const send = () => res.write(`event: run\ndata: ${JSON.stringify(redactDeep(store.getRun(id)))}\n\n`);
       send();

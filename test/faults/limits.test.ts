@@ -101,7 +101,6 @@ afterAll(async () => {
     cellsLost: lostCells(run, 8),
     leftovers,
     hostileTried: hostile.tried,
-    hostileRejected: hostile.rejected,
     prefixes: [d.prefix],
   });
 });

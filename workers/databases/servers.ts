@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
-import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlString, type ServerBackend } from '../../common/databases/setup-sql.js';
+import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
 import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 
 export { PORTS, type ServerBackend };
@@ -153,8 +153,8 @@ export class DatabaseServers {
     await register(name);
     const create =
       backend === 'postgres'
-        ? [`CREATE USER ${name} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
-        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
+        ? [`CREATE USER ${name} PASSWORD ${sqlLiteral(backend, password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
+        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlLiteral(backend, password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, create);
     return {
       name,
