@@ -8,12 +8,14 @@ import { logger } from '../common/logger.js';
 import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
-import { createDocker, ensureNetwork } from './container/docker.js';
+import { Mirror } from '../common/git/mirror.js';
+import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
-import { InfraError, type WorkerPorts } from './ports.js';
+import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { runCellSide } from './processors/run-cell.js';
+import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
  * How often a worker says it is alive; it counts as dead two beats after its last one, and then a
@@ -34,6 +36,7 @@ export interface WorkerHandle {
 }
 
 export async function startWorker(config: Config, options: { concurrency: number }): Promise<WorkerHandle> {
+  const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
   const docker = createDocker();
@@ -53,10 +56,13 @@ export async function startWorker(config: Config, options: { concurrency: number
   const ports: WorkerPorts = {
     config,
     workerId,
-    docker,
+    containers: { run: (spec) => runContainer(docker, spec) },
+    images: { has: (image) => imageExists(docker, image), build: (spec) => buildImage(docker, spec) },
+    sources: gitMirrors(config.dataDir),
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
-    openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
+    secrets,
+    openLog: (key) => new LogWriter(redis, key, config.logLimitBytes),
     registerDatabase: async (name, info) => {
       databasesInUse.add(name);
       await redis.hset(dbRegistry, name, JSON.stringify(info));
@@ -73,7 +79,7 @@ export async function startWorker(config: Config, options: { concurrency: number
   const janitor = () =>
     sweepOrphans({
       prefix: config.prefix,
-      docker,
+      containers: ownedContainers(docker),
       databases,
       log,
       isWorkerAlive: async (id) => id === workerId || (await redis.exists(heartbeatKey(id))) === 1,
@@ -155,5 +161,29 @@ export async function startWorker(config: Config, options: { concurrency: number
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },
+  };
+}
+
+/** The source port on git mirrors under the data directory. */
+function gitMirrors(dataDir: string): SourceMirror {
+  return {
+    resolve: (repo, ref) => Mirror.for(dataDir, repo).resolveFetching(ref),
+    async checkout(repo, sha, dest) {
+      const mirror = Mirror.for(dataDir, repo);
+      await mirror.update();
+      await mirror.checkout(sha, dest);
+    },
+  };
+}
+
+/** The janitor's view of the engine: containers labelled with the worker that made them. */
+function ownedContainers(docker: Docker): OwnedContainers {
+  return {
+    removeLeftovers: () => removeLeftovers(docker),
+    async listOwned(prefix) {
+      const found = await containersWith(docker, { [LABEL_PREFIX]: prefix, [LABEL_WORKER]: undefined });
+      return found.map((c) => ({ id: c.Id, name: c.Names[0], kind: c.Labels[LABEL_KIND], worker: c.Labels[LABEL_WORKER] }));
+    },
+    remove: (id) => docker.getContainer(id).remove({ force: true, v: true }),
   };
 }

@@ -126,7 +126,11 @@ export const Consumer = z.strictObject({
     .min(1)
     .refine((list) => new Set(list).size === list.length, 'lists a backend twice'),
   env: z.record(EnvName, TemplatedValue).optional(),
-  /** Names of env variables whose values are masked in logs. */
+  /**
+   * Secret variables the suite gets, each masked in logs and results. Their values come from the worker
+   * host's COMPAT_SECRET_<CONSUMER>_<NAME> or its COMPAT_SECRETS_FILE, never from the worker's own
+   * environment (docs/secrets.md).
+   */
   secretEnv: z.array(EnvName).optional(),
   timeoutSeconds: z.number().int().min(1).max(86400).optional(),
   resources: Resources.optional(),
@@ -241,5 +245,6 @@ export type MatrixData = z.output<typeof Matrix>;
 export type LibraryConfig = z.output<typeof Library>;
 export type ConsumerConfig = z.output<typeof Consumer>;
 export type FixedConnectionConfig = z.output<typeof FixedConnection>;
-/** An image as a job carries it: a name, or a Dockerfile and its context as absolute paths. */
-export type ImageRef = string | { dockerfile: string; context: string };
+/** An image as a job carries it (and the store keeps it): a name, or a Dockerfile and its context as absolute paths. */
+export const ResolvedImage = z.union([z.string(), z.object({ dockerfile: z.string(), context: z.string() })]);
+export type ImageRef = z.infer<typeof ResolvedImage>;

@@ -22,18 +22,19 @@ export interface RegistryUrls {
 
 export const DEFAULT_REGISTRY_URLS: RegistryUrls = { npm: 'https://registry.npmjs.org', pypi: 'https://pypi.org' };
 
-/** One installable file of one published version. */
-export interface PublishedFile {
-  registry: RegistryKind;
-  name: string;
+/** One installable file of one published version (kept in a run's meta, so a zod schema). */
+export const PublishedFileSchema = z.object({
+  registry: z.enum(['npm', 'pypi']),
+  name: z.string(),
   /** As semver (PyPI's `2.0.0b1` becomes `2.0.0-b1`). */
-  version: string;
+  version: z.string(),
   /** As the registry spells it. */
-  published: string;
-  url: string;
-  filename: string;
-  digest: { algorithm: 'sha1' | 'sha256' | 'sha512'; hex: string };
-}
+  published: z.string(),
+  url: z.string(),
+  filename: z.string(),
+  digest: z.object({ algorithm: z.enum(['sha1', 'sha256', 'sha512']), hex: z.string() }),
+});
+export type PublishedFile = z.infer<typeof PublishedFileSchema>;
 
 export class RegistryError extends Error {
   constructor(message: string) {

@@ -13,6 +13,7 @@ import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';
 import { DEFAULT_REGISTRY_URLS, describePublished, publishedFiles, registryOf, type PublishedFile, type RegistryUrls } from '../../common/registry/published.js';
 import { chooseBaseline, compileTagPattern, taggedVersions, versionOfTag } from '../../common/versions.js';
 import type { NewCell, NewRun } from '../store/store.js';
+import type { RunMeta } from '../store/schema.js';
 
 /** A request that cannot be planned; `field` names what is at fault. Maps to HTTP 400 / exit 2. */
 export class PlanError extends Error {
@@ -52,7 +53,7 @@ export function newRunId(): string {
 export async function planRun(
   matrix: ResolvedMatrix,
   request: RunRequest,
-  options: { dataDir: string; trigger: Trigger; meta?: Record<string, unknown>; registries?: RegistryUrls },
+  options: { dataDir: string; trigger: Trigger; meta?: RunMeta; registries?: RegistryUrls },
 ): Promise<Plan> {
   const library = findLibrary(matrix, request.library);
   if (!library) {

@@ -1,7 +1,9 @@
 /**
  * The store: runs, cells, per-side results and per-test outcomes in one embedded SQLite file under the
- * data directory. Only the server writes it (results reach it through the queue); CLI commands may open
- * it read-only. WAL mode, so readers never block the writer and a kill -9 loses no committed result.
+ * data directory. Only the server writes it (results reach it through the queue). WAL mode, so readers
+ * never block the writer and a kill -9 loses no committed result. The database handle never leaves
+ * server/store/: callers use these methods and the tables' own classes (deliveries, statusReports,
+ * apiTokens), and JSON columns come out parsed (schema.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -21,8 +23,14 @@ import type {
   TestOutcome,
   Trigger,
 } from '../../common/types.js';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { isFinished } from '../../common/verdict.js';
+import { ApiTokens } from './api-tokens.js';
+import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
+import { parseCellConfig, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
+import { StatusReports } from './status-reports.js';
 
 export interface NewRun {
   id: string;
@@ -38,7 +46,7 @@ export interface NewRun {
   /** Where the baseline comes from: built from a tag, or the registry's published file. @defaultValue tag */
   baselineSource?: SideSource;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
-  meta?: Record<string, unknown>;
+  meta?: RunMeta;
 }
 
 export interface NewCell {
@@ -46,7 +54,7 @@ export interface NewCell {
   consumer: string;
   backend: Backend;
   /** The consumer's configuration at planning time: the job data of every attempt. */
-  config: unknown;
+  config: ResolvedConsumer;
 }
 
 export interface StoredSideResult extends SideResultPayload {
@@ -56,7 +64,13 @@ export interface StoredSideResult extends SideResultPayload {
   attempt: number;
 }
 
-export interface RunRow {
+/** A run's own fields as stored, without its cells: what the orchestrator drives the run from. */
+export interface StoredRun extends Omit<RunJson, 'cells'> {
+  reruns: number;
+  meta: RunMeta;
+}
+
+interface RunRow {
   id: string;
   library: string;
   candidate: string;
@@ -105,7 +119,13 @@ interface SideRow {
 const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
+  /** Webhook deliveries claimed and what they led to. */
+  readonly deliveries: Deliveries;
+  /** The commit-status outbox. */
+  readonly statusReports: StatusReports;
+  /** API token hashes. */
+  readonly apiTokens: ApiTokens;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -118,6 +138,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
+    this.deliveries = new Deliveries(this.db);
+    this.statusReports = new StatusReports(this.db);
+    this.apiTokens = new ApiTokens(this.db);
   }
 
   static fileIn(dataDir: string): string {
@@ -138,6 +161,16 @@ export class Store {
     this.db.close();
   }
 
+  /** Throws unless the database answers a query (readiness). */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none (better-sqlite3 transactions are synchronous). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
       candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, baseline_source, created_at)
@@ -151,13 +184,19 @@ export class Store {
     })();
   }
 
-  getRunRow(id: string): RunRow | undefined {
+  private runRow(id: string): RunRow | undefined {
     return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
-  runMeta(id: string): Record<string, unknown> {
-    const row = this.getRunRow(id);
-    return row ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+  /** A run's own fields and parsed meta, without its cells. */
+  runRecord(id: string): StoredRun | undefined {
+    const row = this.runRow(id);
+    return row ? { ...runFields(row), reruns: row.reruns, meta: parseRunMeta(row.meta, row.id) } : undefined;
+  }
+
+  runMeta(id: string): RunMeta | undefined {
+    const row = this.db.prepare('SELECT meta FROM runs WHERE id = ?').get(id) as { meta: string } | undefined;
+    return row ? parseRunMeta(row.meta, id) : undefined;
   }
 
   setRunState(id: string, status: RunStatus, verdict: RunVerdict): void {
@@ -166,9 +205,9 @@ export class Store {
       .run(status, verdict, status, new Date().toISOString(), id);
   }
 
-  cellConfig(runId: string, cellId: string): unknown {
+  cellConfig(runId: string, cellId: string): ResolvedConsumer | undefined {
     const row = this.db.prepare('SELECT config FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { config: string } | undefined;
-    return row ? JSON.parse(row.config) : undefined;
+    return row ? parseCellConfig(row.config, runId, cellId) : undefined;
   }
 
   cellIds(runId: string): string[] {
@@ -198,7 +237,7 @@ export class Store {
       const existing = this.db
         .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
-      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
@@ -255,8 +294,15 @@ export class Store {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
   }
 
+  /** Each side's timings of a run's cells, every attempt (the pipeline benchmark's overhead figures). */
+  sideTimings(runId: string): Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }> {
+    return this.db
+      .prepare('SELECT cell_id AS cellId, side, attempt, duration_ms AS durationMs, overhead_ms AS overheadMs FROM side_results WHERE run_id = ? ORDER BY cell_id, side, attempt')
+      .all(runId) as Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }>;
+  }
+
   getRun(id: string): RunJson | undefined {
-    const row = this.getRunRow(id);
+    const row = this.runRow(id);
     if (!row) return undefined;
     const cells = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY consumer, backend').all(id) as CellRow[];
     const sides = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? ORDER BY attempt').all(id) as SideRow[];
@@ -268,7 +314,7 @@ export class Store {
       else byCell.set(side.cell_id, [side]);
     }
     const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [], sources)) };
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [], sources)) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -331,7 +377,7 @@ function sideSummary(rows: SideRow[], side: Side, source: SideSource): SideSumma
   };
 }
 
-function cellJson(cell: CellRow, sides: SideRow[], sources: Record<Side, SideSource>): CellJson {
+function cellJson(runId: string, cell: CellRow, sides: SideRow[], sources: Record<Side, SideSource>): CellJson {
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -343,8 +389,8 @@ function cellJson(cell: CellRow, sides: SideRow[], sources: Record<Side, SideSou
     ...(cell.reason ? { reason: cell.reason } : {}),
     candidate: sideSummary(sides, 'candidate', sources.candidate),
     baseline: sideSummary(sides, 'baseline', sources.baseline),
-    newFailures: JSON.parse(cell.new_failures) as string[],
-    fixedTests: JSON.parse(cell.fixed_tests) as string[],
+    newFailures: parseStringList(cell.new_failures, `run "${runId}" cell "${cell.id}" new_failures`),
+    fixedTests: parseStringList(cell.fixed_tests, `run "${runId}" cell "${cell.id}" fixed_tests`),
     attempts: Math.max(cell.attempts, attemptsSeen),
   };
 }

@@ -35,6 +35,7 @@ export async function startStack(options: {
   concurrency?: number;
   worker?: boolean;
   server?: Partial<ServerOptions>;
+  /** Options a test sets on purpose (e.g. a small limit), over those from the environment. */
   config?: Partial<Config>;
 }): Promise<Stack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'compat-test-'));

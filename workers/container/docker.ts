@@ -1,5 +1,5 @@
 /**
- * The only module that touches dockerode. Containers run with memory, CPU, pid, disk and time limits, all
+ * The worker's container adapter (with common/docker/engine.ts, which connects to the engine). Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
  */
@@ -8,63 +8,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ImageBuildSpec, type Limits } from './spec.js';
 
 export type { Docker };
 
-export const LABEL_KIND = 'compat.kind';
-export const LABEL_WORKER = 'compat.worker';
-export const LABEL_RUN = 'compat.run';
-export const LABEL_CELL = 'compat.cell';
-/** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
-export const LABEL_PREFIX = 'compat.prefix';
+export { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from './spec.js';
+export type { ContainerOutcome, ContainerSpec, Limits } from './spec.js';
 
-export function createDocker(): Docker {
-  return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-}
-
-export interface Limits {
-  memoryMb: number;
-  cpus: number;
-  pids: number;
-}
-
-export interface ContainerSpec {
-  name?: string;
-  image: string;
-  /** argv; commands from matrix.yaml travel in env variables, never spliced into this. */
-  cmd: string[];
-  env: Record<string, string>;
-  workdir?: string;
-  user?: string;
-  binds: string[];
-  /** A Docker network name, or `container:<id>` to share a database server's network namespace. */
-  networkMode: string;
-  limits: Limits;
-  timeoutMs: number;
-  labels: Record<string, string>;
-  /** Receives stdout and stderr, interleaved as they arrive. */
-  onOutput: (chunk: Buffer) => void;
-  signal?: AbortSignal;
-  /** Size of the writable /tmp. */
-  tmpMb?: number;
-  /**
-   * Disk the container may fill: its writable layer plus these host directories (its bind mounts).
-   * Watched while it runs; past the limit it is killed and the outcome says so.
-   */
-  disk?: { limitMb: number; dirs: string[] };
-}
-
-export interface ContainerOutcome {
-  exitCode: number | null;
-  oomKilled: boolean;
-  timedOut: boolean;
-  aborted: boolean;
-  /** Killed for writing more than `disk.limitMb`. */
-  diskExceeded: boolean;
-  /** A fork was refused at the pids limit at least once (the kernel's own count, where it can be read). */
-  pidLimitHit: boolean;
-  durationMs: number;
-}
+/** The engine's address is decided in one place; workers get their client from there. */
+export { createDocker } from '../../common/docker/engine.js';
 
 /** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
 const DISK_CHECK_MS = 1000;
@@ -231,9 +183,11 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
   try {
     // Attached before start, so nothing is missed; there are no engine logs to replay.
     const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: false });
-    const sink = new PassThrough();
-    sink.on('data', (chunk: Buffer) => spec.onOutput(chunk));
-    container.modem.demuxStream(stream, sink, sink);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (chunk: Buffer) => spec.onOutput(chunk, 'stdout'));
+    stderr.on('data', (chunk: Buffer) => spec.onOutput(chunk, 'stderr'));
+    container.modem.demuxStream(stream, stdout, stderr);
     const streamEnded = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
@@ -342,26 +296,6 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
 export async function containersWith(docker: Docker, labels: Record<string, string | undefined>) {
   const filters = Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
   return docker.listContainers({ all: true, filters: { label: filters } });
-}
-
-/** Why an image build failed, with the engine's own words; the build output went to `onOutput`. */
-export class ImageBuildError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageBuildError';
-  }
-}
-
-export interface ImageBuildSpec {
-  /** The build context as a tar archive. */
-  context: Buffer;
-  /** The Dockerfile's path inside the context. */
-  dockerfile: string;
-  tag: string;
-  labels: Record<string, string>;
-  limits: Limits;
-  onOutput: (text: string) => void;
-  signal?: AbortSignal;
 }
 
 /**

@@ -6,13 +6,11 @@
  * by the matrix schema.
  */
 import { randomBytes } from 'node:crypto';
-import type { Backend } from '../../common/types.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
+import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
 import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 
-export type ServerBackend = Exclude<Backend, 'sqlite'>;
-
-export const PORTS: Record<ServerBackend, number> = { postgres: 5432, mysql: 3306 };
+export { PORTS, type ServerBackend };
 
 export class DatabaseError extends Error {
   constructor(message: string) {
@@ -62,33 +60,6 @@ function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string | 
     cmd: ['mariadb', '-h', '127.0.0.1', '-uroot', '-N', '-B', ...(database ? ['-D', database] : []), '-e', statements.join('\n')],
     env: [`MYSQL_PWD=${rootPassword}`],
   };
-}
-
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-}
-
-/**
- * The suite's database and user on its dedicated server. No password: a user that needs none (MariaDB),
- * or one that pg_hba lets in from loopback (PostgreSQL). A superuser may create schemas, extensions and
- * other databases, as suites that set themselves up do.
- */
-export function fixedUserSql(backend: ServerBackend, fixed: FixedConnectionConfig): string[] | string {
-  const { database, user, password, superuser } = fixed;
-  if (backend === 'postgres') {
-    const options = [superuser ? 'SUPERUSER' : '', password === undefined ? '' : `PASSWORD ${sqlString(password)}`].filter(Boolean).join(' ');
-    return [`CREATE USER ${user}${options ? ` ${options}` : ''}`, `CREATE DATABASE ${database} OWNER ${user}`];
-  }
-  const identified = password === undefined ? '' : ` IDENTIFIED BY ${sqlString(password)}`;
-  const scope = superuser ? '*.*' : `${database}.*`;
-  const grantOption = superuser ? ' WITH GRANT OPTION' : '';
-  return [
-    `CREATE DATABASE ${database};`,
-    ...['%', 'localhost'].flatMap((host) => [
-      `CREATE USER '${user}'@'${host}'${identified};`,
-      `GRANT ALL ON ${scope} TO '${user}'@'${host}'${grantOption};`,
-    ]),
-  ].join(' ');
 }
 
 export class DatabaseServers {
@@ -182,13 +153,12 @@ export class DatabaseServers {
     await register(name);
     const create =
       backend === 'postgres'
-        ? [`CREATE USER ${name} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
-        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
+        ? [`CREATE USER ${name} PASSWORD ${sqlLiteral(backend, password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
+        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlLiteral(backend, password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, create);
-    const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
     return {
       name,
-      url: `${scheme}://${name}:${password}@${server.host}:${PORTS[backend]}/${name}`,
+      url: loginUrl(backend, { database: name, user: name, password }, server.host),
       drop: () => this.dropShared(backend, image, name),
     };
   }
@@ -256,29 +226,20 @@ export class DatabaseServers {
     try {
       await container.start();
       await this.waitReady(container.id, backend, rootPassword);
-      await this.sql(container.id, backend, rootPassword, fixedUserSql(backend, fixed));
+      await this.sql(container.id, backend, rootPassword, loginSetupSql(backend, fixed));
       if (backend === 'postgres' && fixed.password === undefined) await this.trustOnLoopback(container.id, rootPassword, fixed);
       if (fixed.setupSql) {
-        const { database, user } = fixed;
-        await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
-        // The setup ran as the superuser; what it made belongs to the suite's user too (MariaDB's
-        // database-wide grant already covers it).
-        if (backend === 'postgres') {
-          await this.sql(container.id, backend, rootPassword, [
-            `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${user}`,
-            `GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${user}`,
-          ], database);
-        }
+        await this.sql(container.id, backend, rootPassword, fixed.setupSql, fixed.database);
+        const grants = afterSetupSql(backend, fixed);
+        if (grants.length) await this.sql(container.id, backend, rootPassword, grants, fixed.database);
       }
     } catch (error) {
       await drop();
       throw error;
     }
-    const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
-    const credentials = encodeURIComponent(fixed.user) + (fixed.password === undefined ? '' : `:${encodeURIComponent(fixed.password)}`);
     return {
       name: fixed.database,
-      url: `${scheme}://${credentials}@127.0.0.1:${PORTS[backend]}/${fixed.database}`,
+      url: loginUrl(backend, fixed),
       networkMode: `container:${container.id}`,
       drop,
     };

@@ -9,8 +9,8 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pack } from 'tar-stream';
 import type { ImageRef } from '../../common/matrix/schema.js';
-import { buildImage, ImageBuildError, imageExists, LABEL_KIND, type Docker } from '../container/docker.js';
-import { InfraError } from '../ports.js';
+import { ImageBuildError, LABEL_KIND } from '../container/spec.js';
+import { InfraError, type ImageCatalog } from '../ports.js';
 
 /**
  * Where the host's CA bundle is put in every Dockerfile's context (empty without one): a Dockerfile whose
@@ -116,16 +116,16 @@ const building = new Map<string, Build>();
  * infrastructure error carrying the engine's message, never a test failure, and it is not retried.
  */
 export async function ensureImage(
-  docker: Docker,
+  images: ImageCatalog,
   ref: ImageRef,
   options: { caBundle: string | null; log: (text: string) => void; signal?: AbortSignal },
 ): Promise<string> {
   if (typeof ref === 'string') {
-    if (!(await imageExists(docker, ref))) throw new InfraError(`image ${ref} is missing on this worker host: run \`compat images\``, false);
+    if (!(await images.has(ref))) throw new InfraError(`image ${ref} is missing on this worker host: run \`compat images\``, false);
     return ref;
   }
   const context = dockerfileContext(ref, options.caBundle);
-  if (await imageExists(docker, context.tag)) {
+  if (await images.has(context.tag)) {
     options.log(`[compat-matrix] image ${context.tag} (from ${ref.dockerfile}, context unchanged): reused\n`);
     return context.tag;
   }
@@ -142,7 +142,7 @@ export async function ensureImage(
     started.done = (async () => {
       emit(`[compat-matrix] building image ${context.tag} from ${ref.dockerfile} (context ${ref.context})\n`);
       const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(BUILD_TIMEOUT_MS)]) : AbortSignal.timeout(BUILD_TIMEOUT_MS);
-      await buildImage(docker, {
+      await images.build({
         context: await tarOf(context.entries),
         dockerfile: context.dockerfile,
         tag: context.tag,
