@@ -24,6 +24,8 @@ export interface ReproInput {
   config: ResolvedConsumer;
   library: { repo: string; image: ImageRef; command: string } | null;
   databaseImage: string | null;
+  /** The registry's file the baseline is, when it is one (`registry:`): downloaded, not built. */
+  baselineFile?: { url: string; filename: string } | null;
 }
 
 /**
@@ -41,7 +43,8 @@ export function compatRunCommand({ run, cell }: Pick<ReproInput, 'run' | 'cell'>
     'compat run',
     `--library ${shellQuote(run.library)}`,
     `--candidate ${shellQuote(run.candidate)}`,
-    `--baseline ${shellQuote(run.baseline)}`,
+    // A registry baseline is what the default picks again; a tag is named.
+    ...(cell.baseline.source === 'registry' ? [] : [`--baseline ${shellQuote(run.baseline)}`]),
     `--consumer ${shellQuote(cell.consumer)}`,
     `--backend ${cell.backend}`,
     '--wait',
@@ -70,9 +73,16 @@ export function dockerScript(input: ReproInput, side: Side): string {
   const q = shellQuote;
   const lines: string[] = ['set -e', 'mkdir -p compat-repro && cd compat-repro', ''];
 
-  lines.push(`# 1. Build the ${side} artifact: ${run.library} ${ref} (${sha.slice(0, 12)})`);
-  if (library) {
+  const published = side === 'baseline' ? input.baselineFile : null;
+  if (published) {
     lines.push(
+      `# 1. The ${side} artifact: ${ref}, the registry's own file`,
+      'mkdir -p artifact',
+      `curl -fsSL -o ${q(`artifact/${published.filename}`)} ${q(published.url)}`,
+    );
+  } else if (library) {
+    lines.push(
+      `# 1. Build the ${side} artifact: ${run.library} ${ref} (${sha.slice(0, 12)})`,
       `git clone ${q(redactText(library.repo))} library && git -C library checkout --quiet ${q(sha)}`,
       'mkdir -p artifact',
       [
@@ -83,6 +93,7 @@ export function dockerScript(input: ReproInput, side: Side): string {
       ].join(' \\\n  '),
     );
   } else {
+    lines.push(`# 1. Build the ${side} artifact: ${run.library} ${ref} (${sha.slice(0, 12)})`);
     lines.push(`# (this run does not record how its library was built; build ${run.library} at ${sha} into ./artifact)`);
   }
 
