@@ -15,6 +15,7 @@ import path from 'node:path';
 import { defaultConcurrency } from '../cli/local-stack.js';
 import { REPO_ROOT } from '../common/config.js';
 import type { RunJson } from '../common/types.js';
+import { readStore } from '../test/helpers/snapshots.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
 
 const IMAGE = 'compat-runner:bookworm';
@@ -94,7 +95,7 @@ export async function benchSpeed(): Promise<void> {
       if (created.status !== 201) throw new Error(`${label}: ${created.status} ${JSON.stringify(created.body)}`);
       const run = await stack.waitForRun(created.body.id, 3_600_000);
       const wallMs = performance.now() - started;
-      const rows = stack.server.store.db
+      const rows = readStore(stack.config.dataDir)
         .prepare(`SELECT cell_id AS cell, side, attempt, status, duration_ms AS duration, overhead_ms AS overhead, phases, reused_from AS reusedFrom
           FROM side_results WHERE run_id = ?`)
         .all(run.id) as SideRow[];
@@ -107,8 +108,7 @@ export async function benchSpeed(): Promise<void> {
     const bare = bareDockerRun(5);
     const bareMs = median(bare);
     console.log(`speed: bare \`docker run --rm ${IMAGE} true\`: median ${bareMs.toFixed(0)} ms over 5; worker concurrency ${concurrency}`);
-    let cold: Measured | undefined;
-    cold = await measure('cold', { candidate: 'v1.1.0' });
+    const cold = await measure('cold', { candidate: 'v1.1.0' });
     const warm = await measure('warm', { candidate: 'v1.1.0', freshBaseline: true });
     // v1.1.1's own default baseline is v1.1.0: named, so that it is the same baseline as (a) and (b).
     const second = await measure('second', { candidate: 'v1.1.1', baseline: 'v1.0.0' });

@@ -6,15 +6,20 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config.js';
 import { refNameProblem } from '../common/git-ref.js';
+import { redactText } from '../common/redact.js';
 import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
 import { BACKENDS, type GateJson, type RunJson } from '../common/types.js';
 import { ApiError, Client } from './client.js';
 import { EXIT, exitCodeOf, UsageError } from './exit-codes.js';
+import { withLocalTokens } from './local-admin.js';
 import { ensureLocalStack, stopLocalStack } from './local-stack.js';
 import { progressLine, renderRun } from './table.js';
 
 const config = loadConfig();
-const say = (msg: string) => process.stderr.write(`${msg}\n`);
+// All the CLI prints goes through the redaction: a message or a run read from the store may quote a
+// repository URL with its credentials.
+const say = (msg: string) => process.stderr.write(`${redactText(msg)}\n`);
+const print = (text: string) => process.stdout.write(redactText(text));
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -27,6 +32,11 @@ function matrixOrExit(file: string) {
     if (error instanceof MatrixError) throw new UsageError(error.problems.map(formatProblem).join('\n'));
     throw error;
   }
+}
+
+/** Why a request to the server failed: fetch puts the network error (ECONNREFUSED...) in `cause`. */
+function reason(error: unknown): string {
+  return (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
 }
 
 async function followRun(client: Client, id: string, json: boolean): Promise<RunJson> {
@@ -49,17 +59,8 @@ async function fetchRun(client: Client, id: string): Promise<RunJson> {
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) throw new UsageError(`no run "${id}"`, EXIT.unknown);
     if (error instanceof ApiError) throw error;
-    // No server answering: read the store directly (read-only), as a report should still work.
-    const { Store } = await import('../server/store/store.js');
-    const file = Store.fileIn(config.dataDir);
-    const store = new Store(file, { readonly: true });
-    try {
-      const run = store.getRun(id);
-      if (!run) throw new UsageError(`no run "${id}"`, EXIT.unknown);
-      return run;
-    } finally {
-      store.close();
-    }
+    // The server is the store's one reader and writer; without it there is no verdict to show.
+    throw new UsageError(`report: cannot reach the compat server (${reason(error)}); start it or set COMPAT_SERVER_URL`, EXIT.incomplete);
   }
 }
 
@@ -106,17 +107,17 @@ async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
   }
   const { run } = created;
   if (!opts.wait) {
-    if (opts.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    if (opts.json) print(`${JSON.stringify(run, null, 2)}\n`);
     else {
-      process.stdout.write(`${run.id}\n`);
+      print(`${run.id}\n`);
       say(`planned ${run.cells.length} cells: ${run.library} ${run.candidate} against ${run.baseline}; follow with: compat report ${run.id}`);
     }
     return EXIT.ok;
   }
-  if (!opts.json) process.stdout.write(`${run.id}\n`);
+  if (!opts.json) print(`${run.id}\n`);
   say(`run ${run.id}: ${run.library} ${run.candidate} against ${run.baseline}, ${run.cells.length} cells x 2 sides`);
   const done = await followRun(client, run.id, Boolean(opts.json));
-  process.stdout.write(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
+  print(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
   return exitCodeOf(done.verdict);
 }
 
@@ -142,7 +143,7 @@ export function buildProgram(): Command {
         return EXIT.ok;
       } catch (error) {
         if (!(error instanceof MatrixError)) throw error;
-        for (const p of error.problems) process.stdout.write(`${formatProblem(p)}\n`);
+        for (const p of error.problems) print(`${formatProblem(p)}\n`);
         say(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`);
         return EXIT.usage;
       }
@@ -169,7 +170,7 @@ export function buildProgram(): Command {
     .option('--json')
     .action(act(async (id: string, opts: { json?: boolean }) => {
       const run = await fetchRun(Client.for(config), id);
-      process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run, config.publicUrl)}\n`);
+      print(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run, config.publicUrl)}\n`);
       return run.status === 'done' || run.verdict === 'blocked' ? exitCodeOf(run.verdict) : EXIT.incomplete;
     }));
 
@@ -190,13 +191,13 @@ export function buildProgram(): Command {
         }
         if (error instanceof ApiError) throw error;
         // No answer is no permission to publish; "pending" is the honest state (exit 3).
-        say(`gate: cannot reach the compat server (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); set COMPAT_SERVER_URL`);
+        say(`gate: cannot reach the compat server (${reason(error)}); set COMPAT_SERVER_URL`);
         return EXIT.incomplete;
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(gate)}\n`);
+      if (opts.json) print(`${JSON.stringify(gate)}\n`);
       else {
-        process.stdout.write(`${opts.library} ${opts.version}: ${gate.state} (run ${gate.runId})\n`);
-        for (const r of gate.regressions) process.stdout.write(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}\n`);
+        print(`${opts.library} ${opts.version}: ${gate.state} (run ${gate.runId})\n`);
+        for (const r of gate.regressions) print(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}\n`);
       }
       return gateExit(gate);
     }));
@@ -228,7 +229,7 @@ export function buildProgram(): Command {
     .action(act(async (opts: { matrix: string }) => {
       const matrix = matrixOrExit(opts.matrix);
       const { ensureImages } = await import('../images/index.js');
-      const { createDocker } = await import('../workers/container/docker.js');
+      const { createDocker } = await import('../common/docker/engine.js');
       try {
         const results = await ensureImages(imagesOf(matrix), { docker: createDocker(), dataDir: config.dataDir, log: say, caBundle: config.caBundle ?? undefined });
         for (const r of results) say(`image ${r.name}: ${r.action} (${r.seconds.toFixed(1)} s)`);
@@ -256,36 +257,32 @@ export function buildProgram(): Command {
       return EXIT.ok;
     }));
 
-  const tokens = program.command('tokens').description('API tokens for POST /api/runs and the queue board');
+  const tokens = program.command('tokens').description('API tokens: write (POST /api/runs, the queue board) or read (a private deployment\'s reads)');
   tokens
     .command('create')
     .argument('<name>')
-    .action(act(async (name: string) => {
-      const { token, id } = (await withTokens()).create(name);
-      process.stdout.write(`${token}\n`);
-      say(`created token ${id} "${name}"; it is shown only once`);
+    .option('--scope <scope>', 'write (also reads) or read (only reads, for COMPAT_READ_TOKEN_REQUIRED=1)', 'write')
+    .action(act(async (name: string, opts: { scope: string }) => {
+      if (opts.scope !== 'read' && opts.scope !== 'write') throw new UsageError(`--scope: "${opts.scope}" is not one of read, write`);
+      const scope = opts.scope;
+      const { token, id } = await withLocalTokens(config, (t) => t.create(name, scope));
+      print(`${token}\n`);
+      say(`created ${opts.scope} token ${id} "${name}"; it is shown only once`);
       return EXIT.ok;
     }));
   tokens
     .command('revoke')
     .argument('<idOrName>')
     .action(act(async (id: string) => {
-      const n = (await withTokens()).revoke(id);
+      const n = await withLocalTokens(config, (t) => t.revoke(id));
       say(n ? `revoked ${n} token(s)` : `no active token "${id}"`);
       return n ? EXIT.ok : EXIT.unknown;
     }));
   tokens.command('list').action(act(async () => {
-    for (const t of (await withTokens()).list()) process.stdout.write(`${t.id}\t${t.name}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
+    for (const t of await withLocalTokens(config, (tokens) => tokens.list())) print(`${t.id}\t${t.name}\t${t.scope}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
     return EXIT.ok;
   }));
   return program;
-}
-
-async function withTokens() {
-  const { Store } = await import('../server/store/store.js');
-  const { Tokens } = await import('../server/auth/tokens.js');
-  // Token rows are tiny, WAL lets this write beside a running server.
-  return new Tokens(new Store(Store.fileIn(config.dataDir)));
 }
 
 /** The exit code of the action that ran; null keeps the process alive (server, worker). */

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { DEFAULT_REGISTRY_URLS, type RegistryUrls } from './registry/published.js';
 
 export interface Config {
   /** Root of everything compat-matrix keeps on disk. @defaultValue `<repo>/.compat` (env COMPAT_DATA_DIR) */
@@ -31,6 +32,11 @@ export interface Config {
   hostId: string;
   /** Cap on a cell side's log; the rest is dropped with a marker. @defaultValue 5 MiB (env COMPAT_LOG_LIMIT_BYTES) */
   logLimitBytes: number;
+  /**
+   * Cap on one built artifact (all files of $COMPAT_ARTIFACT_DIR together): a larger one fails its build.
+   * It is kept in Redis and copied to every worker host. @defaultValue 200 MB (env COMPAT_ARTIFACT_LIMIT_MB)
+   */
+  artifactLimitMb: number;
   /**
    * Webhook secrets per library, keyed by {@link secretKey} of the library name: env
    * COMPAT_WEBHOOK_SECRET_<LIBRARY> (upper case, anything but letters and digits as "_"), and/or a JSON
@@ -61,16 +67,25 @@ export interface Config {
   packageCaches: boolean;
   /** How long a baseline side's result may be reused by later runs; 0 never reuses. @defaultValue 7 (env COMPAT_BASELINE_REUSE_DAYS) */
   baselineReuseDays: number;
+  /** Package registries that libraries with `registry:` take their baselines from. @defaultValue npm and PyPI (env COMPAT_NPM_REGISTRY, COMPAT_PYPI_URL) */
+  registries: RegistryUrls;
+  /**
+   * A private deployment: every route but /healthz and the webhooks needs a token (read or write scope),
+   * the dashboard included (it asks for one and keeps it in a cookie). @defaultValue false: reads are
+   * public (env COMPAT_READ_TOKEN_REQUIRED=1)
+   */
+  readTokenRequired: boolean;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-function flag(name: string, fallback: boolean): boolean {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['on', '1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['off', '0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new Error(`environment variable ${name} must be "on" or "off", got "${raw}"`);
+/** An on/off switch: on/1/true/yes or off/0/false/no (any case); unset or empty takes the fallback. */
+function flag(name: string, fallback = false): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['on', '1', 'true', 'yes'].includes(raw)) return true;
+  if (['off', '0', 'false', 'no'].includes(raw)) return false;
+  throw new Error(`environment variable ${name} must be on/1 or off/0, got "${process.env[name]}"`);
 }
 
 function nonNegative(name: string, fallback: number): number {
@@ -148,6 +163,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     network: env.COMPAT_NETWORK ?? 'compat-net',
     hostId: (env.COMPAT_HOST_ID ?? os.hostname()).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
     logLimitBytes: int('COMPAT_LOG_LIMIT_BYTES', 5 * 1024 * 1024),
+    artifactLimitMb: int('COMPAT_ARTIFACT_LIMIT_MB', 200),
     webhookSecrets: webhooks.secrets,
     webhookSecretDefault: webhooks.fallback,
     webhookBodyLimitBytes: int('COMPAT_WEBHOOK_BODY_LIMIT_BYTES', 1024 * 1024),
@@ -159,6 +175,11 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     snapshotBudgetMb: nonNegative('COMPAT_SNAPSHOT_BUDGET_MB', 10240),
     packageCaches: flag('COMPAT_PACKAGE_CACHES', true),
     baselineReuseDays: nonNegative('COMPAT_BASELINE_REUSE_DAYS', 7),
+    registries: {
+      npm: (env.COMPAT_NPM_REGISTRY || DEFAULT_REGISTRY_URLS.npm).replace(/\/+$/, ''),
+      pypi: (env.COMPAT_PYPI_URL || DEFAULT_REGISTRY_URLS.pypi).replace(/\/+$/, ''),
+    },
+    readTokenRequired: flag('COMPAT_READ_TOKEN_REQUIRED'),
     ...overrides,
     port,
   };

@@ -2,7 +2,7 @@
  * Verdicts, exactly as CONTRACT.md defines them. Pure functions of the side results, so they are tested
  * without a queue, a container or a database.
  */
-import type { CellVerdict, RunVerdict, SideStatus, TestOutcome } from './types.js';
+import type { CellVerdict, GateJson, RunJson, RunVerdict, SideStatus, TestOutcome } from './types.js';
 
 /** One attempt of one side, as the verdict needs it. */
 export interface SideAttempt {
@@ -16,6 +16,11 @@ export interface AttemptPair {
 }
 
 const FAILED: SideStatus[] = ['failed', 'timeout'];
+
+/** Whether a cell's verdict, or a side's status, is final: anything but pending and running. */
+export function isFinished(state: CellVerdict | SideStatus): boolean {
+  return state !== 'pending' && state !== 'running';
+}
 
 function failedIds(side: SideAttempt): Set<string> {
   return new Set(side.tests.filter((t) => t.status === 'failed').map((t) => t.id));
@@ -49,8 +54,13 @@ export function isSuspect(pair: AttemptPair): boolean {
   return false;
 }
 
+/** Why a `failing` cell tells nothing about the candidate (CONTRACT: no evidence is not a pass). */
+export const NO_EVIDENCE = 'baseline passed no test';
+
 export interface CellDecision {
   verdict: CellVerdict;
+  /** Set when the verdict needs a word more: `NO_EVIDENCE`. */
+  reason?: string;
   newFailures: string[];
   fixedTests: string[];
   /** Re-runs still wanted before the verdict is final (0 when it is). */
@@ -68,6 +78,11 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
   if (first.candidate.status === 'error' || first.baseline.status === 'error') return { verdict: 'error', ...none };
   const c = first.candidate.status;
   const b = first.baseline.status;
+  // A baseline that failed without passing a single test (the suite did not collect, the artifact would
+  // not install) compares to nothing: any candidate failure, new or not, says nothing about the release.
+  if (FAILED.includes(b) && passedIds(first.baseline).size === 0 && c !== 'passed') {
+    return { verdict: 'failing', reason: NO_EVIDENCE, ...none };
+  }
   if (!isSuspect(first)) {
     if (c === 'passed' && b === 'passed') return { verdict: 'pass', ...none };
     if (c === 'passed' && FAILED.includes(b)) return { verdict: 'fixed', ...none, fixedTests: fixedTestsOf(first) };
@@ -94,12 +109,41 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
   };
 }
 
-export function decideRun(verdicts: CellVerdict[]): RunVerdict {
-  if (verdicts.some((v) => v === 'pending' || v === 'running')) {
+/** A decided cell as the run's verdict needs it. */
+export interface CellOutcome {
+  verdict: CellVerdict;
+  reason?: string;
+}
+
+/** A cell that leaves the release unchecked: the infrastructure could not run it, or it gave no evidence. */
+export function leavesIncomplete(cell: CellOutcome): boolean {
+  return cell.verdict === 'error' || cell.reason === NO_EVIDENCE;
+}
+
+/** The run's verdict from its cells; the gate applies the same to the newest verdict of each cell. */
+export function decideRun(cells: CellOutcome[]): RunVerdict {
+  const verdicts = cells.map((c) => c.verdict);
+  if (!verdicts.every(isFinished)) {
     // A regression already confirmed blocks the release even before the rest finishes.
     return verdicts.includes('regression') ? 'blocked' : 'pending';
   }
   if (verdicts.includes('regression')) return 'blocked';
-  if (verdicts.includes('error')) return 'incomplete';
+  if (cells.some(leavesIncomplete)) return 'incomplete';
   return 'pass';
+}
+
+/**
+ * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
+ * re-run of one cell (`--consumer`, `--backend`) settles that cell without hiding the others. The
+ * state is the run verdict of those cells, by the same rule as one run's.
+ */
+export function gateOf(runs: Array<Pick<RunJson, 'id' | 'cells'>>): GateJson {
+  if (!runs.length) return { state: 'pending', runId: null, regressions: [] };
+  const newest = new Map<string, RunJson['cells'][number]>();
+  for (const run of runs) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, cell);
+  const cells = [...newest.values()];
+  const regressions = cells
+    .filter((c) => c.verdict === 'regression')
+    .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
+  return { state: decideRun(cells), runId: runs[0].id, regressions };
 }

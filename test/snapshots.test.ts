@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixtureLibrary } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
-import { LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
+import { createDocker, LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
+import { readStore } from './helpers/snapshots.js';
 import { imagesWith } from '../workers/container/images.js';
 import { LABEL_SNAPSHOT_CONSUMER, LABEL_SNAPSHOT_LAYER } from '../workers/snapshots/layers.js';
 
@@ -94,7 +95,7 @@ const idsIn = (text: string) => {
 };
 
 async function snapshots(layer: 'install' | 'candidate', consumer?: string) {
-  const images = await imagesWith(stack.worker!.ports.docker, { [LABEL_KIND]: 'snapshot', [LABEL_PREFIX]: stack.config.prefix });
+  const images = await imagesWith(createDocker(), { [LABEL_KIND]: 'snapshot', [LABEL_PREFIX]: stack.config.prefix });
   return images.filter((i) => i.labels[LABEL_SNAPSHOT_LAYER] === layer && (!consumer || i.labels[LABEL_SNAPSHOT_CONSUMER] === consumer));
 }
 
@@ -193,7 +194,7 @@ describe('baseline reuse and targeted re-runs', () => {
       expect(cell.baseline.reusedFrom).toMatch(/^r/);
       expect(cell.baseline.tests.passed).toBe(3);
     }
-    const rows = stack.server.store.db
+    const rows = readStore(stack.config.dataDir)
       .prepare(`SELECT cell_id AS cell, side, attempt, reused_from AS reusedFrom FROM side_results WHERE run_id = ? ORDER BY cell_id, attempt, side`)
       .all(r.id) as Array<{ cell: string; side: string; attempt: number; reusedFrom: string | null }>;
     // Only attempt 0's baseline came from elsewhere; the confirming re-run ran both sides.

@@ -13,7 +13,6 @@ import { createQueues } from '../common/queue/bullmq.js';
 import type { RunJson } from '../common/types.js';
 import { pluginOptions } from '../server/main.js';
 import { startServer, type ServerHandle } from '../server/server.js';
-import { Deliveries } from '../server/store/deliveries.js';
 import { githubSignature } from '../server/webhooks/index.js';
 import { RATE_LIMITED_ONCE, SERVER_ERROR, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
@@ -166,10 +165,15 @@ async function workJobCount(): Promise<number> {
 }
 
 function gate(version: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return compat(['gate', '--library', 'fixlib', '--version', version]);
+}
+
+/** The `compat` command line as a user runs it, against this file's server unless `env` says otherwise. */
+function compat(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'compat.js'), 'gate', '--library', 'fixlib', '--version', version], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'compat.js'), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, COMPAT_SERVER_URL: server.url },
+      env: { ...process.env, COMPAT_SERVER_URL: server.url, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -292,7 +296,7 @@ describe('GitHub tag events', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(server.store.listRuns()).toHaveLength(runsBefore);
     expect(await workJobCount()).toBe(jobsBefore);
-    for (const id of ['forged-1', 'forged-2', 'forged-3']) expect(new Deliveries(server.store).get(`github:${id}`)).toBeUndefined();
+    for (const id of ['forged-1', 'forged-2', 'forged-3']) expect(server.store.deliveries.get(`github:${id}`)).toBeUndefined();
   });
 
   it('anything but a tag of a known library is 200 ignored, with the reason', async () => {
@@ -361,7 +365,7 @@ describe('deliveries', () => {
     const again = await github(createTag('v1.3.0'), { delivery });
     expect(again).toEqual({ status: 202, body: { runId: runIds['1.3.0'] } });
     expect(runsOf('v1.3.0')).toHaveLength(1);
-    expect(new Deliveries(server.store).get(`github:${delivery}`)).toMatchObject({ outcome: 'run', run_id: runIds['1.3.0'], source: 'github' });
+    expect(server.store.deliveries.get(`github:${delivery}`)).toMatchObject({ outcome: 'run', run_id: runIds['1.3.0'], source: 'github' });
     // The new server finishes the run and posts its status.
     const run = await waitForRun(runIds['1.3.0']);
     expect(run.verdict).toBe('pass');
@@ -394,7 +398,7 @@ describe('GitLab tag push', () => {
   const gitlab = (payload: unknown, headers: Record<string, string>) =>
     http('POST', '/webhooks/gitlab', JSON.stringify(payload), { 'Content-Type': 'application/json', 'X-Gitlab-Event': 'Tag Push Hook', ...headers });
 
-  it('a Tag Push Hook with the right token starts a run by the same path; GitLab gets pending, then success', async () => {
+  it('a Tag Push Hook with the right token starts a run by the same path; GitLab ends on success', async () => {
     const res = await gitlab(tagPush('v1.4.0'), { 'X-Gitlab-Token': LIB_SECRET, 'Idempotency-Key': randomUUID() });
     expect(res.status).toBe(202);
     expect(server.store.runMeta(res.body.runId)).toMatchObject({ forge: 'gitlab', projectId: 7, repository: 'fixtures/fixlib', commitSha: commitOf('v1.4.0') });
@@ -454,6 +458,33 @@ describe('compat gate', () => {
     });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('gate: cannot reach the compat server');
+  });
+});
+
+describe('compat report and compat tokens', () => {
+  it('report reads the run through the API, and with no server answering exits 3 rather than reading the store', async () => {
+    const id = runIds['1.1.1'];
+    const ok = await compat(['report', id, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ id, verdict: 'pass', status: 'done' });
+    // The store with this run sits in the data dir; the CLI must not go around the server to it.
+    const down = await compat(['report', id], { COMPAT_SERVER_URL: 'http://127.0.0.1:9', COMPAT_DATA_DIR: stack.config.dataDir });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('report: cannot reach the compat server');
+    expect((await compat(['report', 'r-no-such-run'])).code).toBe(4);
+  });
+
+  it('tokens are managed in the data dir beside a running server, which honours them at once', async () => {
+    const env = { COMPAT_DATA_DIR: stack.config.dataDir };
+    const name = `ci-${Date.now()}`;
+    const created = await compat(['tokens', 'create', name], env);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    const post = () => http('POST', '/api/runs', '{}', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` });
+    expect((await post()).status).toBe(400);
+    expect((await compat(['tokens', 'list'], env)).stdout).toMatch(new RegExp(`\\t${name}\\t.*\\tactive`));
+    expect((await compat(['tokens', 'revoke', name], env)).code).toBe(0);
+    expect((await post()).status).toBe(401);
   });
 });
 

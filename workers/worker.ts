@@ -8,14 +8,17 @@ import { logger } from '../common/logger.js';
 import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
-import { createDocker, ensureNetwork } from './container/docker.js';
+import { Mirror } from '../common/git/mirror.js';
+import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { SpareDatabases } from './databases/spare-pool.js';
+import { imageConfigOf, imageIdOf } from './container/images.js';
 import { sweepOrphans } from './janitor.js';
-import { InfraError, type WorkerPorts } from './ports.js';
+import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { LayerStore } from './snapshots/layers.js';
 import { runCellSide } from './processors/run-cell.js';
+import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
  * How often a worker says it is alive; it counts as dead two beats after its last one, and then a
@@ -36,6 +39,7 @@ export interface WorkerHandle {
 }
 
 export async function startWorker(config: Config, options: { concurrency: number }): Promise<WorkerHandle> {
+  const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
   const docker = createDocker();
@@ -80,12 +84,20 @@ export async function startWorker(config: Config, options: { concurrency: number
   const ports: WorkerPorts = {
     config,
     workerId,
-    docker,
+    containers: { run: (spec) => runContainer(docker, spec) },
+    images: {
+      has: (image) => imageExists(docker, image),
+      build: (spec) => buildImage(docker, spec),
+      id: (image) => imageIdOf(docker, image),
+      config: (image) => imageConfigOf(docker, image),
+    },
+    sources: gitMirrors(config.dataDir),
     databases,
     spareDatabases,
     layers: new LayerStore(docker, { prefix: config.prefix, dataDir: config.dataDir, budgetMb: config.snapshotBudgetMb, log }),
     artifacts: new ArtifactStore(redis, config.prefix),
-    openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
+    secrets,
+    openLog: (key) => new LogWriter(redis, key, config.logLimitBytes),
     registerDatabase,
     unregisterDatabase,
     releaseDatabase: (name) => void databasesInUse.delete(name),
@@ -96,7 +108,7 @@ export async function startWorker(config: Config, options: { concurrency: number
   const janitor = () =>
     sweepOrphans({
       prefix: config.prefix,
-      docker,
+      containers: ownedContainers(docker),
       databases,
       log,
       isWorkerAlive: async (id) => id === workerId || (await redis.exists(heartbeatKey(id))) === 1,
@@ -185,5 +197,30 @@ export async function startWorker(config: Config, options: { concurrency: number
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },
+  };
+}
+
+/** The source port on git mirrors under the data directory. */
+function gitMirrors(dataDir: string): SourceMirror {
+  return {
+    resolve: (repo, ref) => Mirror.for(dataDir, repo).resolveFetching(ref),
+    async checkout(repo, sha, dest) {
+      const mirror = Mirror.for(dataDir, repo);
+      await mirror.update();
+      await mirror.checkout(sha, dest);
+    },
+    blobIds: (repo, sha, paths) => Mirror.for(dataDir, repo).blobIds(sha, paths),
+  };
+}
+
+/** The janitor's view of the engine: containers labelled with the worker that made them. */
+function ownedContainers(docker: Docker): OwnedContainers {
+  return {
+    removeLeftovers: () => removeLeftovers(docker),
+    async listOwned(prefix) {
+      const found = await containersWith(docker, { [LABEL_PREFIX]: prefix, [LABEL_WORKER]: undefined });
+      return found.map((c) => ({ id: c.Id, name: c.Names[0], kind: c.Labels[LABEL_KIND], worker: c.Labels[LABEL_WORKER] }));
+    },
+    remove: (id) => docker.getContainer(id).remove({ force: true, v: true }),
   };
 }

@@ -5,12 +5,14 @@
  * once), so a restart simply replays from the store.
  */
 import type { Logger } from '../../common/logger.js';
-import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
-import type { BuildJob, CellJob, ResultMessage } from '../../common/queue/jobs.js';
+import type { ResolvedMatrix } from '../../common/matrix/load.js';
+import type { CellJob, ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
-import { decideCell, decideRun, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
+import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
+import type { RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
+import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { StoredSideResult, Store } from '../store/store.js';
 import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
 
@@ -18,11 +20,6 @@ export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
   onRunFinished?(run: RunJson): void | Promise<void>;
   onRunChanged?(runId: string): void;
-}
-
-interface RunPlanMeta {
-  library: BuildJob['library'];
-  databases: ResolvedMatrix['databases'];
 }
 
 export class Orchestrator {
@@ -42,15 +39,16 @@ export class Orchestrator {
       dataDir: string;
       log: Logger;
       hooks?: RunHooks;
+      registries?: RegistryUrls;
       /** How long a baseline result may be reused by later runs; 0 never. @defaultValue 0 */
       baselineReuseDays?: number;
     },
   ) {}
 
   /** Plans, stores and starts a run; returns it as stored. */
-  async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: Record<string, unknown> = {}): Promise<RunJson> {
+  async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
-    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta });
+    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta, registries: this.options.registries });
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
@@ -65,12 +63,16 @@ export class Orchestrator {
   }
 
   private planMeta(runId: string): RunPlanMeta {
-    return this.store.runMeta(runId).plan as RunPlanMeta;
+    const plan = this.store.runMeta(runId)?.plan;
+    // Every run is stored with its plan (createRun); one without is not this orchestrator's to drive.
+    if (!plan) throw new Error(`run "${runId}" has no plan in its meta`);
+    return plan;
   }
 
   private async startBuilds(runId: string): Promise<void> {
-    const row = this.store.getRunRow(runId)!;
+    const run = this.store.runRecord(runId)!;
     const { library } = this.planMeta(runId);
+    const baselineFile = this.store.runMeta(runId)?.baselineFile;
     for (const side of SIDES) {
       const build = this.store.build(runId, side);
       if (build?.status === 'ok') {
@@ -83,24 +85,25 @@ export class Orchestrator {
         runId,
         side,
         library,
-        ref: side === 'candidate' ? row.candidate : row.baseline,
-        sha: side === 'candidate' ? row.candidate_sha : row.baseline_sha,
-        version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+        ref: side === 'candidate' ? run.candidate : run.baseline,
+        sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
+        version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
+        ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
       });
     }
   }
 
   /** The key a baseline side of this cell is stored and found by; null when it cannot be reused (no digest). */
   private reuseKeyOf(runId: string, cellId: string): string | null {
-    const row = this.store.getRunRow(runId)!;
+    const run = this.store.runRecord(runId)!;
     const digest = this.store.build(runId, 'baseline')?.artifact_digest;
     if (!digest) return null;
     const { databases } = this.planMeta(runId);
     const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
     return baselineReuseKey({
-      library: row.library,
-      version: row.baseline_version,
-      consumer: this.store.cellConfig(runId, cellId) as ResolvedConsumer,
+      library: run.library,
+      version: run.baselineVersion,
+      consumer: this.store.cellConfig(runId, cellId)!,
       backend,
       databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
       artifactDigest: digest,
@@ -108,11 +111,11 @@ export class Orchestrator {
   }
 
   private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[], rerunTests?: string[]): Promise<void> {
-    const row = this.store.getRunRow(runId)!;
+    const run = this.store.runRecord(runId)!;
     const { databases } = this.planMeta(runId);
-    const mayReuse = side === 'baseline' && attempt === 0 && !this.store.runMeta(runId).freshBaseline;
+    const mayReuse = side === 'baseline' && attempt === 0 && !run.meta.freshBaseline;
     for (const cellId of only ?? this.store.cellIds(runId)) {
-      const consumer = this.store.cellConfig(runId, cellId) as ResolvedConsumer;
+      const consumer = this.store.cellConfig(runId, cellId)!;
       const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
       const key = mayReuse ? this.reuseKeyOf(runId, cellId) : null;
       const reusable = key ? findReusableBaseline(this.store, key, this.options.baselineReuseDays ?? 0) : null;
@@ -122,8 +125,8 @@ export class Orchestrator {
         cellId,
         side,
         attempt,
-        library: row.library,
-        version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+        library: run.library,
+        version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         artifactKey,
         backend,
         consumer,
@@ -156,8 +159,8 @@ export class Orchestrator {
   }
 
   private async apply(message: ResultMessage): Promise<void> {
-    const row = this.store.getRunRow(message.runId);
-    if (!row) {
+    const run = this.store.runRecord(message.runId);
+    if (!run) {
       this.options.log.warn({ run: message.runId, kind: message.kind }, 'Result for an unknown run ignored');
       return;
     }
@@ -188,7 +191,7 @@ export class Orchestrator {
       }
       case 'side-started':
         this.store.markSideRunning(message.runId, message.cellId, message.side, message.attempt, message.worker);
-        if (row.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
+        if (run.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
         break;
       case 'side-done':
         this.store.recordSideResult(this.storedSide(message));
@@ -205,7 +208,7 @@ export class Orchestrator {
     for (let attempt = 0; ; attempt++) {
       const finished = (side: Side) => {
         const s = statuses.find((x) => x.side === side && x.attempt === attempt);
-        return s && s.status !== 'running' && s.status !== 'pending' ? s : undefined;
+        return s && isFinished(s.status) ? s : undefined;
       };
       const c = finished('candidate');
       const b = finished('baseline');
@@ -219,12 +222,12 @@ export class Orchestrator {
   }
 
   private async evaluateCell(runId: string, cellId: string): Promise<void> {
-    const row = this.store.getRunRow(runId)!;
+    const run = this.store.runRecord(runId)!;
     const pairs = this.attemptPairs(runId, cellId);
     if (pairs.length === 0) return;
     // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
     const baselineReused = Boolean(this.store.sideResult(runId, cellId, 'baseline', 0)?.reusedFrom);
-    const reruns = baselineReused ? Math.max(1, row.reruns) : row.reruns;
+    const reruns = baselineReused ? Math.max(1, run.reruns) : run.reruns;
     const decision = decideCell(pairs, reruns);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
@@ -237,14 +240,14 @@ export class Orchestrator {
         }
       }
     }
-    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests);
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
   }
 
   private async evaluateRun(runId: string): Promise<void> {
-    const before = this.store.getRunRow(runId)!;
+    const before = this.store.runRecord(runId)!;
     const run = this.store.getRun(runId)!;
-    const verdict = decideRun(run.cells.map((c) => c.verdict));
-    const finished = run.cells.every((c) => !['pending', 'running'].includes(c.verdict));
+    const verdict = decideRun(run.cells);
+    const finished = run.cells.every((c) => isFinished(c.verdict));
     const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
     this.store.setRunState(runId, status, verdict);
@@ -280,11 +283,11 @@ export class Orchestrator {
       const data = job.data;
       const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
       if (data.kind === 'build') {
-        if (this.store.build(data.runId, data.side) || !this.store.getRunRow(data.runId)) continue;
+        if (this.store.build(data.runId, data.side) || !this.store.runRecord(data.runId)) continue;
         await this.handle({ kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 });
       } else {
         const existing = this.store.sideStatuses(data.runId, data.cellId).find((s) => s.side === data.side && s.attempt === data.attempt);
-        if (!this.store.getRunRow(data.runId) || (existing && existing.status !== 'running' && existing.status !== 'pending')) continue;
+        if (!this.store.runRecord(data.runId) || (existing && isFinished(existing.status))) continue;
         await this.handle({
           kind: 'side-done',
           runId: data.runId,

@@ -7,9 +7,11 @@
  */
 import type { Config } from '../../common/config.js';
 import { logger as rootLogger, type Logger } from '../../common/logger.js';
+import { redactDeep } from '../../common/redact.js';
 import type { RunJson } from '../../common/types.js';
 import type { RunHooks } from '../runs/orchestrator.js';
-import { StatusReports, type Forge, type StatusReportRow, type StatusState } from '../store/status-reports.js';
+import type { ServerDeps, ServerService } from '../server.js';
+import type { StatusReports, Forge, StatusReportRow, StatusState } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
 import { describeRun, stateOf } from './describe.js';
 import { statusRequest, targetOf, TargetError, tokenFor } from './forges.js';
@@ -33,7 +35,8 @@ export interface StatusReporterOptions {
 
 type Bound = { store: Store; config: Config; reports: StatusReports };
 
-export class StatusReporter implements RunHooks {
+export class StatusReporter implements RunHooks, ServerService {
+  readonly name = 'status reporter';
   private bound: Bound | null = null;
   private sending = false;
   private stopped = false;
@@ -57,11 +60,11 @@ export class StatusReporter implements RunHooks {
   }
 
   /**
-   * Connects the reporter to the server's store and (live) config, then catches up: runs whose report
-   * was never recorded get one, and unsent reports are sent.
+   * Starts with the server: takes its store and (live) config, then catches up: runs whose report was
+   * never recorded get one, and unsent reports are sent.
    */
-  bind(store: Store, config: Config): void {
-    this.bound = { store, config, reports: new StatusReports(store) };
+  start({ store, config }: Pick<ServerDeps, 'store' | 'config'>): void {
+    this.bound = { store, config, reports: store.statusReports };
     try {
       this.catchUp();
     } catch (error) {
@@ -70,7 +73,7 @@ export class StatusReporter implements RunHooks {
     this.kick();
   }
 
-  /** Stops sending; what is unsent stays in the store for the next start. */
+  /** Stops with the server, before its store closes: stops sending; what is unsent stays in the store for the next start. */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -94,8 +97,6 @@ export class StatusReporter implements RunHooks {
   }
 
   private live(): Bound | null {
-    // The server closed its store (stopped, or restarted in a test): this reporter is done.
-    if (this.bound && !this.bound.store.db.open) this.stop();
     return this.stopped ? null : this.bound;
   }
 
@@ -121,7 +122,7 @@ export class StatusReporter implements RunHooks {
     const b = this.bound!;
     const since = new Date(Date.now() - this.opts.catchUpWindowMs).toISOString();
     for (const row of b.reports.runsMissingReport(since)) {
-      const target = targetOf(JSON.parse(row.meta) as Record<string, unknown>);
+      const target = targetOf(row.meta);
       if (!target || !this.enabled(b.config, target.forge)) continue;
       const run = b.store.getRun(row.id);
       if (run) b.reports.want(run.id, target.forge, stateOf(run));
@@ -201,7 +202,8 @@ export class StatusReporter implements RunHooks {
       const res = await this.opts.fetch(request.url, {
         method: 'POST',
         headers: request.headers,
-        body: JSON.stringify(request.body),
+        // What a forge shows to everyone who can see the commit: never a credential of a URL.
+        body: JSON.stringify(redactDeep(request.body)),
         signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs), this.abort.signal]),
       });
       outcome = classifyResponse(res.status, res.headers, await res.text(), Date.now());

@@ -104,7 +104,20 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
-  // 3: where a side's time went (phases), what it ran with (facts: consumer commit, image ids, artifact
+  // 3: token scopes. A read token may only read (for deployments with COMPAT_READ_TOKEN_REQUIRED=1);
+  // tokens made before scopes existed keep writing.
+  `
+  ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';
+  `,
+  // 4: a cell's verdict may carry a reason (a failing cell whose baseline passed no test).
+  `
+  ALTER TABLE cells ADD COLUMN reason TEXT;
+  `,
+  // 5: a run's baseline may be a registry's published file rather than a tag.
+  `
+  ALTER TABLE runs ADD COLUMN baseline_source TEXT NOT NULL DEFAULT 'tag';
+  `,
+  // 6: where a side's time went (phases), what it ran with (facts: consumer commit, image ids, artifact
   // digest) and the key a later run's baseline may reuse it by; a reused side names the run it came from.
   `
   ALTER TABLE side_results ADD COLUMN phases TEXT;

@@ -1,7 +1,9 @@
 /**
  * The store: runs, cells, per-side results and per-test outcomes in one embedded SQLite file under the
- * data directory. Only the server writes it (results reach it through the queue); CLI commands may open
- * it read-only. WAL mode, so readers never block the writer and a kill -9 loses no committed result.
+ * data directory. Only the server writes it (results reach it through the queue). WAL mode, so readers
+ * never block the writer and a kill -9 loses no committed result. The database handle never leaves
+ * server/store/: callers use these methods and the tables' own classes (deliveries, statusReports,
+ * apiTokens), and JSON columns come out parsed (schema.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -15,13 +17,20 @@ import type {
   RunSummaryJson,
   RunVerdict,
   Side,
+  SideSource,
   SideStatus,
   SideSummary,
   TestOutcome,
   Trigger,
 } from '../../common/types.js';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
+import { isFinished } from '../../common/verdict.js';
+import { ApiTokens } from './api-tokens.js';
+import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
+import { parseCellConfig, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
+import { StatusReports } from './status-reports.js';
 
 export interface NewRun {
   id: string;
@@ -34,8 +43,10 @@ export interface NewRun {
   baselineSha: string;
   trigger: Trigger;
   reruns: number;
+  /** Where the baseline comes from: built from a tag, or the registry's published file. @defaultValue tag */
+  baselineSource?: SideSource;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
-  meta?: Record<string, unknown>;
+  meta?: RunMeta;
 }
 
 export interface NewCell {
@@ -43,7 +54,7 @@ export interface NewCell {
   consumer: string;
   backend: Backend;
   /** The consumer's configuration at planning time: the job data of every attempt. */
-  config: unknown;
+  config: ResolvedConsumer;
 }
 
 export interface StoredSideResult extends SideResultPayload {
@@ -62,7 +73,13 @@ export interface ReusableSide {
   facts: SideFacts;
 }
 
-export interface RunRow {
+/** A run's own fields as stored, without its cells: what the orchestrator drives the run from. */
+export interface StoredRun extends Omit<RunJson, 'cells'> {
+  reruns: number;
+  meta: RunMeta;
+}
+
+interface RunRow {
   id: string;
   library: string;
   candidate: string;
@@ -76,6 +93,7 @@ export interface RunRow {
   trigger: Trigger;
   reruns: number;
   meta: string;
+  baseline_source: SideSource;
   created_at: string;
   finished_at: string | null;
 }
@@ -90,6 +108,7 @@ interface CellRow {
   new_failures: string;
   fixed_tests: string;
   config: string;
+  reason: string | null;
 }
 
 interface SideRow {
@@ -111,10 +130,16 @@ interface SideRow {
   reused_from: string | null;
 }
 
-const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
+const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
+  /** Webhook deliveries claimed and what they led to. */
+  readonly deliveries: Deliveries;
+  /** The commit-status outbox. */
+  readonly statusReports: StatusReports;
+  /** API token hashes. */
+  readonly apiTokens: ApiTokens;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -127,6 +152,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
+    this.deliveries = new Deliveries(this.db);
+    this.statusReports = new StatusReports(this.db);
+    this.apiTokens = new ApiTokens(this.db);
   }
 
   static fileIn(dataDir: string): string {
@@ -147,26 +175,42 @@ export class Store {
     this.db.close();
   }
 
+  /** Throws unless the database answers a query (readiness). */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none (better-sqlite3 transactions are synchronous). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
-      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
+      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, baseline_source, created_at)
       VALUES (@id, @library, @candidate, @baseline, @candidateVersion, @baselineVersion, @candidateSha, @baselineSha,
-      'queued', 'pending', @trigger, @reruns, @meta, @createdAt)`);
+      'queued', 'pending', @trigger, @reruns, @meta, @baselineSource, @createdAt)`);
     const insertCell = this.db.prepare(`INSERT INTO cells (run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests, config)
       VALUES (?, ?, ?, ?, 'pending', 0, '[]', '[]', ?)`);
     this.db.transaction(() => {
-      insertRun.run({ ...run, meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
+      insertRun.run({ ...run, baselineSource: run.baselineSource ?? 'tag', meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
       for (const cell of cells) insertCell.run(run.id, cell.id, cell.consumer, cell.backend, JSON.stringify(cell.config));
     })();
   }
 
-  getRunRow(id: string): RunRow | undefined {
+  private runRow(id: string): RunRow | undefined {
     return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
-  runMeta(id: string): Record<string, unknown> {
-    const row = this.getRunRow(id);
-    return row ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+  /** A run's own fields and parsed meta, without its cells. */
+  runRecord(id: string): StoredRun | undefined {
+    const row = this.runRow(id);
+    return row ? { ...runFields(row), reruns: row.reruns, meta: parseRunMeta(row.meta, row.id) } : undefined;
+  }
+
+  runMeta(id: string): RunMeta | undefined {
+    const row = this.db.prepare('SELECT meta FROM runs WHERE id = ?').get(id) as { meta: string } | undefined;
+    return row ? parseRunMeta(row.meta, id) : undefined;
   }
 
   setRunState(id: string, status: RunStatus, verdict: RunVerdict): void {
@@ -175,19 +219,19 @@ export class Store {
       .run(status, verdict, status, new Date().toISOString(), id);
   }
 
-  cellConfig(runId: string, cellId: string): unknown {
+  cellConfig(runId: string, cellId: string): ResolvedConsumer | undefined {
     const row = this.db.prepare('SELECT config FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { config: string } | undefined;
-    return row ? JSON.parse(row.config) : undefined;
+    return row ? parseCellConfig(row.config, runId, cellId) : undefined;
   }
 
   cellIds(runId: string): string[] {
     return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
   }
 
-  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[]): void {
+  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
     this.db
-      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ? WHERE run_id = ? AND id = ?')
-      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), runId, cellId);
+      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ?, reason = ? WHERE run_id = ? AND id = ?')
+      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), reason ?? null, runId, cellId);
   }
 
   /** Marks a side as started unless a result for it is already in (a late "started" never undoes a result). */
@@ -207,7 +251,7 @@ export class Store {
       const existing = this.db
         .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
-      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code,
           phases, facts, reuse_key, reused_from, finished_at)
@@ -320,8 +364,15 @@ export class Store {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
   }
 
+  /** Each side's timings of a run's cells, every attempt (the pipeline benchmark's overhead figures). */
+  sideTimings(runId: string): Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }> {
+    return this.db
+      .prepare('SELECT cell_id AS cellId, side, attempt, duration_ms AS durationMs, overhead_ms AS overheadMs FROM side_results WHERE run_id = ? ORDER BY cell_id, side, attempt')
+      .all(runId) as Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }>;
+  }
+
   getRun(id: string): RunJson | undefined {
-    const row = this.getRunRow(id);
+    const row = this.runRow(id);
     if (!row) return undefined;
     const cells = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY consumer, backend').all(id) as CellRow[];
     const sides = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? ORDER BY attempt').all(id) as SideRow[];
@@ -332,7 +383,8 @@ export class Store {
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [])) };
+    const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [], sources)) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -382,12 +434,13 @@ function runFields(row: RunRow): Omit<RunJson, 'cells'> {
   };
 }
 
-function sideSummary(rows: SideRow[], side: Side): SideSummary {
+function sideSummary(rows: SideRow[], side: Side, source: SideSource): SideSummary {
   // The first attempt is the one shown; re-runs only confirm it.
   const row = rows.find((r) => r.side === side && r.attempt === 0);
-  if (!row) return EMPTY_SIDE;
+  if (!row) return { ...EMPTY_SIDE, source };
   return {
     status: row.status,
+    source,
     durationMs: row.duration_ms,
     tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
     ...(row.reason ? { reason: row.reason } : {}),
@@ -396,7 +449,7 @@ function sideSummary(rows: SideRow[], side: Side): SideSummary {
   };
 }
 
-function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
+function cellJson(runId: string, cell: CellRow, sides: SideRow[], sources: Record<Side, SideSource>): CellJson {
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -405,10 +458,11 @@ function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
     consumer: cell.consumer,
     backend: cell.backend,
     verdict,
-    candidate: sideSummary(sides, 'candidate'),
-    baseline: sideSummary(sides, 'baseline'),
-    newFailures: JSON.parse(cell.new_failures) as string[],
-    fixedTests: JSON.parse(cell.fixed_tests) as string[],
+    ...(cell.reason ? { reason: cell.reason } : {}),
+    candidate: sideSummary(sides, 'candidate', sources.candidate),
+    baseline: sideSummary(sides, 'baseline', sources.baseline),
+    newFailures: parseStringList(cell.new_failures, `run "${runId}" cell "${cell.id}" new_failures`),
+    fixedTests: parseStringList(cell.fixed_tests, `run "${runId}" cell "${cell.id}" fixed_tests`),
     attempts: Math.max(cell.attempts, attemptsSeen),
   };
 }

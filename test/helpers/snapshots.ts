@@ -1,5 +1,7 @@
 /** Test and bench deployments remove the install snapshots they made (their prefix's only). */
+import Database from 'better-sqlite3';
 import os from 'node:os';
+import { Store } from '../../server/store/store.js';
 import { logger } from '../../common/logger.js';
 import { createDocker } from '../../workers/container/docker.js';
 import { LayerStore } from '../../workers/snapshots/layers.js';
@@ -19,3 +21,11 @@ export async function removeSnapshots(prefix: string, tries = 30): Promise<numbe
   return removed;
 }
 
+
+/**
+ * A read-only connection to a test deployment's store, for tests and benches that look at columns the
+ * API does not show (phases, reused_from). The store keeps its own connection private.
+ */
+export function readStore(dataDir: string): Database.Database {
+  return new Database(Store.fileIn(dataDir), { readonly: true });
+}

@@ -1,5 +1,5 @@
 /**
- * The only module that touches dockerode. Containers run with memory, CPU, pid, disk and time limits, all
+ * The worker's container adapter (with common/docker/engine.ts, which connects to the engine). Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
  */
@@ -7,71 +7,17 @@ import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ImageBuildSpec, type Limits } from './spec.js';
+import { commitImage } from './images.js';
 
 export type { Docker };
 
-export const LABEL_KIND = 'compat.kind';
-export const LABEL_WORKER = 'compat.worker';
-export const LABEL_RUN = 'compat.run';
-export const LABEL_CELL = 'compat.cell';
-/** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
-export const LABEL_PREFIX = 'compat.prefix';
+export { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from './spec.js';
+export type { ContainerOutcome, ContainerSpec, Limits } from './spec.js';
 
-export function createDocker(): Docker {
-  return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-}
-
-export interface Limits {
-  memoryMb: number;
-  cpus: number;
-  pids: number;
-}
-
-export interface ContainerSpec {
-  name?: string;
-  image: string;
-  /** argv; commands from matrix.yaml travel in env variables, never spliced into this. */
-  cmd: string[];
-  env: Record<string, string>;
-  workdir?: string;
-  user?: string;
-  binds: string[];
-  /** A Docker network name, or `container:<id>` to share a database server's network namespace. */
-  networkMode: string;
-  limits: Limits;
-  timeoutMs: number;
-  labels: Record<string, string>;
-  /** Receives stdout and stderr, interleaved as they arrive. */
-  onOutput: (chunk: Buffer) => void;
-  signal?: AbortSignal;
-  /** Size of the writable /tmp; 0: no tmpfs, /tmp is the image's (an install snapshot keeps what was put there). */
-  tmpMb?: number;
-  /** Runs once the container exists, before it starts (e.g. to copy files into it). */
-  beforeStart?: (container: Docker.Container) => Promise<void>;
-  /** Runs after it exited by itself (not killed by us), before it is removed (e.g. to commit it as an image). */
-  afterExit?: (container: Docker.Container, outcome: ContainerOutcome) => Promise<void>;
-  /**
-   * Disk the container may fill: its writable layer plus these host directories (its bind mounts).
-   * Watched while it runs; past the limit it is killed and the outcome says so.
-   */
-  disk?: { limitMb: number; dirs: string[] };
-}
-
-export interface ContainerOutcome {
-  exitCode: number | null;
-  oomKilled: boolean;
-  timedOut: boolean;
-  aborted: boolean;
-  /** Killed for writing more than `disk.limitMb`. */
-  diskExceeded: boolean;
-  /** A fork was refused at the pids limit at least once (the kernel's own count, where it can be read). */
-  pidLimitHit: boolean;
-  durationMs: number;
-  /** How long the engine took to create and to start it: start-up cost, before the container's own work. */
-  createMs: number;
-  startMs: number;
-}
+/** The engine's address is decided in one place; workers get their client from there. */
+export { createDocker } from '../../common/docker/engine.js';
 
 /** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
 const DISK_CHECK_MS = 1000;
@@ -163,7 +109,6 @@ export function containerLimits(limits: Limits) {
 
 export async function runContainer(docker: Docker, spec: ContainerSpec): Promise<ContainerOutcome> {
   await removeLeftovers(docker);
-  const createStarted = Date.now();
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -190,8 +135,6 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       LogConfig: { Type: 'none', Config: {} },
     },
   });
-  const createMs = Date.now() - createStarted;
-  let startMs = 0;
   let started = Date.now();
   let timedOut = false;
   let aborted = false;
@@ -241,9 +184,11 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
   try {
     // Attached before start, so nothing is missed; there are no engine logs to replay.
     const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: false });
-    const sink = new PassThrough();
-    sink.on('data', (chunk: Buffer) => spec.onOutput(chunk));
-    container.modem.demuxStream(stream, sink, sink);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (chunk: Buffer) => spec.onOutput(chunk, 'stdout'));
+    stderr.on('data', (chunk: Buffer) => spec.onOutput(chunk, 'stderr'));
+    container.modem.demuxStream(stream, stdout, stderr);
     const streamEnded = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
@@ -253,10 +198,9 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     });
     if (spec.signal?.aborted) onAbort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
-    await spec.beforeStart?.(container);
+    await spec.beforeStart?.({ putArchive: (tar, dest) => container.putArchive(tar, { path: dest }).then(() => undefined) });
     const startCalled = Date.now();
     await container.start();
-    startMs = Date.now() - startCalled;
     started = startCalled;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -279,10 +223,8 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
       diskExceeded,
       pidLimitHit,
       durationMs: Date.now() - started,
-      createMs,
-      startMs,
     };
-    if (spec.afterExit && !timedOut && !aborted && !diskExceeded) await spec.afterExit(container, outcome);
+    if (spec.afterExit && !timedOut && !aborted && !diskExceeded) await spec.afterExit({ commit: (target) => commitImage(container, target) }, outcome);
     return outcome;
   } finally {
     clearInterval(monitor);
@@ -360,4 +302,44 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
 export async function containersWith(docker: Docker, labels: Record<string, string | undefined>) {
   const filters = Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
   return docker.listContainers({ all: true, filters: { label: filters } });
+}
+
+/**
+ * Builds an image through the engine's build API (the classic builder: a base image present locally is
+ * used as it is, so a build from `FROM compat-runner:bookworm` needs no registry). Intermediate
+ * containers are removed even when a step fails.
+ */
+export async function buildImage(docker: Docker, spec: ImageBuildSpec): Promise<void> {
+  const memory = spec.limits.memoryMb * 1024 * 1024;
+  const stream = await docker.buildImage(Readable.from([spec.context]), {
+    t: spec.tag,
+    dockerfile: spec.dockerfile,
+    labels: spec.labels,
+    rm: true,
+    forcerm: true,
+    pull: false,
+    memory,
+    memswap: memory,
+    cpuperiod: 100_000,
+    cpuquota: Math.round(spec.limits.cpus * 100_000),
+    abortSignal: spec.signal,
+  } as Docker.ImageBuildOptions);
+  let failure: string | null = null;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => (error ? reject(error) : resolve()),
+      (event: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } }) => {
+        if (event.stream) spec.onOutput(event.stream);
+        else if (event.status) spec.onOutput(`${event.status}\n`);
+        if (event.error) {
+          failure = event.errorDetail?.message ?? event.error;
+          spec.onOutput(`${failure}\n`);
+        }
+      },
+    );
+  }).catch((error: Error) => {
+    failure ??= error.message;
+  });
+  if (failure) throw new ImageBuildError(failure);
 }

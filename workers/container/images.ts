@@ -2,7 +2,8 @@
  * Images the workers make themselves (install snapshots): committed from a container, found and removed
  * by label. Beside docker.ts, on the same client; nothing here touches an image it did not label.
  */
-import type { Docker } from './docker.js';
+import type Docker from 'dockerode';
+import type { ImageCommit } from './spec.js';
 
 export interface ImageSummary {
   id: string;
@@ -37,7 +38,7 @@ export async function imageConfigOf(docker: Docker, image: string): Promise<{ en
  */
 export async function commitImage(
   container: Docker.Container,
-  target: { repo: string; tag: string; labels: Record<string, string>; env: string[]; blank: string[] },
+  target: ImageCommit,
 ): Promise<string> {
   const known = new Set(target.env.map((e) => e.slice(0, e.indexOf('='))));
   const env = [...target.env, ...target.blank.filter((k) => !known.has(k)).map((k) => `${k}=`)];

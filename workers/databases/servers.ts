@@ -6,13 +6,11 @@
  * by the matrix schema.
  */
 import { randomBytes } from 'node:crypto';
-import type { Backend } from '../../common/types.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
+import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
 import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 
-export type ServerBackend = Exclude<Backend, 'sqlite'>;
-
-export const PORTS: Record<ServerBackend, number> = { postgres: 5432, mysql: 3306 };
+export { PORTS, type ServerBackend };
 
 export class DatabaseError extends Error {
   constructor(message: string) {
@@ -62,10 +60,6 @@ function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string | 
     cmd: ['mariadb', '-h', '127.0.0.1', '-uroot', '-N', '-B', ...(database ? ['-D', database] : []), '-e', statements.join('\n')],
     env: [`MYSQL_PWD=${rootPassword}`],
   };
-}
-
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 export class DatabaseServers {
@@ -159,13 +153,12 @@ export class DatabaseServers {
     await register(name);
     const create =
       backend === 'postgres'
-        ? [`CREATE USER ${name} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
-        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
+        ? [`CREATE USER ${name} PASSWORD ${sqlLiteral(backend, password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
+        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlLiteral(backend, password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, create);
-    const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
     return {
       name,
-      url: `${scheme}://${name}:${password}@${server.host}:${PORTS[backend]}/${name}`,
+      url: loginUrl(backend, { database: name, user: name, password }, server.host),
       drop: () => this.dropShared(backend, image, name),
     };
   }
@@ -178,6 +171,20 @@ export class DatabaseServers {
         ? [`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, `DROP USER IF EXISTS ${name}`]
         : `DROP DATABASE IF EXISTS ${name}; DROP USER IF EXISTS '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, drop);
+  }
+
+  /**
+   * Lets the suite's user in without a password, from the cell's loopback only: a line of its own at the
+   * top of the server's pg_hba.conf (found by asking the server), then a reload. The names come from the
+   * schema-validated config and reach the file as arguments, never as shell text.
+   */
+  private async trustOnLoopback(id: string, rootPassword: string, fixed: FixedConnectionConfig): Promise<void> {
+    const hbaFile = (await this.sql(id, 'postgres', rootPassword, 'SHOW hba_file')).trim();
+    const script = 'f=$1; { for a in 127.0.0.1/32 ::1/128; do printf "host %s %s %s trust\\n" "$2" "$3" "$a"; done; cat "$f"; } > "$f.compat" && cat "$f.compat" > "$f" && rm -f "$f.compat"';
+    // Any database: a suite may connect to another one it creates (or to `postgres`) as the same user.
+    const result = await execIn(this.docker, id, ['sh', '-c', script, 'sh', hbaFile, 'all', fixed.user]);
+    if (result.exitCode !== 0) throw new DatabaseError(`postgres: could not let ${fixed.user} in without a password: ${result.output.trim().slice(0, 300)}`);
+    await this.sql(id, 'postgres', rootPassword, 'SELECT pg_reload_conf()');
   }
 
   /** Cell databases present on this host's shared servers. */
@@ -219,31 +226,20 @@ export class DatabaseServers {
     try {
       await container.start();
       await this.waitReady(container.id, backend, rootPassword);
-      const { database, user, password } = fixed;
-      const create =
-        backend === 'postgres'
-          ? [`CREATE USER ${user} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${database} OWNER ${user}`]
-          : `CREATE DATABASE ${database}; CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)}; CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${database}.* TO '${user}'@'%'; GRANT ALL ON ${database}.* TO '${user}'@'localhost';`;
-      await this.sql(container.id, backend, rootPassword, create);
+      await this.sql(container.id, backend, rootPassword, loginSetupSql(backend, fixed));
+      if (backend === 'postgres' && fixed.password === undefined) await this.trustOnLoopback(container.id, rootPassword, fixed);
       if (fixed.setupSql) {
-        await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
-        // The setup ran as the superuser; what it made belongs to the suite's user too (MariaDB's
-        // database-wide grant already covers it).
-        if (backend === 'postgres') {
-          await this.sql(container.id, backend, rootPassword, [
-            `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${user}`,
-            `GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${user}`,
-          ], database);
-        }
+        await this.sql(container.id, backend, rootPassword, fixed.setupSql, fixed.database);
+        const grants = afterSetupSql(backend, fixed);
+        if (grants.length) await this.sql(container.id, backend, rootPassword, grants, fixed.database);
       }
     } catch (error) {
       await drop();
       throw error;
     }
-    const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
     return {
       name: fixed.database,
-      url: `${scheme}://${encodeURIComponent(fixed.user)}:${encodeURIComponent(fixed.password)}@127.0.0.1:${PORTS[backend]}/${fixed.database}`,
+      url: loginUrl(backend, fixed),
       networkMode: `container:${container.id}`,
       drop,
     };

@@ -1,15 +1,12 @@
-/** A consumer's `env` from matrix.yaml, templated from the CONTRACT's variables. One rule, one place. */
+/**
+ * A consumer's `env` for a step shared by several cells. The templating itself is common/cell-env.ts's
+ * templateEnv (one rule, one place); re-exported for the worker's callers.
+ */
+import { templateEnv } from '../../common/cell-env.js';
+
+export { templateEnv };
 
 const TEMPLATE = /\$\{([A-Z_][A-Z0-9_]*)\}/g;
-
-/** `${VAR}` in a consumer's env, from the CONTRACT's variables only (the schema refuses others). */
-export function templateEnv(templates: Record<string, string>, vars: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, template] of Object.entries(templates)) {
-    out[name] = template.replace(TEMPLATE, (_m, v: string) => vars[v] ?? '');
-  }
-  return out;
-}
 
 /**
  * Only the entries whose every variable is in `vars`: what a step shared by several cells (an install

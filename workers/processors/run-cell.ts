@@ -4,34 +4,45 @@
  * Whatever happens, the container, the database and the workspace are removed.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
-import { Mirror, GitError } from '../../common/git/mirror.js';
+import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
+import { GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
-import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
-import { imageIdOf } from '../container/images.js';
+import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';
 import { packageCacheMounts } from '../caches/package-caches.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { ensureImage } from '../images/image-ref.js';
 import { readResultsDir } from '../results/junit.js';
+import { maskText, OutputMasker } from '../secrets/masker.js';
 import { artifactDigest, LOCKFILES, lockfilesDigest } from '../snapshots/key.js';
 import { sideImage, type SideImage } from '../snapshots/side-image.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
-import { templateEnv } from './env.js';
 import { PhaseTimes } from './phase-times.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { reusableBaseline } from './reuse-check.js';
 
-const SQLITE_PATH = '/compat/db/test.sqlite';
-
-/** Replaces each secret value in a log with `***`. */
-export function secretMasker(values: string[]): (text: string) => string {
-  const secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (t) => t;
-  return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
+/**
+ * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
+ * here the checkout itself is asked, so a symlink out of the repository or a folder the pinned ref does
+ * not have is a clear error of the cell (deterministic: no retry) rather than a confusing test failure.
+ */
+export function consumerWorkdir(checkout: string, workdir: string | undefined): string {
+  if (!workdir) return '/workspace';
+  const root = realpathSync(checkout);
+  let real: string;
+  try {
+    real = realpathSync(path.join(checkout, workdir));
+  } catch {
+    throw new InfraError(`workdir "${workdir}" does not exist in the consumer's checkout`, false);
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) throw new InfraError(`workdir "${workdir}" leads out of the consumer's repository`, false);
+  if (!statSync(real).isDirectory()) throw new InfraError(`workdir "${workdir}" is not a folder of the consumer's repository`, false);
+  return path.posix.join('/workspace', ...path.relative(root, real).split(path.sep));
 }
 
 /** The artifact on this host, with the content digest its snapshots and reuse are keyed by. */
@@ -67,15 +78,13 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   // yet) when another worker takes the same job, and a fixed name would make every retry fail on it.
   const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}-${randomBytes(3).toString('hex')}`;
   const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
-  const imageId = await imageIdOf(ports.docker, consumer.image);
-  if (!imageId) throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
   let image: SideImage | null = null;
-  const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
-  const mask = secretMasker(secrets);
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
+  const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
+  const mask = maskText(Object.values(secretValues));
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   const dropDatabase = async () => {
     if (!database) return;
     const db = database;
@@ -91,8 +100,10 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     dbRegistered = null;
   };
   try {
+    const consumerImage = await ensureImage(ports.images, consumer.image, { caBundle: ports.config.caBundle, log: (text) => log.write(mask(text)), signal });
+    const imageId = await ports.images.id(consumerImage);
+    if (!imageId) throw new InfraError(`image ${consumerImage} is missing on this worker host: run \`compat images\``, false);
     const artifact = await phases.time('artifact', () => artifactDir(job, ports));
-    const mirror = Mirror.for(ports.config.dataDir, consumer.repo);
     const git = async <T>(fn: () => Promise<T>): Promise<T> => {
       try {
         return await fn();
@@ -100,9 +111,9 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
         throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
       }
     };
-    const sha = await phases.time('resolve', () => git(() => mirror.resolveFetching(consumer.ref)));
+    const sha = await phases.time('resolve', () => git(() => ports.sources.resolve(consumer.repo, consumer.ref)));
     log.write(`[compat-matrix] ${consumer.name} at ${consumer.ref} (${sha.slice(0, 12)}), ${job.library} ${job.version} (${job.side}), backend ${job.backend}\n`);
-    const databaseImageId = job.backend === 'sqlite' ? undefined : ((await imageIdOf(ports.docker, job.databaseImage)) ?? undefined);
+    const databaseImageId = job.backend === 'sqlite' ? undefined : ((await ports.images.id(job.databaseImage)) ?? undefined);
     const facts: SideFacts = { consumerSha: sha, imageId, artifactDigest: artifact.digest, ...(databaseImageId ? { databaseImageId } : {}) };
 
     // A baseline an earlier run tested with all the same inputs: nothing to run.
@@ -114,21 +125,25 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
 
     const cached = ports.config.snapshots && consumer.cacheInstall !== false;
     const caches = await packageCacheMounts(ports.config.dataDir, ports.config.packageCaches);
-    const secretValues: Record<string, string> = {};
-    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
     const baseEnv = { HOME: '/home/compat', ...caEnv(ports.config.caBundle) };
-    const checkout = async () => {
-      await git(() => mirror.checkout(sha, ws.src));
-      await chownForRunner(ws.src);
-      return ws.src;
-    };
+    // Checked out once, when the install snapshot is built, or when the side runs without one.
+    let checkedOut: Promise<string> | null = null;
+    const checkout = () =>
+      (checkedOut ??= (async () => {
+        await git(() => ports.sources.checkout(consumer.repo, sha, ws.src));
+        await chownForRunner(ws.src);
+        return ws.src;
+      })());
+    // The folder the commands run in. A snapshot holds the checkout at /workspace as it was at `sha`, so
+    // a `workdir` is worked out (and checked: no symlink out, a folder) on a checkout of that commit.
+    const workdir = consumer.workdir ? consumerWorkdir(await phases.time('checkout', checkout), consumer.workdir) : '/workspace';
     const rerunDir = path.join(ws.root, 'rerun');
     mkdirSync(rerunDir, { recursive: true });
     // The folders the container writes, handed to its user (no process spawned: they are empty).
     for (const dir of [ws.root, ws.results, ws.db, ws.out, rerunDir]) chownSync(dir, RUNNER_UID, RUNNER_UID);
 
     const openDatabase = async (): Promise<string> => {
-      if (job.backend === 'sqlite') return `sqlite://${SQLITE_PATH}`;
+      if (job.backend === 'sqlite') return SQLITE_URL;
       const fixed = consumer.fixedConnection?.[job.backend];
       try {
         if (fixed) database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
@@ -148,13 +163,15 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       phases.time('database', openDatabase),
       cached
         ? (async () => {
-            const blobs = await git(() => mirror.blobIds(sha, LOCKFILES));
+            const blobs = await git(() => ports.sources.blobIds(consumer.repo, sha, LOCKFILES));
             return sideImage({
               job,
               ports,
               sha,
               lockfiles: lockfilesDigest(blobs),
+              image: consumerImage,
               imageId,
+              workdir,
               checkout,
               artifactsDir: artifact.dir,
               artifactDigest: artifact.digest,
@@ -168,7 +185,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
               signal,
             });
           })()
-        : phases.time('checkout', checkout).then(() => null),
+        : (consumer.workdir ? checkout() : phases.time('checkout', checkout)).then(() => null),
     ]);
     if (prepared.status === 'fulfilled') image = prepared.value;
     if (databaseUrl.status === 'rejected') throw databaseUrl.reason;
@@ -188,48 +205,35 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     const wanted = job.rerunTests?.length && consumer.rerun ? job.rerunTests : null;
 
     const runSuite = async (url: string, command: string, rerunTests: string[] | null) => {
-      const contractEnv: Record<string, string> = {
-        DATABASE_URL: url,
-        COMPAT_BACKEND: job.backend,
-        COMPAT_LIBRARY: job.library,
-        COMPAT_LIBRARY_VERSION: job.version,
-        COMPAT_SIDE: job.side,
-        COMPAT_RESULTS_DIR: '/compat/results',
-        COMPAT_ARTIFACT_DIR: '/compat/artifact',
-      };
       const rerunEnv: Record<string, string> = {};
       if (rerunTests) {
         writeFileSync(path.join(rerunDir, 'tests.txt'), `${rerunTests.join('\n')}\n`);
         rerunEnv.COMPAT_RERUN_TESTS = rerunTests.join('\n');
         rerunEnv.COMPAT_RERUN_TESTS_FILE = '/compat/rerun/tests.txt';
       }
+      // From a snapshot both installs are done already: only the test command runs.
+      const commands = { env: consumer.env, install: snapshot ? '' : consumer.install, installCandidate: snapshot ? '' : consumer.installCandidate, test: command };
+      const output = new OutputMasker(Object.values(secretValues));
       const tracker = new PhaseTracker();
       const calledAt = Date.now();
-      const outcome = await runContainer(ports.docker, {
+      const outcome = await ports.containers.run({
         name: rerunTests === null && wanted ? `${name}-full` : name,
-        image: snapshot ? snapshot.image : consumer.image,
+        image: snapshot ? snapshot.image : consumerImage,
         cmd: ['sh', '-c', PHASE_SCRIPT],
         env: {
           ...baseEnv,
           ...(snapshot ? {} : caches.env),
-          ...contractEnv,
-          ...templateEnv(consumer.env, contractEnv),
+          ...cellEnv({ databaseUrl: url, backend: job.backend, library: job.library, version: job.version, side: job.side, attempt: job.attempt, consumer: commands }),
           ...secretValues,
           ...rerunEnv,
-          // Not in the contract's list: which confirming re-run this is (0 = first), for suites that log it.
-          COMPAT_ATTEMPT: String(job.attempt),
-          // From a snapshot both installs are done already: only the test command runs.
-          COMPAT_CMD_INSTALL: snapshot ? '' : (consumer.install ?? ''),
-          COMPAT_CMD_INSTALL_CANDIDATE: snapshot ? '' : consumer.installCandidate,
-          COMPAT_CMD_TEST: command,
         },
-        workdir: '/workspace',
+        workdir,
         user: `${RUNNER_UID}:${RUNNER_UID}`,
         binds: [
           ...(snapshot ? [] : [`${ws.src}:/workspace:rw`, ...caches.binds]),
-          `${ws.results}:/compat/results:rw`,
-          `${ws.db}:/compat/db:rw`,
-          `${artifact.dir}:/compat/artifact:ro`,
+          `${ws.results}:${CELL_PATHS.results}:rw`,
+          `${ws.db}:${CELL_PATHS.db}:rw`,
+          `${artifact.dir}:${CELL_PATHS.artifact}:ro`,
           `${rerunDir}:/compat/rerun:ro`,
           ...caBind(ports.config.caBundle),
         ],
@@ -240,13 +244,14 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
         disk: { limitMb: diskMb, dirs: [ws.root] },
         timeoutMs: snapshot ? timeoutMs : consumer.timeoutSeconds * 1000,
         labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
-        onOutput: (chunk) => {
-          const text = chunk.toString('utf8');
-          tracker.feed(text);
-          log.write(text);
+        onOutput: (chunk, stream) => {
+          tracker.feed(chunk.toString('utf8'));
+          log.write(output.push(chunk, stream));
         },
         signal,
       });
+      // What the maskers held back goes before anything the worker adds.
+      log.write(output.end());
       const endedAt = Date.now();
       const marks = tracker.markedAt;
       const firstMark = snapshot ? marks.test : marks.install;

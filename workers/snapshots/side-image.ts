@@ -11,12 +11,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { CellJob } from '../../common/queue/jobs.js';
 import type { SideStatus } from '../../common/types.js';
-import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer, type ContainerOutcome, type Docker } from '../container/docker.js';
-import { commitImage, imageConfigOf, imageIdOf } from '../container/images.js';
+import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type ContainerOutcome, type CreatedContainer } from '../container/spec.js';
 import type { PackageCacheMounts } from '../caches/package-caches.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { templateEnvFrom } from '../processors/env.js';
 import type { PhaseTimes } from '../processors/phase-times.js';
+import { OutputMasker } from '../secrets/masker.js';
 import { candidateLayerKey, installSnapshotKey } from './key.js';
 import { layerLabels, type LayerName } from './layers.js';
 
@@ -26,7 +26,11 @@ export interface SideImageInput {
   /** The consumer's commit and the digest of the lockfiles it holds. */
   sha: string;
   lockfiles: string;
+  /** The consumer's image as this host has it (a Dockerfile image already built) and its id. */
+  image: string;
   imageId: string;
+  /** The folder the commands run in, inside the container (`/workspace` or the consumer's `workdir` in it). */
+  workdir: string;
   /** Makes the checkout on the host and returns its folder: called only when the install snapshot is built. */
   checkout: () => Promise<string>;
   artifactsDir: string;
@@ -51,7 +55,7 @@ const INSTALL_STEP = 'if [ -n "${COMPAT_CMD_INSTALL:-}" ]; then exec sh -c "$COM
 const CANDIDATE_STEP = 'exec sh -c "$COMPAT_CMD_INSTALL_CANDIDATE"';
 
 /** The checkout as a tar stream rooted at `workspace/`, owned by the runner user, into the container's `/`. */
-async function copyCheckout(container: Docker.Container, src: string): Promise<void> {
+async function copyCheckout(container: CreatedContainer, src: string): Promise<void> {
   const tar = spawn(
     'tar',
     ['-C', path.dirname(src), '-c', '--numeric-owner', `--owner=${RUNNER_UID}`, `--group=${RUNNER_UID}`, '--transform', `s,^${path.basename(src)},workspace,`, path.basename(src)],
@@ -63,7 +67,7 @@ async function copyCheckout(container: Docker.Container, src: string): Promise<v
     tar.on('error', reject);
     tar.on('close', (code) => (code === 0 ? resolve() : reject(new InfraError(`tar of the checkout failed (${code}): ${stderr.trim()}`))));
   });
-  await Promise.all([container.putArchive(tar.stdout, { path: '/' }), exited]);
+  await Promise.all([container.putArchive(tar.stdout, '/'), exited]);
 }
 
 function limitReason(outcome: ContainerOutcome, job: CellJob): string | undefined {
@@ -87,13 +91,14 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
     target: { repo: string; tag: string },
     spec: { image: string; script: string; env: Record<string, string>; binds: string[]; timeoutMs: number; checkout?: string },
   ): Promise<ContainerOutcome> => {
-    const base = await imageConfigOf(ports.docker, spec.image);
-    return runContainer(ports.docker, {
+    const base = await ports.images.config(spec.image);
+    const output = new OutputMasker(Object.values(input.secretValues));
+    const outcome = await ports.containers.run({
       name: `${input.name}-${layer}`,
       image: spec.image,
       cmd: ['sh', '-c', spec.script],
       env: spec.env,
-      workdir: '/workspace',
+      workdir: input.workdir,
       user: `${RUNNER_UID}:${RUNNER_UID}`,
       binds: [...spec.binds, ...input.caBinds, ...input.caches.binds],
       networkMode: ports.config.network,
@@ -108,12 +113,12 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
         [LABEL_RUN]: job.runId,
         [LABEL_CELL]: job.cellId,
       },
-      onOutput: (chunk) => input.log.write(chunk.toString('utf8')),
+      onOutput: (chunk, stream) => input.log.write(output.push(chunk, stream)),
       signal: input.signal,
       beforeStart: spec.checkout ? (container) => copyCheckout(container, spec.checkout!) : undefined,
       afterExit: async (container, outcome) => {
         if (outcome.exitCode !== 0) return;
-        await commitImage(container, {
+        await container.commit({
           repo: target.repo,
           tag: target.tag,
           labels: layerLabels(ports.config.prefix, layer, key, consumer.name, base.size),
@@ -124,6 +129,8 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
         });
       },
     });
+    input.log.write(output.end());
+    return outcome;
   };
 
   /** A layer's image, held for this side; rebuilt if it was evicted between being found and held. */
@@ -131,7 +138,7 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
     for (let tries = 0; ; tries++) {
       const ref = await layers.ensure(layer, key, build);
       const releaseRef = layers.hold(ref.tag);
-      if ((await imageIdOf(ports.docker, ref.image)) || tries >= 2) {
+      if ((await ports.images.id(ref.image)) || tries >= 2) {
         holds.push(releaseRef);
         return ref;
       }
@@ -149,7 +156,8 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
       sha: input.sha,
       imageId: input.imageId,
       install: consumer.install ?? '',
-      env: { ...installEnvKeyed, '(secrets)': consumer.secretEnv.join(',') },
+      // Install runs in the workdir: another workdir is another snapshot.
+      env: { ...installEnvKeyed, '(secrets)': consumer.secretEnv.join(','), '(workdir)': input.workdir },
       lockfiles: input.lockfiles,
     });
     let checkoutMs = 0;
@@ -160,7 +168,7 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
         checkoutMs = Date.now() - checkoutStarted;
         input.log.write(`[compat-matrix] install snapshot ${target.tag.slice(0, 20)}: not on this host, running install${consumer.install ? `: ${consumer.install}` : ' (none)'}\n`);
         const outcome = await runStep('install', installKey, target, {
-          image: consumer.image,
+          image: input.image,
           script: INSTALL_STEP,
           env: { ...input.baseEnv, ...input.caches.env, ...installEnvKeyed, ...input.secretValues, COMPAT_CMD_INSTALL: consumer.install ?? '' },
           binds: [],

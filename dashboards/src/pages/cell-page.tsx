@@ -5,11 +5,10 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { CellJson, Side, SideStatus, SideSummary, TestOutcome } from '../../../common/types.js';
-import { api, useJson, useLiveRun, type CellDetailJson } from '../api.js';
+import { api, useJson, useLiveRun, useText, type CellDetailJson } from '../api.js';
 import { Breadcrumbs, CopyButton, ErrorNote, Loading, Verdict } from '../components/common.js';
 import { LogView, useLogStream, type LogSearch } from '../components/log-view.js';
 import { formatDuration, shortSha, SIDE_STATUS_LABEL, VERDICTS } from '../format.js';
-import { compatRunCommand, dockerScript } from '../repro.js';
 import { href } from '../router.js';
 
 function capitalize(text: string): string {
@@ -94,6 +93,10 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
           </dd>
         </div>
         <div>
+          <dt>Source</dt>
+          <dd>{summary.source === 'registry' ? "the registry's published file" : 'built from its tag'}</dd>
+        </div>
+        <div>
           <dt>Duration</dt>
           <dd>{formatDuration(summary.durationMs)}</dd>
         </div>
@@ -151,6 +154,7 @@ function TestChanges({ detail }: { detail: CellDetailJson }) {
         <h2 id="new-failures">
           Newly failing tests <span class="count-pill">{cell.newFailures.length}</span>
         </h2>
+        {cell.reason && <p class="note note-bad">No evidence: {cell.reason}. The run stays incomplete until this consumer is fixed or removed from the matrix.</p>}
         {noTestsNamed && (
           <p class="note note-bad">
             The candidate failed without naming a test that the baseline passes{cell.candidate.reason ? `: ${cell.candidate.reason}` : ''}. See its log below.
@@ -283,8 +287,10 @@ function Logs({ detail }: { detail: CellDetailJson }) {
 
 function Reproduce({ detail }: { detail: CellDetailJson }) {
   const [side, setSide] = useState<Side>('candidate');
-  const compat = compatRunCommand(detail);
-  const script = dockerScript(detail, side);
+  const compat = detail.reproduce.compat;
+  // The server writes the script (from the modules its workers run cells with); this page only shows it.
+  const loaded = useText(api.repro(detail.run.id, detail.cell.id, side));
+  const script = loaded.data ?? (loaded.error ? `# could not load the script: ${loaded.error.message}` : '# loading…');
   return (
     <section class="section" aria-labelledby="repro-title">
       <h2 id="repro-title">Reproduce locally</h2>

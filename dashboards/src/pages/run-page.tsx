@@ -8,6 +8,7 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { BACKENDS, type Backend, type CellJson, type CellVerdict, type RunJson } from '../../../common/types.js';
+import { isFinished } from '../../../common/verdict.js';
 import { api, useLiveRun, type LiveState } from '../api.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
@@ -26,7 +27,7 @@ type Show = 'all' | 'attention' | 'not-pass';
 const ATTENTION: ReadonlySet<CellVerdict> = new Set(['regression', 'error', 'flaky']);
 
 function cellSignature(c: CellJson): string {
-  return `${c.verdict}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}`;
+  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}`;
 }
 
 export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
@@ -38,7 +39,7 @@ export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
     if (!row) byConsumer.set(cell.consumer, (row = { consumer: cell.consumer, cells: {}, group: 2, signature: '' }));
     row.cells[cell.backend] = cell;
     if (cell.verdict === 'regression') row.group = 0;
-    else if (cell.verdict === 'error' && row.group > 1) row.group = 1;
+    else if ((cell.verdict === 'error' || cell.reason) && row.group > 1) row.group = 1;
     row.signature += `${cell.backend}:${cellSignature(cell)};`;
   }
   const rows = [...byConsumer.values()].sort((a, b) => a.group - b.group || (a.consumer < b.consumer ? -1 : a.consumer > b.consumer ? 1 : 0));
@@ -71,7 +72,7 @@ export function RunPage({ id }: { id: string }) {
     const verdicts = Object.values(row.cells).map((c) => c!.verdict);
     return show === 'attention' ? verdicts.some((v) => ATTENTION.has(v)) : verdicts.some((v) => v !== 'pass');
   });
-  const done = run.cells.filter((c) => c.verdict !== 'pending' && c.verdict !== 'running').length;
+  const done = run.cells.filter((c) => isFinished(c.verdict)).length;
 
   return (
     <>
@@ -210,10 +211,11 @@ function rowHtml(row: Row, runId: string, library: string, backends: Backend[]):
     }
     const cand = formatShortDuration(cell.candidate.durationMs);
     const base = formatShortDuration(cell.baseline.durationMs);
-    const label = `${row.consumer} on ${backend}: ${cell.verdict}; candidate ${cand}, baseline ${base}`;
+    const why = cell.reason ? ` (${cell.reason})` : '';
+    const label = `${row.consumer} on ${backend}: ${cell.verdict}${why}; candidate ${cand}, baseline ${base}`;
     html +=
       `<span role="cell" class="mcell c-${cell.verdict}" data-cell="${esc(cell.id)}" data-verdict="${cell.verdict}">` +
-      `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span> cand ${cand} · base ${base}</a></span>`;
+      `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}</a></span>`;
   }
   return `${html}</div>`;
 }

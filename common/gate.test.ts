@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunJson } from '../../common/types.js';
-import { gateOf } from './app.js';
+import type { RunJson } from './types.js';
+import { gateOf } from './verdict.js';
 
 function run(id: string, cells: Array<[string, string]>): RunJson {
   return {
@@ -15,6 +15,14 @@ describe('gate', () => {
     expect(gateOf([run('r1', [['a.mysql', 'pass'], ['a.sqlite', 'running']])]).state).toBe('pending');
     expect(gateOf([run('r1', [['a.mysql', 'error'], ['a.sqlite', 'flaky']])]).state).toBe('incomplete');
     expect(gateOf([run('r1', [['a.mysql', 'fixed'], ['a.sqlite', 'failing']])])).toEqual({ state: 'pass', runId: 'r1', regressions: [] });
+  });
+
+  it('is incomplete, never pass, when a cell gave no evidence (its baseline passed no test)', () => {
+    const noEvidence = run('r1', [['a.sqlite', 'failing'], ['b.sqlite', 'pass']]);
+    noEvidence.cells[0].reason = 'baseline passed no test';
+    expect(gateOf([noEvidence]).state).toBe('incomplete');
+    // Fixed (or removed) in a newer run of that cell: the gate passes again.
+    expect(gateOf([run('r2', [['a.sqlite', 'pass']]), noEvidence]).state).toBe('pass');
   });
 
   it('lets a newer partial run settle only the cells it ran', () => {
