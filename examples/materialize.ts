@@ -70,7 +70,7 @@ const QUARRY_HISTORY: ExampleCommit[] = [
   ['08-license', 'Add the MIT LICENSE file the packages ship'],
   [
     '09-mysql-row-alias',
-    'Use INSERT ... AS new ON DUPLICATE KEY for upsert\n\nmysql: refer to the new row through a row alias (AS new ... b = new.b) instead of\nVALUES(b), which MySQL 8.0.20 deprecated.\n',
+    'Use INSERT ... ON DUPLICATE KEY for upsert\n\nmysql: ON DUPLICATE KEY UPDATE refers to the new row through a row alias\n(INSERT ... AS new ... b = new.b) instead of VALUES(b), which MySQL 8.0.20 deprecated.\n',
   ],
   ['10-js-keywords', 'js: package keywords'],
   ['11-python-readme', 'python: mention insert_many in the README'],
