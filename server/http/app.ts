@@ -11,11 +11,12 @@ import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
-import { logKey } from '../../common/queue/jobs.js';
+import { bisectStepLogKey, logKey } from '../../common/queue/jobs.js';
+import { NotARegression, UnknownCell } from '../bisect/bisector.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type CellJson, type GateJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
 import { bearerOf, type Tokens } from '../auth/tokens.js';
-import { logFile, streamLog } from '../logs/logs.js';
+import { bisectStepLogFile, logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
@@ -191,6 +192,29 @@ export function createApp(deps: AppDeps): express.Express {
         },
       };
       return { status: 200, body };
+    }),
+  );
+  api.post(
+    '/runs/:id/cells/:cellId/bisect',
+    route(async (req) => {
+      auth(req);
+      try {
+        return { status: 202, body: { bisect: await deps.orchestrator.startBisect(String(req.params.id), String(req.params.cellId)) } };
+      } catch (error) {
+        if (error instanceof UnknownCell) throw new HttpError(404, error.message);
+        if (error instanceof NotARegression) throw new HttpError(409, error.message);
+        throw error;
+      }
+    }),
+  );
+  api.get(
+    '/runs/:id/bisects/:consumer/steps/:seq/logs',
+    route(async (req, res) => {
+      const run = store.getRunRow(String(req.params.id));
+      const consumer = String(req.params.consumer);
+      const seq = parse(z.coerce.number().int().min(0).max(1000), req.params.seq, 'seq');
+      if (!run || !store.bisects.steps(run.id, consumer).some((s) => s.seq === seq)) throw new HttpError(404, `no bisect step ${seq} of ${consumer} in run "${req.params.id}"`);
+      await streamLog(res, deps.queues.redis, bisectStepLogKey(config.prefix, run.id, consumer, seq), bisectStepLogFile(config.dataDir, run.id, consumer, seq), true);
     }),
   );
   const sendLog = (runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>

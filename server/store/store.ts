@@ -21,6 +21,7 @@ import type {
   Trigger,
 } from '../../common/types.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { Bisects } from './bisects.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface NewRun {
@@ -101,6 +102,7 @@ const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { 
 
 export class Store {
   readonly db: Database.Database;
+  readonly bisects: Bisects;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -113,6 +115,7 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
+    this.bisects = new Bisects(this.db);
   }
 
   static fileIn(dataDir: string): string {
@@ -168,6 +171,11 @@ export class Store {
 
   cellIds(runId: string): string[] {
     return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** One consumer's cells and their verdicts (as decided; a cheap look without the sides). */
+  consumerVerdicts(runId: string, consumer: string): Array<{ id: string; verdict: CellVerdict }> {
+    return this.db.prepare('SELECT id, verdict FROM cells WHERE run_id = ? AND consumer = ?').all(runId, consumer) as Array<{ id: string; verdict: CellVerdict }>;
   }
 
   setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[]): void {
@@ -262,7 +270,16 @@ export class Store {
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [])) };
+    // A consumer's bisect shows on each of its regressed cells.
+    const bisects = new Map(this.bisects.ofRun(id).map((b) => [b.consumer, this.bisects.json(b)]));
+    return {
+      ...runFields(row),
+      cells: cells.map((cell) => {
+        const json = cellJson(cell, byCell.get(cell.id) ?? []);
+        const bisect = bisects.get(cell.consumer);
+        return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
+      }),
+    };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {

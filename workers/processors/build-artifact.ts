@@ -16,7 +16,14 @@ export function artifactKeyOf(library: string, sha: string): string {
   return `${library}-${sha}`;
 }
 
-export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: AbortSignal): Promise<BuildDone> {
+/** Where a build other than a run side's (a bisect's) keeps its log and workspace. */
+export interface BuildPlace {
+  logKey: string;
+  /** Unique among the builds that may run at once on one worker. */
+  name: string;
+}
+
+export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: AbortSignal, place?: BuildPlace): Promise<BuildDone> {
   const started = Date.now();
   const artifactKey = artifactKeyOf(job.library.name, job.sha);
   const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
@@ -26,8 +33,8 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   if (!(await imageExists(ports.docker, job.library.image))) {
     throw new InfraError(`image ${job.library.image} is missing on this worker host: run \`compat images\``, false);
   }
-  const ws = await createWorkspace(ports.config.dataDir, `build-${job.runId}-${job.side}`);
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
+  const ws = await createWorkspace(ports.config.dataDir, place?.name ?? `build-${job.runId}-${job.side}`);
+  const log = ports.openLog(place?.logKey ?? logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
   try {
     try {
       await Mirror.for(ports.config.dataDir, job.library.repo).update();

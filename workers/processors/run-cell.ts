@@ -50,7 +50,8 @@ async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
   return dir;
 }
 
-export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal): Promise<SideResultPayload> {
+/** `logKey`: where the side's log goes when it is not a run's cell side (a bisect step). */
+export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal, options: { logKey?: string } = {}): Promise<SideResultPayload> {
   const started = Date.now();
   const { consumer } = job;
   // One name per try: the container of a try whose worker died may still exist (its janitor has not run
@@ -65,7 +66,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   let dbRegistered: string | null = null;
   const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
   const mask = secretMasker(secrets);
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
+  const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
   try {
     const artifacts = await artifactDir(job, ports);
     try {
