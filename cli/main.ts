@@ -79,7 +79,7 @@ interface RunOptions {
   matrix?: string;
 }
 
-async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
+async function runCommand(opts: RunOptions, cfg: Config, onDone?: (run: RunJson) => void): Promise<number> {
   for (const [field, ref] of [['--candidate', opts.candidate], ['--baseline', opts.baseline]] as const) {
     if (ref === undefined) continue;
     const problem = refNameProblem(ref);
@@ -120,6 +120,7 @@ async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
   say(`run ${run.id}: ${run.library} ${run.candidate} against ${run.baseline}, ${run.cells.length} cells x 2 sides`);
   const done = await followRun(client, run.id, Boolean(opts.json));
   process.stdout.write(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
+  onDone?.(done);
   return exitCodeOf(done.verdict);
 }
 
@@ -273,7 +274,7 @@ export function buildProgram(): Command {
     .description('prepare everything, run the example matrix end to end, print the table and the dashboard URL')
     .action(act(async () => {
       const { runDemo } = await import('./demo.js');
-      return runDemo(config, { say, run: (opts) => runCommand(opts, config) });
+      return runDemo(config, { say, run: (opts, onDone) => runCommand(opts, config, onDone) });
     }));
 
   program

@@ -87,6 +87,27 @@ export function renderBisect(cellId: string, b: BisectJson): string {
   return `bisect ${cellId}: ${head}\n  ${b.steps.length} step${b.steps.length === 1 ? '' : 's'} over ${b.commits} commit${b.commits === 1 ? '' : 's'}${steps ? `: ${steps}` : ''}`;
 }
 
+/**
+ * Each finished bisect's wall time as a multiple of one candidate side of the cell it ran on (the cost
+ * of one step's unit of work, measured in the same run).
+ */
+export function bisectCosts(run: RunJson): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const cell of run.cells) {
+    const b = cell.bisect;
+    if (!b || seen.has(cell.consumer) || !b.finishedAt) continue;
+    seen.add(cell.consumer);
+    const side = run.cells.find((c) => c.id === b.cellId)?.candidate.durationMs;
+    const wall = Date.parse(b.finishedAt) - Date.parse(b.startedAt);
+    if (!side || !Number.isFinite(wall)) continue;
+    lines.push(
+      `bisect of ${b.cellId}: ${b.steps.length} steps over ${b.commits} commits in ${seconds(wall)}, ${(wall / side).toFixed(1)}x one candidate side of that cell (${seconds(side)})`,
+    );
+  }
+  return lines;
+}
+
 export function progressLine(run: RunJson, startedAt: number): string {
   const counts = new Map<string, number>();
   for (const c of run.cells) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
