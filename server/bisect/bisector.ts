@@ -38,6 +38,9 @@ export interface BisectorOptions {
   onFinished?(runId: string, consumer: string): void | Promise<void>;
 }
 
+/** Prefetched builds wait behind anything a step needs now (BullMQ: a higher number runs later). */
+const PREFETCH_PRIORITY = 10;
+
 const FINAL = new Set(['pass', 'regression', 'flaky', 'fixed', 'failing', 'error']);
 
 export class Bisector {
@@ -156,6 +159,13 @@ export class Bisector {
       const seq = steps.length;
       const sha = b.commits[decision.index].sha;
       this.store.bisects.addStep(runId, consumer, seq, sha, decision.purpose);
+      // While this step runs, the commits the next step may test (if it is good, if it is bad) are
+      // built: a step then waits for no build.
+      const observations = steps.map((s) => ({ index: indexOf.get(s.sha)!, outcome: s.outcome! }));
+      for (const outcome of ['good', 'bad'] as const) {
+        const next = search({ count: b.commits.length - 1, observations: [...observations, { index: decision.index, outcome }], cap: b.cap });
+        if (next.kind === 'test' && !this.store.bisects.build(runId, b.commits[next.index].sha)) await this.enqueueBuild(b, b.commits[next.index].sha, PREFETCH_PRIORITY);
+      }
       // A commit whose build is known to have failed ends its step at once: the loop goes on around it.
       if (!(await this.dispatch(b, seq, sha))) return;
     }
@@ -170,7 +180,7 @@ export class Bisector {
     const plan = this.options.plan(b.runId);
     const build = this.store.bisects.build(b.runId, sha);
     if (!build) {
-      await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: plan.library, ref: sha, sha, version: versionAt(row.baseline_version, sha) });
+      await this.enqueueBuild(b, sha);
       return false;
     }
     if (build.status === 'failed') {
@@ -200,9 +210,14 @@ export class Bisector {
     return false;
   }
 
-  private async enqueue(job: WorkJob): Promise<void> {
-    // Behind nothing of a run: a bisect step is one side, and it names the culprit sooner.
-    await this.queues.enqueueWork(job);
+  private async enqueue(job: WorkJob, priority?: number): Promise<void> {
+    await this.queues.enqueueWork(job, priority);
+  }
+
+  /** One build per run and commit (its job id): a prefetched one is simply there when the step needs it. */
+  private async enqueueBuild(b: StoredBisect, sha: string, priority?: number): Promise<void> {
+    const row = this.store.getRunRow(b.runId)!;
+    await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: this.options.plan(b.runId).library, ref: sha, sha, version: versionAt(row.baseline_version, sha) }, priority);
   }
 
   private async finish(
