@@ -32,6 +32,11 @@ export interface Config {
   /** Cap on a cell side's log; the rest is dropped with a marker. @defaultValue 5 MiB (env COMPAT_LOG_LIMIT_BYTES) */
   logLimitBytes: number;
   /**
+   * Cap on one built artifact (all files of $COMPAT_ARTIFACT_DIR together): a larger one fails its build.
+   * It is kept in Redis and copied to every worker host. @defaultValue 200 MB (env COMPAT_ARTIFACT_LIMIT_MB)
+   */
+  artifactLimitMb: number;
+  /**
    * Webhook secrets per library, keyed by {@link secretKey} of the library name: env
    * COMPAT_WEBHOOK_SECRET_<LIBRARY> (upper case, anything but letters and digits as "_"), and/or a JSON
    * file `{"<library>": "<secret>", "*": "<default>"}` named by COMPAT_WEBHOOK_SECRETS_FILE. Read them
@@ -121,6 +126,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     network: env.COMPAT_NETWORK ?? 'compat-net',
     hostId: (env.COMPAT_HOST_ID ?? os.hostname()).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
     logLimitBytes: int('COMPAT_LOG_LIMIT_BYTES', 5 * 1024 * 1024),
+    artifactLimitMb: int('COMPAT_ARTIFACT_LIMIT_MB', 200),
     webhookSecrets: webhooks.secrets,
     webhookSecretDefault: webhooks.fallback,
     webhookBodyLimitBytes: int('COMPAT_WEBHOOK_BODY_LIMIT_BYTES', 1024 * 1024),

@@ -397,7 +397,8 @@ describe.skipIf(!exampleRepos)('the example matrix (optional: needs examples/.re
   it('shows quarry 1.1.0 regressing py-inventory on mysql, with its five upserting tests and MariaDB\'s syntax error', async () => {
     const created = await example.api('POST', '/api/runs', { library: 'quarry', candidate: 'v1.1.0', consumers: ['py-inventory'], backends: ['mysql', 'sqlite'] });
     expect(created.status).toBe(201);
-    const run = await example.waitForRun(created.body.id, 600_000);
+    // A real install per side on a shared machine: the wait is generous, not a measure of speed.
+    const run = await example.waitForRun(created.body.id, 1_500_000);
     const why = run.cells.map((c) => `${c.id}: ${c.verdict} ${c.candidate.reason ?? ''} ${c.baseline.reason ?? ''}`).join('; ');
     expect(run.cells.find((c) => c.id === 'py-inventory.mysql')?.verdict, why).toBe('regression');
     await page.goto(`${example.server.url}/runs/${run.id}`);
@@ -410,5 +411,5 @@ describe.skipIf(!exampleRepos)('the example matrix (optional: needs examples/.re
     expect(await page.locator('.test-new-failure').count()).toBe(5);
     expect(await page.locator('.test-new-failure .test-id').allTextContents()).toContain('tests.test_stock::test_a_new_count_replaces_the_previous_one');
     expect(await page.locator('.test-new-failure .failure').first().textContent()).toMatch(/1064|syntax/i);
-  });
+  }, 1_800_000);
 });

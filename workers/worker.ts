@@ -15,6 +15,7 @@ import { InfraError, type WorkerPorts } from './ports.js';
 import { bisectJobFailed, runBisectJob } from './processors/bisect.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { runCellSide } from './processors/run-cell.js';
+import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
  * How often a worker says it is alive; it counts as dead two beats after its last one, and then a
@@ -35,6 +36,7 @@ export interface WorkerHandle {
 }
 
 export async function startWorker(config: Config, options: { concurrency: number }): Promise<WorkerHandle> {
+  const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
   const docker = createDocker();
@@ -57,7 +59,8 @@ export async function startWorker(config: Config, options: { concurrency: number
     docker,
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
-    openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
+    secrets,
+    openLog: (key) => new LogWriter(redis, key, config.logLimitBytes),
     registerDatabase: async (name, info) => {
       databasesInUse.add(name);
       await redis.hset(dbRegistry, name, JSON.stringify(info));

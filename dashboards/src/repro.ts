@@ -3,6 +3,7 @@
  * the library artifact built from the exact commit, the consumer at its pinned ref, a database of its
  * own, the same environment and the same three phases. Values are single-quoted for POSIX shells.
  */
+import { fixedConnectionSetup } from '../../common/databases/sql.js';
 import type { Side } from '../../common/types.js';
 import type { CellDetailJson } from './api.js';
 
@@ -18,10 +19,6 @@ export function shellQuote(value: string): string {
 
 function withoutCredentials(repo: string): string {
   return repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
-
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 /** Same templating as the worker: `${VAR}` from the contract's variables. */
@@ -87,9 +84,7 @@ export function dockerScript(detail: CellDetailJson, side: Side): string {
     const database = fixed?.database ?? 'compat';
     const user = fixed?.user ?? 'compat';
     const password = fixed?.password ?? 'compat';
-    const create = pg
-      ? [`CREATE USER ${user} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${database} OWNER ${user}`]
-      : `CREATE DATABASE ${database}; CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)}; CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${database}.* TO '${user}'@'%'; GRANT ALL ON ${database}.* TO '${user}'@'localhost';`;
+    const create = fixedConnectionSetup(cell.backend, { database, user, password });
     lines.push(
       '',
       `# 3. A ${cell.backend} server of its own; the suite reaches it on 127.0.0.1 by sharing its network`,

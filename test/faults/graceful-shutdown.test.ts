@@ -60,7 +60,7 @@ describe('SIGTERM to a worker with a running cell', () => {
     expect(took).toBeLessThan(40_000);
     // It waited for the suites (6 s each) rather than dropping them.
     expect(w.proc.output()).not.toMatch(/Shutdown deadline passed/);
-    const run = await d.waitForRun(created.id, 30_000);
+    const run = await d.waitForRun(created.id, 600_000);
     runs.push(run);
     expect(run.cells[0]).toMatchObject({ verdict: 'pass', candidate: { status: 'passed' }, baseline: { status: 'passed' } });
     expect(await d.containers({ [LABEL_WORKER]: w.id })).toEqual([]);
@@ -87,7 +87,7 @@ describe('SIGTERM to a worker with a running cell', () => {
     for (const job of jobs) expect(await attemptsMade(job)).toBe(0);
 
     const next = await d.startWorker({ concurrency: 2 });
-    const run = await d.waitForRun(created.id, 90_000);
+    const run = await d.waitForRun(created.id, 600_000);
     runs.push(run);
     expect(run.cells[0]).toMatchObject({ verdict: 'pass', candidate: { status: 'passed' }, baseline: { status: 'passed' } });
     // One try counted: the handed-back one did not spend an attempt.

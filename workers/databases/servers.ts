@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Backend } from '../../common/types.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
+import { fixedConnectionSetup, sqlLiteral } from '../../common/databases/sql.js';
 import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 
 export type ServerBackend = Exclude<Backend, 'sqlite'>;
@@ -62,10 +63,6 @@ function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string | 
     cmd: ['mariadb', '-h', '127.0.0.1', '-uroot', '-N', '-B', ...(database ? ['-D', database] : []), '-e', statements.join('\n')],
     env: [`MYSQL_PWD=${rootPassword}`],
   };
-}
-
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 }
 
 export class DatabaseServers {
@@ -159,8 +156,8 @@ export class DatabaseServers {
     await register(name);
     const create =
       backend === 'postgres'
-        ? [`CREATE USER ${name} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
-        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
+        ? [`CREATE USER ${name} PASSWORD ${sqlLiteral(backend, password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
+        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlLiteral(backend, password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
     await this.sql(server.id, backend, server.rootPassword, create);
     const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
     return {
@@ -219,12 +216,8 @@ export class DatabaseServers {
     try {
       await container.start();
       await this.waitReady(container.id, backend, rootPassword);
-      const { database, user, password } = fixed;
-      const create =
-        backend === 'postgres'
-          ? [`CREATE USER ${user} PASSWORD ${sqlString(password)}`, `CREATE DATABASE ${database} OWNER ${user}`]
-          : `CREATE DATABASE ${database}; CREATE USER '${user}'@'%' IDENTIFIED BY ${sqlString(password)}; CREATE USER '${user}'@'localhost' IDENTIFIED BY ${sqlString(password)}; GRANT ALL ON ${database}.* TO '${user}'@'%'; GRANT ALL ON ${database}.* TO '${user}'@'localhost';`;
-      await this.sql(container.id, backend, rootPassword, create);
+      const { database, user } = fixed;
+      await this.sql(container.id, backend, rootPassword, fixedConnectionSetup(backend, fixed));
       if (fixed.setupSql) {
         await this.sql(container.id, backend, rootPassword, fixed.setupSql, database);
         // The setup ran as the superuser; what it made belongs to the suite's user too (MariaDB's

@@ -17,6 +17,7 @@ import { readResultsDir } from '../results/junit.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
+import { maskText, OutputMasker } from '../secrets/masker.js';
 
 const SQLITE_PATH = '/compat/db/test.sqlite';
 
@@ -27,13 +28,6 @@ export function templateEnv(templates: Record<string, string>, vars: Record<stri
     out[name] = template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_m, v: string) => vars[v] ?? '');
   }
   return out;
-}
-
-/** Replaces each secret value in a log with `***`. */
-export function secretMasker(values: string[]): (text: string) => string {
-  const secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (t) => t;
-  return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
 }
 
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
@@ -64,9 +58,10 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
-  const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
-  const mask = secretMasker(secrets);
-  const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
+  const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
+  const mask = maskText(Object.values(secretValues));
+  const output = new OutputMasker(Object.values(secretValues));
+  const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   try {
     const artifacts = await artifactDir(job, ports);
     try {
@@ -108,8 +103,6 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       COMPAT_RESULTS_DIR: '/compat/results',
       COMPAT_ARTIFACT_DIR: '/compat/artifact',
     };
-    const secretValues: Record<string, string> = {};
-    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
     // Stored plans from before diskMb existed have none: the default applies.
     const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
     const phases = new PhaseTracker();
@@ -143,13 +136,14 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       disk: { limitMb: diskMb, dirs: [ws.root] },
       timeoutMs: consumer.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
-      onOutput: (chunk) => {
-        const text = chunk.toString('utf8');
-        phases.feed(text);
-        log.write(text);
+      onOutput: (chunk, stream) => {
+        phases.feed(chunk.toString('utf8'));
+        log.write(output.push(chunk, stream));
       },
       signal,
     });
+    // What the maskers held back goes before anything the worker adds.
+    log.write(output.end());
     if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
     const overheadMs = phases.testStartedAt ? phases.testStartedAt - started : null;
     const read = readResultsDir(ws.results);
