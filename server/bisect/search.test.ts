@@ -84,13 +84,19 @@ describe('search', () => {
     }
   });
 
-  it('retries a step that hit an infrastructure error once, then treats the commit as untestable', () => {
+  it('retries a step that hit an infrastructure error, then treats the commit as untestable; errors do not count against the cap', () => {
     const first = search({ count: 4, observations: [{ index: 2, outcome: 'error' }], cap: 10 });
     expect(first).toEqual({ kind: 'test', index: 2, purpose: 'retry' });
     const { decision, steps } = bisect(6, (i) => (i === 3 ? 'error' : clean(5)(i)), 10);
-    expect(steps.filter((s) => s.index === 3)).toHaveLength(2);
+    expect(steps.filter((s) => s.index === 3)).toHaveLength(3);
     expect(decision).toEqual({ kind: 'found', index: 5 });
     // Next to the culprit, an untestable commit leaves the answer open.
     expect(bisect(6, (i) => (i === 4 ? 'error' : clean(5)(i)), 10).decision).toMatchObject({ kind: 'inconclusive', lo: 3, hi: 5, why: { errored: [4] } });
+    // A passing outage: two errors, then the commit runs; the cap (4) counts only the steps that ran.
+    const outage = bisect(14, (i, tries) => (i === 7 && tries < 2 ? 'error' : clean(9)(i)), defaultCap(14) - 3);
+    expect(outage.steps.filter((s) => s.outcome === 'error')).toHaveLength(2);
+    expect(outage.decision).toMatchObject({ kind: 'inconclusive', why: { capReached: true } });
+    expect(outage.steps.filter((s) => s.outcome !== 'error')).toHaveLength(defaultCap(14) - 3);
+    expect(bisect(14, (i, tries) => (i === 7 && tries < 2 ? 'error' : clean(9)(i))).decision).toEqual({ kind: 'found', index: 9 });
   });
 });

@@ -20,7 +20,10 @@ export interface SearchInput {
   /** Index of the candidate: the number of first-parent commits after the baseline. */
   count: number;
   observations: Observation[];
-  /** Most steps (observations) the search may take. */
+  /**
+   * Most steps the search may take. A step that hit an infrastructure error (a database server gone,
+   * a worker lost past its retries) taught nothing about the commit: it does not count.
+   */
   cap: number;
 }
 
@@ -44,7 +47,7 @@ export type SearchDecision =
 type Status = 'good' | 'bad' | 'skip' | 'flaky' | 'errored' | 'untested';
 
 /** Infrastructure errors a commit may have before it counts as untestable. */
-const MAX_ERRORS = 2;
+const MAX_ERRORS = 3;
 
 /** The default step cap for `count` commits after the baseline: ceil(log2 N) + 3. */
 export function defaultCap(count: number): number {
@@ -74,7 +77,7 @@ export function search(input: SearchInput): SearchDecision {
       break;
     }
   }
-  const capReached = observations.length >= cap;
+  const capReached = observations.filter((o) => o.outcome !== 'error').length >= cap;
   const unresolved = (): Unresolved => {
     const between = (s: Status) => range(lo + 1, hi).filter((i) => statuses[i] === s);
     return { skipped: between('skip'), flaky: between('flaky'), errored: between('errored'), capReached };
