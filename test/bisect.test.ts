@@ -72,6 +72,20 @@ libraries:
         backends: [sqlite]
         timeoutSeconds: 30
         resources: { memoryMb: 256, cpus: 0.5, pids: 64 }
+  - name: nobis
+    repo: ${lib}
+    bisect: false
+    build: { image: compat-runner:bookworm, command: sh build.sh, timeoutSeconds: 60 }
+    consumers:
+      - name: app
+        repo: ${app}
+        ref: v1.0.0
+        image: compat-runner:bookworm
+        installCandidate: test -f "$COMPAT_ARTIFACT_DIR/behaviour.txt"
+        test: sh run-tests.sh
+        backends: [sqlite]
+        timeoutSeconds: 30
+        resources: { memoryMb: 256, cpus: 0.5, pids: 64 }
 `,
   );
 }
@@ -106,13 +120,20 @@ async function compat(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
+let unbisected: RunJson;
 let found: { run: RunJson; bisect: BisectJson };
 let blocked: { run: RunJson; bisect: BisectJson };
 let flaky: { run: RunJson; bisect: BisectJson };
 
 beforeAll(async () => {
   stack = await startStack({ matrix, concurrency: 3 });
-  [found, blocked, flaky] = await Promise.all([bisected('v1.1.0', 'v1.0.0'), bisected('v2.1.0', 'v2.0.0'), bisected('v3.1.0', 'v3.0.0')]);
+  const off = await stack.api('POST', '/api/runs', { library: 'nobis', candidate: 'v1.1.0', baseline: 'v1.0.0' });
+  [found, blocked, flaky, unbisected] = await Promise.all([
+    bisected('v1.1.0', 'v1.0.0'),
+    bisected('v2.1.0', 'v2.0.0'),
+    bisected('v3.1.0', 'v3.0.0'),
+    stack.waitForRun(off.body.id),
+  ]);
 });
 
 afterAll(async () => {
@@ -171,6 +192,17 @@ describe('bisect of a confirmed regression', () => {
     const again = await stack.api('POST', `/api/runs/${found.run.id}/cells/app.sqlite/bisect`);
     expect(again.status).toBe(202);
     expect(again.body.bisect).toMatchObject({ status: 'found', steps: found.bisect.steps.map((s) => ({ sha: s.sha, outcome: s.outcome })) });
+  });
+
+  it('bisect: false leaves a regression alone; by hand it still starts one', async () => {
+    expect(unbisected.cells.find((c) => c.id === 'app.sqlite')).toMatchObject({ verdict: 'regression' });
+    expect(stack.server.store.getRun(unbisected.id)!.cells.some((c) => c.bisect)).toBe(false);
+    const started = await stack.api('POST', `/api/runs/${unbisected.id}/cells/app.sqlite/bisect`);
+    expect(started.status).toBe(202);
+    expect(started.body.bisect).toMatchObject({ status: 'running', cellId: 'app.sqlite', steps: [] });
+    const done = await compat('bisect', unbisected.id, 'app.sqlite', '--wait', '--json');
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout).firstBad.sha).toBe(commitsBetween('v1.0.0', 'v1.1.0')[5]);
   });
 
   it('shows in compat report and its JSON, and each step has its log', async () => {

@@ -45,7 +45,9 @@ export function makeRepo(dir: string, versions: Version[]): string {
 
 /**
  * A library whose "artifact" is a behaviour file, and a consumer whose suite acts on it: fast, real
- * containers, real JUnit, no package registry. Behaviours: ok, break-b, flaky-b, hang, extra-fail.
+ * containers, real JUnit, no package registry. Behaviours: ok, break-b, flaky-b (candidate's first attempt),
+ * flaky-once-b (any side's first attempt: a bisect step's first try), hang, both-fail-a(-and-c), build-fails.
+ * A null tag makes a commit between releases.
  */
 export function fixtureLibrary(dir: string, behaviours: Array<[tag: string | null, behaviour: string]>): string {
   return makeRepo(
