@@ -73,7 +73,11 @@ export interface StoredBuild {
 }
 
 export class Bisects {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** False only for a read-only store older than the bisects: it has none to show. */
+    private readonly present = true,
+  ) {}
 
   /** Creates the bisect unless one exists for this run and consumer; returns whether it did. */
   create(b: Omit<StoredBisect, 'status' | 'reason' | 'firstBad' | 'candidates' | 'startedAt' | 'finishedAt'>): boolean {
@@ -90,6 +94,7 @@ export class Bisects {
   }
 
   ofRun(runId: string): StoredBisect[] {
+    if (!this.present) return [];
     return (this.db.prepare('SELECT * FROM bisects WHERE run_id = ? ORDER BY consumer').all(runId) as BisectRow[]).map(parseBisect);
   }
 

@@ -115,7 +115,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
-    this.bisects = new Bisects(this.db);
+    // A read-only look (the CLI without a server) at a store no server of this version has migrated yet.
+    const bisectsTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bisects'`).get();
+    this.bisects = new Bisects(this.db, Boolean(bisectsTable));
   }
 
   static fileIn(dataDir: string): string {
