@@ -55,6 +55,12 @@ export interface Config {
   gitlabApiUrl: string;
   /** Token (api scope) that may write commit statuses; without it no GitLab status is posted. @defaultValue none (env COMPAT_GITLAB_TOKEN) */
   gitlabToken: string | null;
+  /**
+   * A private deployment: every route but /healthz and the webhooks needs a token (read or write scope),
+   * the dashboard included (it asks for one and keeps it in a cookie). @defaultValue false: reads are
+   * public (env COMPAT_READ_TOKEN_REQUIRED=1)
+   */
+  readTokenRequired: boolean;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -65,6 +71,13 @@ function int(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function flag(name: string): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new Error(`environment variable ${name} must be 1 or 0, got "${process.env[name]}"`);
 }
 
 /** The form a library name takes in an environment variable name: `sql-alchemy` -> `SQL_ALCHEMY`. */
@@ -134,6 +147,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     githubToken: env.COMPAT_GITHUB_TOKEN || null,
     gitlabApiUrl: (env.COMPAT_GITLAB_API_URL || 'https://gitlab.com/api/v4').replace(/\/+$/, ''),
     gitlabToken: env.COMPAT_GITLAB_TOKEN || null,
+    readTokenRequired: flag('COMPAT_READ_TOKEN_REQUIRED'),
     ...overrides,
     port,
   };

@@ -15,7 +15,8 @@ import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jo
 import type { RunJson } from '../common/types.js';
 import { createDocker } from '../workers/container/docker.js';
 import { Tokens } from './auth/tokens.js';
-import { createApp, requireToken } from './http/app.js';
+import { requireToken } from './auth/access.js';
+import { createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
@@ -96,7 +97,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const auth = requireToken(tokens);
   const boardAuth: RequestHandler = (req, res, next) => {
     try {
-      auth(req);
+      auth(req, 'write');
       next();
     } catch {
       res.set('WWW-Authenticate', 'Basic realm="compat-matrix queues"').status(401).json({ error: 'a valid API token is required' });
@@ -117,7 +118,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
       return {
         redis: await check(() => queues.redis.ping()),
-        store: await check(async () => store.db.prepare('SELECT 1').get()),
+        store: await check(async () => store.ping()),
         docker: await check(() => docker.ping()),
       };
     },

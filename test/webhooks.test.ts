@@ -13,7 +13,6 @@ import { createQueues } from '../common/queue/bullmq.js';
 import type { RunJson } from '../common/types.js';
 import { pluginOptions } from '../server/main.js';
 import { startServer, type ServerHandle } from '../server/server.js';
-import { Deliveries } from '../server/store/deliveries.js';
 import { githubSignature } from '../server/webhooks/index.js';
 import { RATE_LIMITED_ONCE, SERVER_ERROR, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
@@ -293,7 +292,7 @@ describe('GitHub tag events', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(server.store.listRuns()).toHaveLength(runsBefore);
     expect(await workJobCount()).toBe(jobsBefore);
-    for (const id of ['forged-1', 'forged-2', 'forged-3']) expect(new Deliveries(server.store).get(`github:${id}`)).toBeUndefined();
+    for (const id of ['forged-1', 'forged-2', 'forged-3']) expect(server.store.deliveries.get(`github:${id}`)).toBeUndefined();
   });
 
   it('anything but a tag of a known library is 200 ignored, with the reason', async () => {
@@ -362,7 +361,7 @@ describe('deliveries', () => {
     const again = await github(createTag('v1.3.0'), { delivery });
     expect(again).toEqual({ status: 202, body: { runId: runIds['1.3.0'] } });
     expect(runsOf('v1.3.0')).toHaveLength(1);
-    expect(new Deliveries(server.store).get(`github:${delivery}`)).toMatchObject({ outcome: 'run', run_id: runIds['1.3.0'], source: 'github' });
+    expect(server.store.deliveries.get(`github:${delivery}`)).toMatchObject({ outcome: 'run', run_id: runIds['1.3.0'], source: 'github' });
     // The new server finishes the run and posts its status.
     const run = await waitForRun(runIds['1.3.0']);
     expect(run.verdict).toBe('pass');

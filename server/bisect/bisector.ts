@@ -73,13 +73,13 @@ export class Bisector {
   }
 
   private async startOn(runId: string, consumer: string, cell: CellJson): Promise<void> {
-    const row = this.store.getRunRow(runId)!;
+    const row = this.store.runRecord(runId)!;
     const { library } = this.options.plan(runId);
     let commits: BisectCommit[];
     try {
       const mirror = Mirror.for(this.options.dataDir, library.repo);
       await mirror.update();
-      commits = (await mirror.firstParentCommits(row.baseline_sha, row.candidate_sha)).map((c) => {
+      commits = (await mirror.firstParentCommits(row.baselineSha, row.candidateSha)).map((c) => {
         const url = commitUrl(library.repo, c.sha);
         return url ? { ...c, url } : c;
       });
@@ -176,7 +176,7 @@ export class Bisector {
    * did not build, ends the step as `skip` (`error` if the build could not run) and returns true.
    */
   private async dispatch(b: StoredBisect, seq: number, sha: string): Promise<boolean> {
-    const row = this.store.getRunRow(b.runId)!;
+    const row = this.store.runRecord(b.runId)!;
     const plan = this.options.plan(b.runId);
     const build = this.store.bisects.build(b.runId, sha);
     if (!build) {
@@ -201,7 +201,7 @@ export class Bisector {
       sha,
       tests: b.newFailures,
       library: row.library,
-      version: versionAt(row.baseline_version, sha),
+      version: versionAt(row.baselineVersion, sha),
       artifactKey: build.artifactKey!,
       backend,
       consumer,
@@ -216,8 +216,8 @@ export class Bisector {
 
   /** One build per run and commit (its job id): a prefetched one is simply there when the step needs it. */
   private async enqueueBuild(b: StoredBisect, sha: string, priority?: number): Promise<void> {
-    const row = this.store.getRunRow(b.runId)!;
-    await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: this.options.plan(b.runId).library, ref: sha, sha, version: versionAt(row.baseline_version, sha) }, priority);
+    const row = this.store.runRecord(b.runId)!;
+    await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: this.options.plan(b.runId).library, ref: sha, sha, version: versionAt(row.baselineVersion, sha) }, priority);
   }
 
   private async finish(

@@ -104,7 +104,12 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
-  // 3: bisects of confirmed regressions (one per run and consumer), their steps, and the artifacts of
+  // 3: token scopes. A read token may only read (for deployments with COMPAT_READ_TOKEN_REQUIRED=1);
+  // tokens made before scopes existed keep writing.
+  `
+  ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';
+  `,
+  // 4: bisects of confirmed regressions (one per run and consumer), their steps, and the artifacts of
   // the commits they built (one per run and commit, shared by the consumers' bisects).
   `
   CREATE TABLE bisects (

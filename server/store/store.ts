@@ -1,7 +1,9 @@
 /**
  * The store: runs, cells, per-side results and per-test outcomes in one embedded SQLite file under the
- * data directory. Only the server writes it (results reach it through the queue); CLI commands may open
- * it read-only. WAL mode, so readers never block the writer and a kill -9 loses no committed result.
+ * data directory. Only the server writes it (results reach it through the queue). WAL mode, so readers
+ * never block the writer and a kill -9 loses no committed result. The database handle never leaves
+ * server/store/: callers use these methods and the tables' own classes (deliveries, statusReports,
+ * apiTokens), and JSON columns come out parsed (schema.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -20,9 +22,15 @@ import type {
   TestOutcome,
   Trigger,
 } from '../../common/types.js';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
 import { Bisects } from './bisects.js';
+import { isFinished } from '../../common/verdict.js';
+import { ApiTokens } from './api-tokens.js';
+import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
+import { parseCellConfig, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
+import { StatusReports } from './status-reports.js';
 
 export interface NewRun {
   id: string;
@@ -36,7 +44,7 @@ export interface NewRun {
   trigger: Trigger;
   reruns: number;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
-  meta?: Record<string, unknown>;
+  meta?: RunMeta;
 }
 
 export interface NewCell {
@@ -44,7 +52,7 @@ export interface NewCell {
   consumer: string;
   backend: Backend;
   /** The consumer's configuration at planning time: the job data of every attempt. */
-  config: unknown;
+  config: ResolvedConsumer;
 }
 
 export interface StoredSideResult extends SideResultPayload {
@@ -54,7 +62,13 @@ export interface StoredSideResult extends SideResultPayload {
   attempt: number;
 }
 
-export interface RunRow {
+/** A run's own fields as stored, without its cells: what the orchestrator drives the run from. */
+export interface StoredRun extends Omit<RunJson, 'cells'> {
+  reruns: number;
+  meta: RunMeta;
+}
+
+interface RunRow {
   id: string;
   library: string;
   candidate: string;
@@ -101,7 +115,14 @@ interface SideRow {
 const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
+  /** Webhook deliveries claimed and what they led to. */
+  readonly deliveries: Deliveries;
+  /** The commit-status outbox. */
+  readonly statusReports: StatusReports;
+  /** API token hashes. */
+  readonly apiTokens: ApiTokens;
+  /** Bisects of confirmed regressions, their steps and builds. */
   readonly bisects: Bisects;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
@@ -115,6 +136,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
+    this.deliveries = new Deliveries(this.db);
+    this.statusReports = new StatusReports(this.db);
+    this.apiTokens = new ApiTokens(this.db);
     // A read-only look (the CLI without a server) at a store no server of this version has migrated yet.
     const bisectsTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bisects'`).get();
     this.bisects = new Bisects(this.db, Boolean(bisectsTable));
@@ -138,6 +162,20 @@ export class Store {
     this.db.close();
   }
 
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Throws unless the database answers a query (readiness). */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none (better-sqlite3 transactions are synchronous). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
       candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
@@ -151,13 +189,19 @@ export class Store {
     })();
   }
 
-  getRunRow(id: string): RunRow | undefined {
+  private runRow(id: string): RunRow | undefined {
     return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
-  runMeta(id: string): Record<string, unknown> {
-    const row = this.getRunRow(id);
-    return row ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+  /** A run's own fields and parsed meta, without its cells. */
+  runRecord(id: string): StoredRun | undefined {
+    const row = this.runRow(id);
+    return row ? { ...runFields(row), reruns: row.reruns, meta: parseRunMeta(row.meta, row.id) } : undefined;
+  }
+
+  runMeta(id: string): RunMeta | undefined {
+    const row = this.db.prepare('SELECT meta FROM runs WHERE id = ?').get(id) as { meta: string } | undefined;
+    return row ? parseRunMeta(row.meta, id) : undefined;
   }
 
   setRunState(id: string, status: RunStatus, verdict: RunVerdict): void {
@@ -166,9 +210,9 @@ export class Store {
       .run(status, verdict, status, new Date().toISOString(), id);
   }
 
-  cellConfig(runId: string, cellId: string): unknown {
+  cellConfig(runId: string, cellId: string): ResolvedConsumer | undefined {
     const row = this.db.prepare('SELECT config FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { config: string } | undefined;
-    return row ? JSON.parse(row.config) : undefined;
+    return row ? parseCellConfig(row.config, runId, cellId) : undefined;
   }
 
   cellIds(runId: string): string[] {
@@ -203,7 +247,7 @@ export class Store {
       const existing = this.db
         .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
-      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
@@ -260,8 +304,15 @@ export class Store {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
   }
 
+  /** Each side's timings of a run's cells, every attempt (the pipeline benchmark's overhead figures). */
+  sideTimings(runId: string): Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }> {
+    return this.db
+      .prepare('SELECT cell_id AS cellId, side, attempt, duration_ms AS durationMs, overhead_ms AS overheadMs FROM side_results WHERE run_id = ? ORDER BY cell_id, side, attempt')
+      .all(runId) as Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }>;
+  }
+
   getRun(id: string): RunJson | undefined {
-    const row = this.getRunRow(id);
+    const row = this.runRow(id);
     if (!row) return undefined;
     const cells = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY consumer, backend').all(id) as CellRow[];
     const sides = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? ORDER BY attempt').all(id) as SideRow[];
@@ -277,7 +328,7 @@ export class Store {
     return {
       ...runFields(row),
       cells: cells.map((cell) => {
-        const json = cellJson(cell, byCell.get(cell.id) ?? []);
+        const json = cellJson(id, cell, byCell.get(cell.id) ?? []);
         const bisect = bisects.get(cell.consumer);
         return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
       }),
@@ -343,7 +394,7 @@ function sideSummary(rows: SideRow[], side: Side): SideSummary {
   };
 }
 
-function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
+function cellJson(runId: string, cell: CellRow, sides: SideRow[]): CellJson {
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -354,8 +405,8 @@ function cellJson(cell: CellRow, sides: SideRow[]): CellJson {
     verdict,
     candidate: sideSummary(sides, 'candidate'),
     baseline: sideSummary(sides, 'baseline'),
-    newFailures: JSON.parse(cell.new_failures) as string[],
-    fixedTests: JSON.parse(cell.fixed_tests) as string[],
+    newFailures: parseStringList(cell.new_failures, `run "${runId}" cell "${cell.id}" new_failures`),
+    fixedTests: parseStringList(cell.fixed_tests, `run "${runId}" cell "${cell.id}" fixed_tests`),
     attempts: Math.max(cell.attempts, attemptsSeen),
   };
 }

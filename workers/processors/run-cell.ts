@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
+import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
 import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
@@ -18,17 +19,6 @@ import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { maskText, OutputMasker } from '../secrets/masker.js';
-
-const SQLITE_PATH = '/compat/db/test.sqlite';
-
-/** `${VAR}` in a consumer's env, from the CONTRACT's variables only (the schema refuses others). */
-export function templateEnv(templates: Record<string, string>, vars: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, template] of Object.entries(templates)) {
-    out[name] = template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_m, v: string) => vars[v] ?? '');
-  }
-  return out;
-}
 
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
   const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
@@ -74,7 +64,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     }
     await chownForRunner(ws.root);
 
-    let databaseUrl = `sqlite://${SQLITE_PATH}`;
+    let databaseUrl = SQLITE_URL;
     let networkMode = ports.config.network;
     if (job.backend !== 'sqlite') {
       const fixed = consumer.fixedConnection?.[job.backend];
@@ -94,15 +84,6 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       databaseUrl = database.url;
     }
 
-    const contractEnv: Record<string, string> = {
-      DATABASE_URL: databaseUrl,
-      COMPAT_BACKEND: job.backend,
-      COMPAT_LIBRARY: job.library,
-      COMPAT_LIBRARY_VERSION: job.version,
-      COMPAT_SIDE: job.side,
-      COMPAT_RESULTS_DIR: '/compat/results',
-      COMPAT_ARTIFACT_DIR: '/compat/artifact',
-    };
     // Stored plans from before diskMb existed have none: the default applies.
     const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
     const phases = new PhaseTracker();
@@ -113,22 +94,16 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       env: {
         HOME: '/home/compat',
         ...caEnv(ports.config.caBundle),
-        ...contractEnv,
-        ...templateEnv(consumer.env, contractEnv),
+        ...cellEnv({ databaseUrl, backend: job.backend, library: job.library, version: job.version, side: job.side, attempt: job.attempt, consumer }),
         ...secretValues,
-        // Not in the contract's list: which confirming re-run this is (0 = first), for suites that log it.
-        COMPAT_ATTEMPT: String(job.attempt),
-        COMPAT_CMD_INSTALL: consumer.install ?? '',
-        COMPAT_CMD_INSTALL_CANDIDATE: consumer.installCandidate,
-        COMPAT_CMD_TEST: consumer.test,
       },
       workdir: '/workspace',
       user: `${RUNNER_UID}:${RUNNER_UID}`,
       binds: [
         `${ws.src}:/workspace:rw`,
-        `${ws.results}:/compat/results:rw`,
-        `${ws.db}:/compat/db:rw`,
-        `${artifacts}:/compat/artifact:ro`,
+        `${ws.results}:${CELL_PATHS.results}:rw`,
+        `${ws.db}:${CELL_PATHS.db}:rw`,
+        `${artifacts}:${CELL_PATHS.artifact}:ro`,
         ...caBind(ports.config.caBundle),
       ],
       networkMode,

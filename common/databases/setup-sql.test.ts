@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixedConnectionSetup, sqlLiteral } from './sql.js';
+import { loginSetupSql, sqlLiteral } from './setup-sql.js';
 
 describe('sqlLiteral', () => {
   it('PostgreSQL: doubles quotes and leaves backslashes alone (standard_conforming_strings)', () => {
@@ -10,10 +10,10 @@ describe('sqlLiteral', () => {
   });
 });
 
-describe('fixedConnectionSetup', () => {
+describe('loginSetupSql', () => {
   it('uses the dialect\'s literal for the password', () => {
     const fixed = { database: 'legacy_test', user: 'legacy', password: String.raw`p\w'd` };
-    expect(fixedConnectionSetup('postgres', fixed)).toEqual([String.raw`CREATE USER legacy PASSWORD 'p\w''d'`, 'CREATE DATABASE legacy_test OWNER legacy']);
-    expect(fixedConnectionSetup('mysql', fixed)).toContain(String.raw`CREATE USER 'legacy'@'%' IDENTIFIED BY 'p\\w''d'`);
+    expect(loginSetupSql('postgres', fixed)).toEqual([String.raw`CREATE USER legacy PASSWORD 'p\w''d'`, 'CREATE DATABASE legacy_test OWNER legacy']);
+    expect(loginSetupSql('mysql', fixed)).toContain(String.raw`CREATE USER 'legacy'@'%' IDENTIFIED BY 'p\\w''d';`);
   });
 });
