@@ -112,7 +112,7 @@ export const MIGRATIONS: string[] = [
   // 4: bisects of confirmed regressions (one per run and consumer), their steps, and the artifacts of
   // the commits they built (one per run and commit, shared by the consumers' bisects).
   `
-  CREATE TABLE bisects (
+  CREATE TABLE IF NOT EXISTS bisects (
     run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     consumer TEXT NOT NULL,
     cell_id TEXT NOT NULL,
@@ -127,7 +127,7 @@ export const MIGRATIONS: string[] = [
     finished_at TEXT,
     PRIMARY KEY (run_id, consumer)
   );
-  CREATE TABLE bisect_steps (
+  CREATE TABLE IF NOT EXISTS bisect_steps (
     run_id TEXT NOT NULL,
     consumer TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -141,7 +141,7 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, consumer, seq),
     FOREIGN KEY (run_id, consumer) REFERENCES bisects (run_id, consumer) ON DELETE CASCADE
   );
-  CREATE TABLE bisect_builds (
+  CREATE TABLE IF NOT EXISTS bisect_builds (
     run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     sha TEXT NOT NULL,
     status TEXT NOT NULL,
