@@ -5,6 +5,9 @@
 import type { Redis } from 'ioredis';
 import { artifactRedisKey } from './jobs.js';
 
+/** The Redis client type, for code that is handed a connection (queues.redis) without importing ioredis. */
+export type { Redis };
+
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
 const LOG_TTL_SECONDS = 2 * 86400;
 
