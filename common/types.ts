@@ -36,6 +36,50 @@ export interface SideSummary {
   reason?: string;
 }
 
+export type BisectStatus = 'running' | 'found' | 'inconclusive';
+export type BisectOutcome = 'good' | 'bad' | 'skip' | 'error';
+
+/** A library commit, as a bisect names it. */
+export interface BisectCommit {
+  sha: string;
+  subject: string;
+  author: string;
+  /** Author date, ISO 8601. */
+  date: string;
+  /** The commit's page, when the library's repository is on GitHub or GitLab. */
+  url?: string;
+}
+
+export interface BisectStepJson {
+  sha: string;
+  outcome: BisectOutcome;
+  subject?: string;
+  /** `confirm`: a second look at a commit next to the answer; `retry`: after an infrastructure error. */
+  purpose?: 'search' | 'confirm' | 'retry';
+  durationMs?: number | null;
+  /** Why a step was skipped or errored (the build's failure, the side's reason). */
+  detail?: string;
+}
+
+/** Which library commit broke a regressed cell (CONTRACT: the cell field `bisect`). */
+export interface BisectJson {
+  status: BisectStatus;
+  firstBad?: BisectCommit;
+  steps: BisectStepJson[];
+  /** Why it is inconclusive. */
+  reason?: string;
+  /** The cell whose candidate side each step ran (one bisect per run and consumer). */
+  cellId: string;
+  /** First-parent commits after the baseline, up to and including the candidate. */
+  commits: number;
+  /** The commit a step is running on now. */
+  current?: string;
+  /** When inconclusive: the commits the first bad one is among. */
+  candidates?: BisectCommit[];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 export interface CellJson {
   id: string;
   consumer: string;
@@ -48,6 +92,7 @@ export interface CellJson {
   newFailures: string[];
   fixedTests: string[];
   attempts: number;
+  bisect?: BisectJson;
 }
 
 export interface RunJson {

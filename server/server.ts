@@ -11,14 +11,14 @@ import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
-import { logKey, type ResultMessage } from '../common/queue/jobs.js';
+import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jobs.js';
 import type { RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
 import { requireToken } from './auth/access.js';
 import { createApp } from './http/app.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
-import { archiveLog, logFile } from './logs/logs.js';
+import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
 import type { Router, RequestHandler } from 'express';
@@ -89,6 +89,9 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         for (const h of hooks) await h.onRunFinished?.(run);
       },
       onRunChanged: (runId) => events.emit(`run:${runId}`),
+      onBisectFinished: async (run: RunJson) => {
+        for (const h of hooks) await h.onBisectFinished?.(run);
+      },
     },
   });
 
@@ -100,6 +103,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       const key = logKey(config.prefix, message.runId, message.cellId, message.side, message.attempt);
       await archiveLog(queues.redis, key, logFile(config.dataDir, message.runId, message.cellId, message.side, message.attempt)).catch((error) =>
         log.warn({ err: error, run: message.runId, cell: message.cellId }, 'Failed to archive cell log'),
+      );
+    } else if (message.kind === 'bisect-step-done') {
+      const key = bisectStepLogKey(config.prefix, message.runId, message.consumer, message.seq);
+      await archiveLog(queues.redis, key, bisectStepLogFile(config.dataDir, message.runId, message.consumer, message.seq)).catch((error) =>
+        log.warn({ err: error, run: message.runId, consumer: message.consumer }, 'Failed to archive bisect step log'),
       );
     }
   };

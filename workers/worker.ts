@@ -6,13 +6,14 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
-import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
+import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
 import { Mirror } from '../common/git/mirror.js';
 import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
+import { bisectJobFailed, runBisectJob } from './processors/bisect.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { runCellSide } from './processors/run-cell.js';
 import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
@@ -104,6 +105,11 @@ export async function startWorker(config: Config, options: { concurrency: number
         await ports.sendResult(done);
         return { ok: done.ok };
       }
+      if (data.kind === 'bisect-build' || data.kind === 'bisect-step') {
+        const done = await runBisectJob(data, ports, signal);
+        await ports.sendResult(done);
+        return { kind: done.kind };
+      }
       await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId });
       const result = await runCellSide(data, ports, signal);
       await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, result });
@@ -119,8 +125,10 @@ export async function startWorker(config: Config, options: { concurrency: number
       if (signal?.aborted) throw await handBack(job, token);
       // Out of retries, or deterministic: the side ends as `error`, never as a test failure.
       log.error({ job: job.id, reason }, 'Job failed for good');
-      const message: SideDone | BuildDone =
-        data.kind === 'build'
+      const message: ResultMessage =
+        data.kind === 'bisect-build' || data.kind === 'bisect-step'
+          ? bisectJobFailed(data, reason)
+          : data.kind === 'build'
           ? { kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 }
           : {
               kind: 'side-done',

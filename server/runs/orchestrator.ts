@@ -14,11 +14,14 @@ import type { RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import { Bisector } from '../bisect/bisector.js';
 
 export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
   onRunFinished?(run: RunJson): void | Promise<void>;
   onRunChanged?(runId: string): void;
+  /** A consumer's bisect ended (found or inconclusive): the run's status description may name the commit. */
+  onBisectFinished?(run: RunJson): void | Promise<void>;
 }
 
 export class Orchestrator {
@@ -31,11 +34,29 @@ export class Orchestrator {
     return next;
   }
 
+  readonly bisector: Bisector;
+
   constructor(
     private readonly store: Store,
     private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
     private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks; registries?: RegistryUrls },
-  ) {}
+  ) {
+    this.bisector = new Bisector(store, queues, {
+      dataDir: options.dataDir,
+      log: options.log,
+      plan: (runId) => this.planMeta(runId),
+      onChanged: (runId) => options.hooks?.onRunChanged?.(runId),
+      onFinished: async (runId) => {
+        const run = this.store.getRun(runId);
+        if (run) await options.hooks?.onBisectFinished?.(run);
+      },
+    });
+  }
+
+  /** `compat bisect` and its route: the bisect of a regressed cell's consumer, started unless it exists. */
+  startBisect(runId: string, cellId: string) {
+    return this.serialized(() => this.bisector.start(runId, cellId));
+  }
 
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
@@ -44,6 +65,7 @@ export class Orchestrator {
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
+      bisect: library!.bisect ?? true,
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
     this.store.insertRun(plan.run, plan.cells);
@@ -151,6 +173,12 @@ export class Orchestrator {
         this.store.recordSideResult({ runId: message.runId, cellId: message.cellId, side: message.side, attempt: message.attempt, ...message.result });
         await this.evaluateCell(message.runId, message.cellId);
         break;
+      case 'bisect-build-done':
+        await this.bisector.onBuildDone(message);
+        return;
+      case 'bisect-step-done':
+        await this.bisector.onStepDone(message);
+        return;
     }
     await this.evaluateRun(message.runId);
     this.options.hooks?.onRunChanged?.(message.runId);
@@ -190,6 +218,7 @@ export class Orchestrator {
       }
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
+    if (decision.verdict !== 'running') await this.bisector.consider(runId, cellId.slice(0, cellId.lastIndexOf('.')));
   }
 
   private async evaluateRun(runId: string): Promise<void> {
@@ -218,6 +247,7 @@ export class Orchestrator {
         for (const cellId of this.store.cellIds(runId)) await this.evaluateCell(runId, cellId);
         await this.evaluateRun(runId);
       }
+      await this.bisector.resume();
     });
     await this.sweepFailedJobs();
   }
@@ -231,7 +261,20 @@ export class Orchestrator {
       if (!job?.data) continue;
       const data = job.data;
       const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
-      if (data.kind === 'build') {
+      if (data.kind === 'bisect-build') {
+        if (this.store.bisects.build(data.runId, data.sha) || !this.store.runRecord(data.runId)) continue;
+        await this.handle({ kind: 'bisect-build-done', runId: data.runId, sha: data.sha, ok: false, infra: true, reason, durationMs: 0 });
+      } else if (data.kind === 'bisect-step') {
+        const step = this.store.bisects.steps(data.runId, data.consumer.name).find((s) => s.seq === data.seq);
+        if (!step || step.outcome !== null) continue;
+        await this.handle({
+          kind: 'bisect-step-done',
+          runId: data.runId,
+          consumer: data.consumer.name,
+          seq: data.seq,
+          result: { status: 'error', durationMs: 0, overheadMs: null, tests: [], reason },
+        });
+      } else if (data.kind === 'build') {
         if (this.store.build(data.runId, data.side) || !this.store.runRecord(data.runId)) continue;
         await this.handle({ kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 });
       } else {

@@ -25,6 +25,7 @@ import type {
 } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { Bisects } from './bisects.js';
 import { isFinished } from '../../common/verdict.js';
 import { ApiTokens } from './api-tokens.js';
 import { Deliveries } from './deliveries.js';
@@ -126,6 +127,8 @@ export class Store {
   readonly statusReports: StatusReports;
   /** API token hashes. */
   readonly apiTokens: ApiTokens;
+  /** Bisects of confirmed regressions, their steps and builds. */
+  readonly bisects: Bisects;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -141,6 +144,9 @@ export class Store {
     this.deliveries = new Deliveries(this.db);
     this.statusReports = new StatusReports(this.db);
     this.apiTokens = new ApiTokens(this.db);
+    // A read-only look (the CLI without a server) at a store no server of this version has migrated yet.
+    const bisectsTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bisects'`).get();
+    this.bisects = new Bisects(this.db, Boolean(bisectsTable));
   }
 
   static fileIn(dataDir: string): string {
@@ -212,6 +218,11 @@ export class Store {
 
   cellIds(runId: string): string[] {
     return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** One consumer's cells and their verdicts (as decided; a cheap look without the sides). */
+  consumerVerdicts(runId: string, consumer: string): Array<{ id: string; verdict: CellVerdict }> {
+    return this.db.prepare('SELECT id, verdict FROM cells WHERE run_id = ? AND consumer = ?').all(runId, consumer) as Array<{ id: string; verdict: CellVerdict }>;
   }
 
   setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
@@ -314,7 +325,16 @@ export class Store {
       else byCell.set(side.cell_id, [side]);
     }
     const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [], sources)) };
+    // A consumer's bisect shows on each of its regressed cells.
+    const bisects = new Map(this.bisects.ofRun(id).map((b) => [b.consumer, this.bisects.json(b)]));
+    return {
+      ...runFields(row),
+      cells: cells.map((cell) => {
+        const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
+        const bisect = bisects.get(cell.consumer);
+        return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
+      }),
+    };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {

@@ -20,6 +20,8 @@ export interface Stack {
   dir: string;
   startWorker(concurrency?: number): Promise<WorkerHandle>;
   waitForRun(id: string, timeoutMs?: number): Promise<RunJson>;
+  /** The run done and every bisect it started ended (its steps' containers gone with them). */
+  waitForSettled(id: string, timeoutMs?: number): Promise<RunJson>;
   api(method: string, route: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -64,6 +66,15 @@ export async function startStack(options: {
         const run = server.store.getRun(id);
         if (run?.status === 'done') return run;
         if (Date.now() > deadline) throw new Error(`run ${id} not done after ${timeoutMs} ms: ${JSON.stringify(run?.cells.map((c) => [c.id, c.verdict]))}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    async waitForSettled(id, timeoutMs = 900_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await stack.waitForRun(id, timeoutMs);
+        if (!run.cells.some((c) => c.bisect?.status === 'running')) return run;
+        if (Date.now() > deadline) throw new Error(`bisects of run ${id} not done after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 300));
       }
     },

@@ -54,7 +54,8 @@ async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
   return dir;
 }
 
-export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal): Promise<SideResultPayload> {
+/** `logKey`: where the side's log goes when it is not a run's cell side (a bisect step). */
+export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal, options: { logKey?: string } = {}): Promise<SideResultPayload> {
   const started = Date.now();
   const { consumer } = job;
   // One name per try: the container of a try whose worker died may still exist (its janitor has not run
@@ -67,7 +68,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
   const mask = maskText(Object.values(secretValues));
   const output = new OutputMasker(Object.values(secretValues));
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
+  const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   try {
     const image = await ensureImage(ports.images, consumer.image, { caBundle: ports.config.caBundle, log: (text) => log.write(mask(text)), signal });
     const artifacts = await artifactDir(job, ports);
