@@ -211,10 +211,20 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('pull cells from the queue and run them in containers')
-    .option('--concurrency <n>', 'cells at once', '2')
-    .action(act(async (opts: { concurrency: string }) => {
+    .option('--concurrency <n>', 'cells at once (default: what the host\'s CPUs and memory allow for the matrix\'s limits)')
+    .option('--backends <list>', `only cells of these backends, comma-separated (default: ${BACKENDS.join(',')})`)
+    .action(act(async (opts: { concurrency?: string; backends?: string }) => {
       const { startWorkerProcess } = await import('../workers/main.js');
-      await startWorkerProcess(config, Number(opts.concurrency));
+      const { parseBackends } = await import('../workers/placement.js');
+      let backends;
+      try {
+        backends = opts.backends === undefined ? undefined : parseBackends(opts.backends);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency: a whole number of 1 or more, got "${opts.concurrency}"`);
+      await startWorkerProcess(config, { concurrency, backends });
       return null;
     }));
 

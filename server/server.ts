@@ -11,6 +11,7 @@ import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
+import { MatrixNeeds } from '../common/queue/redis-data.js';
 import { logKey, type ResultMessage } from '../common/queue/jobs.js';
 import type { RunJson } from '../common/types.js';
 import { createDocker } from '../workers/container/docker.js';
@@ -52,9 +53,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const docker = createDocker();
 
   const hooks = options.hooks ?? [];
+  const matrixNeeds = new MatrixNeeds(queues.redis, config.prefix);
   const orchestrator = new Orchestrator(store, queues, {
     dataDir: config.dataDir,
     log,
+    publishMatrix: (matrix) => matrixNeeds.publish(matrix),
     hooks: {
       onRunCreated: async (run: RunJson) => {
         for (const h of hooks) await h.onRunCreated?.(run);
@@ -84,7 +87,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
-  createBullBoard({ queues: [new BullMQAdapter(queues.work), new BullMQAdapter(queues.results)], serverAdapter: board });
+  createBullBoard({ queues: [...Object.values(queues.lanes).map((q) => new BullMQAdapter(q)), new BullMQAdapter(queues.results)], serverAdapter: board });
   const auth = requireToken(tokens);
   const boardAuth: RequestHandler = (req, res, next) => {
     try {
@@ -120,6 +123,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     ],
   });
 
+  // Worker hosts size themselves by the matrix's limits: they may start before the first run.
+  await Promise.resolve()
+    .then(() => matrixNeeds.publish(loadMatrix(config.matrixFile)))
+    .catch((error) => log.warn({ err: error }, 'Could not publish the matrix limits'));
   await orchestrator.resume();
   const sweep = setInterval(() => void orchestrator.sweepFailedJobs().catch((error) => log.warn({ err: error }, 'Sweep failed')), 20_000);
 

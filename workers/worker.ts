@@ -5,13 +5,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
-import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
+import { loadMatrix } from '../common/matrix/load.js';
+import { createQueues, handBack, isFinalAttempt, startWorkWorkers, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
-import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
+import { ArtifactStore, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
+import { BACKENDS, type Backend } from '../common/types.js';
 import { createDocker, ensureNetwork } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type WorkerPorts } from './ports.js';
+import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { runCellSide } from './processors/run-cell.js';
 
@@ -26,14 +29,36 @@ const HEARTBEAT_SECONDS = Number(process.env.COMPAT_HEARTBEAT_SECONDS || 20);
  */
 const JOB_LOCK_SECONDS = Number(process.env.COMPAT_JOB_LOCK_SECONDS || 30);
 
+export interface WorkerOptions {
+  /** Cells at once. @defaultValue what the host's CPUs and memory allow for the matrix's limits ({@link defaultConcurrency}) */
+  concurrency?: number;
+  /** Only cells of these backends. @defaultValue all */
+  backends?: readonly Backend[];
+}
+
 export interface WorkerHandle {
   id: string;
   ports: WorkerPorts;
+  concurrency: number;
+  backends: readonly Backend[];
+  /** What bounded the concurrency when none was given. */
+  concurrencyWhy: string;
   /** Stops taking jobs; waits up to `deadlineMs` for running ones, then hands them back. */
   close(deadlineMs?: number): Promise<void>;
 }
 
-export async function startWorker(config: Config, options: { concurrency: number }): Promise<WorkerHandle> {
+/** The matrix's limits: as the server published them in Redis, else from a local matrix file, else none. */
+async function matrixNeeds(config: Config, needs: MatrixNeeds): Promise<CellNeeds[]> {
+  const published = await needs.read();
+  if (published) return published;
+  try {
+    return MatrixNeeds.of(loadMatrix(config.matrixFile));
+  } catch {
+    return [];
+  }
+}
+
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
   const docker = createDocker();
@@ -41,6 +66,11 @@ export async function startWorker(config: Config, options: { concurrency: number
   await ensureNetwork(docker, config.network);
   const queues = createQueues(config);
   const redis = queues.redis;
+  const backends = options.backends ?? BACKENDS;
+  const sized = options.concurrency
+    ? { concurrency: options.concurrency, why: 'as given' }
+    : defaultConcurrency(hostCapacity(), await matrixNeeds(config, new MatrixNeeds(redis, config.prefix)), backends);
+  const concurrency = sized.concurrency;
   const heartbeatKey = (id: string) => `${config.prefix}:worker:${id}`;
   const dbRegistry = `${config.prefix}:databases`;
   const beat = () => redis.set(heartbeatKey(workerId), String(Date.now()), 'EX', HEARTBEAT_SECONDS * 2).catch(() => undefined);
@@ -129,14 +159,17 @@ export async function startWorker(config: Config, options: { concurrency: number
     }
   };
 
-  const worker = startWorkWorker(config, processor, { concurrency: options.concurrency, lockDurationMs: JOB_LOCK_SECONDS * 1000 });
+  const worker = startWorkWorkers(config, processor, { concurrency, lanes: lanesFor(backends), lockDurationMs: JOB_LOCK_SECONDS * 1000 });
   worker.on('error', (error) => log.warn({ err: error }, 'Queue connection problem'));
   await worker.waitUntilReady();
-  log.info({ concurrency: options.concurrency }, 'Worker started');
+  log.info({ concurrency, backends, why: sized.why }, 'Worker started');
 
   return {
     id: workerId,
     ports,
+    concurrency,
+    backends,
+    concurrencyWhy: sized.why,
     async close(deadlineMs = 30_000) {
       clearInterval(janitorTimer);
       // The heartbeat goes on while running cells finish: a worker that stopped beating counts as dead,

@@ -33,6 +33,12 @@ export interface CellJob {
 
 export type WorkJob = BuildJob | CellJob;
 
+/** Where a job queues: builds on their own lane (any worker builds), cells on their backend's. */
+export type Lane = 'build' | Backend;
+export function laneOf(job: WorkJob): Lane {
+  return job.kind === 'build' ? 'build' : job.backend;
+}
+
 export interface SideResultPayload {
   status: SideStatus;
   durationMs: number;

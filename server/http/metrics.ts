@@ -28,8 +28,12 @@ export function createMetrics(queues: Queues): Metrics {
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const counts = await queues.work.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      const totals: Record<string, number> = {};
+      for (const queue of Object.values(queues.lanes)) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+        for (const [state, n] of Object.entries(counts)) totals[state] = (totals[state] ?? 0) + n;
+      }
+      for (const [state, n] of Object.entries(totals)) this.set({ state }, n);
     },
   });
   return metrics;

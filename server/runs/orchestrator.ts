@@ -12,6 +12,7 @@ import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types
 import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { Store } from '../store/store.js';
+import { BUILD_PRIORITY, cellPriority } from './priority.js';
 
 export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
@@ -36,8 +37,14 @@ export class Orchestrator {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
-    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks },
+    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes'>,
+    private readonly options: {
+      dataDir: string;
+      log: Logger;
+      hooks?: RunHooks;
+      /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
+      publishMatrix?: (matrix: ResolvedMatrix) => Promise<void>;
+    },
   ) {}
 
   /** Plans, stores and starts a run; returns it as stored. */
@@ -50,6 +57,7 @@ export class Orchestrator {
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
     this.store.insertRun(plan.run, plan.cells);
+    await this.options.publishMatrix?.(matrix).catch((error) => this.options.log.warn({ err: error }, 'Failed to publish the matrix limits'));
     this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
     await this.startBuilds(plan.run.id);
     const run = this.store.getRun(plan.run.id)!;
@@ -79,14 +87,16 @@ export class Orchestrator {
         ref: side === 'candidate' ? row.candidate : row.baseline,
         sha: side === 'candidate' ? row.candidate_sha : row.baseline_sha,
         version: side === 'candidate' ? row.candidate_version : row.baseline_version,
-      });
+      }, BUILD_PRIORITY);
     }
   }
 
   private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[]): Promise<void> {
     const row = this.store.getRunRow(runId)!;
     const { databases } = this.planMeta(runId);
-    for (const cellId of only ?? this.store.cellIds(runId)) {
+    const all = this.store.cellIds(runId);
+    const index = new Map(all.map((id, i) => [id, i]));
+    for (const cellId of only ?? all) {
       const consumer = this.store.cellConfig(runId, cellId) as ResolvedConsumer;
       const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
       await this.queues.enqueueWork({
@@ -101,7 +111,7 @@ export class Orchestrator {
         backend,
         consumer,
         databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
-      });
+      }, cellPriority(index.get(cellId) ?? 0, side, attempt));
     }
   }
 
@@ -223,7 +233,7 @@ export class Orchestrator {
   /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
   async sweepFailedJobs(): Promise<number> {
     let count = 0;
-    const failed = await this.queues.work.getFailed(0, 1000);
+    const failed = (await Promise.all(Object.values(this.queues.lanes).map((q) => q.getFailed(0, 1000)))).flat();
     // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
     for (const job of failed) {
       if (!job?.data) continue;
