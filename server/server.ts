@@ -13,11 +13,11 @@ import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
 import { MatrixNeeds } from '../common/queue/redis-data.js';
 import { logKey, type ResultMessage } from '../common/queue/jobs.js';
-import type { RunJson } from '../common/types.js';
+import { backendOfCell, type RunJson } from '../common/types.js';
 import { createDocker } from '../workers/container/docker.js';
 import { Tokens } from './auth/tokens.js';
 import { createApp, requireToken } from './http/app.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
 import { archiveLog, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
@@ -47,7 +47,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const queues = createQueues(config);
   const tokens = new Tokens(store);
   const adminToken = tokens.ensureLocalAdmin(config.dataDir);
-  const metrics = createMetrics(queues);
+  const metrics = createMetrics(queues, store);
   const events = new EventEmitter();
   events.setMaxListeners(1000);
   const docker = createDocker();
@@ -63,8 +63,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         for (const h of hooks) await h.onRunCreated?.(run);
       },
       onRunFinished: async (run: RunJson) => {
-        metrics.runsFinished.inc({ verdict: run.verdict });
-        for (const cell of run.cells) metrics.cellsFinished.inc({ verdict: cell.verdict });
+        observeRunFinished(metrics, run);
         for (const h of hooks) await h.onRunFinished?.(run);
       },
       onRunChanged: (runId) => events.emit(`run:${runId}`),
@@ -74,6 +73,9 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const onResult = async (message: ResultMessage) => {
     await orchestrator.handle(message);
     metrics.resultsHandled.inc({ kind: message.kind });
+    if (message.kind === 'side-started' && message.queuedMs !== undefined) {
+      metrics.queueWait.observe({ backend: backendOfCell(message.cellId) }, message.queuedMs / 1000);
+    }
     if (message.kind === 'side-done') {
       // Keep the log beyond Redis's retention; a failure here must not fail the result.
       const key = logKey(config.prefix, message.runId, message.cellId, message.side, message.attempt);

@@ -15,6 +15,7 @@ export interface WorkerProcessOptions {
   /** undefined: sized by the host and the matrix. */
   concurrency?: number;
   backends?: Backend[];
+  metricsPort?: number;
 }
 
 export async function startWorkerProcess(config: Config, options: WorkerProcessOptions): Promise<void> {
@@ -23,7 +24,8 @@ export async function startWorkerProcess(config: Config, options: WorkerProcessO
     throw new Error(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
   }
   const handle = await startWorker(config, options);
-  process.stderr.write(`compat worker ${handle.id}: concurrency ${handle.concurrency} (${handle.concurrencyWhy}), backends ${handle.backends.join(',')}\n`);
+  const metrics = handle.metricsPort === null ? '' : `, metrics on port ${handle.metricsPort}`;
+  process.stderr.write(`compat worker ${handle.id}: concurrency ${handle.concurrency} (${handle.concurrencyWhy}), backends ${handle.backends.join(',')}${metrics}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

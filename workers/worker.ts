@@ -14,9 +14,10 @@ import { createDocker, ensureNetwork } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type WorkerPorts } from './ports.js';
+import { isEngineError, WorkerMetrics } from './metrics.js';
 import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
-import { runCellSide } from './processors/run-cell.js';
+import { artifactCacheDir, runCellSide } from './processors/run-cell.js';
 
 /**
  * How often a worker says it is alive; it counts as dead two beats after its last one, and then a
@@ -34,6 +35,10 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Only cells of these backends. @defaultValue all */
   backends?: readonly Backend[];
+  /** Serve Prometheus metrics on this port (0: any free port). @defaultValue none */
+  metricsPort?: number;
+  /** Address the metrics are served on. @defaultValue 127.0.0.1 (env COMPAT_METRICS_HOST) */
+  metricsHost?: string;
 }
 
 export interface WorkerHandle {
@@ -43,6 +48,9 @@ export interface WorkerHandle {
   backends: readonly Backend[];
   /** What bounded the concurrency when none was given. */
   concurrencyWhy: string;
+  metrics: WorkerMetrics;
+  /** The port /metrics is served on, when asked for. */
+  metricsPort: number | null;
   /** Stops taking jobs; waits up to `deadlineMs` for running ones, then hands them back. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -71,6 +79,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     ? { concurrency: options.concurrency, why: 'as given' }
     : defaultConcurrency(hostCapacity(), await matrixNeeds(config, new MatrixNeeds(redis, config.prefix)), backends);
   const concurrency = sized.concurrency;
+  const metrics = new WorkerMetrics(concurrency);
   const heartbeatKey = (id: string) => `${config.prefix}:worker:${id}`;
   const dbRegistry = `${config.prefix}:databases`;
   const beat = () => redis.set(heartbeatKey(workerId), String(Date.now()), 'EX', HEARTBEAT_SECONDS * 2).catch(() => undefined);
@@ -115,10 +124,20 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       unregisterDatabase: ports.unregisterDatabase,
       isStrayDatabase: (name, worker) => worker === workerId && !databasesInUse.has(name),
     });
-  const swept = await janitor();
+  const sweep = async () => {
+    try {
+      const report = await janitor();
+      metrics.janitorSwept(report);
+      return report;
+    } catch (error) {
+      if (isEngineError(error)) metrics.engineError();
+      throw error;
+    }
+  };
+  const swept = await sweep();
   if (swept.containers || swept.databases) log.info(swept, 'Cleaned up after dead workers');
   // Every three beats (a minute by default): a dead worker's leftovers go soon after it counts as dead.
-  const janitorTimer = setInterval(() => void janitor().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
+  const janitorTimer = setInterval(() => void sweep().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
 
   const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => {
     const data = job.data;
@@ -128,11 +147,15 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         await ports.sendResult(done);
         return { ok: done.ok };
       }
-      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId });
+      const queuedMs = Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp);
+      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, queuedMs });
+      metrics.cacheLookup('artifact', artifactCacheDir(config.dataDir, data.artifactKey).complete);
       const result = await runCellSide(data, ports, signal);
+      metrics.observeSide(data.backend, result);
       await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, result });
       return { status: result.status };
     } catch (error) {
+      if (isEngineError(error)) metrics.engineError();
       const retryable = !(error instanceof InfraError) || error.retryable;
       const reason = (error as Error).message;
       if (retryable && !isFinalAttempt(job) && !signal?.aborted) {
@@ -159,10 +182,19 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     }
   };
 
-  const worker = startWorkWorkers(config, processor, { concurrency, lanes: lanesFor(backends), lockDurationMs: JOB_LOCK_SECONDS * 1000 });
+  const worker = startWorkWorkers(config, processor, {
+    concurrency,
+    lanes: lanesFor(backends),
+    lockDurationMs: JOB_LOCK_SECONDS * 1000,
+    onSlots: (busy) => metrics.setBusy(busy),
+  });
   worker.on('error', (error) => log.warn({ err: error }, 'Queue connection problem'));
   await worker.waitUntilReady();
-  log.info({ concurrency, backends, why: sized.why }, 'Worker started');
+  const metricsServer =
+    options.metricsPort === undefined ? null : await metrics.serve(options.metricsPort, options.metricsHost ?? process.env.COMPAT_METRICS_HOST ?? '127.0.0.1');
+  const metricsAddress = metricsServer?.address();
+  const metricsPort = metricsAddress && typeof metricsAddress === 'object' ? metricsAddress.port : null;
+  log.info({ concurrency, backends, why: sized.why, metricsPort }, 'Worker started');
 
   return {
     id: workerId,
@@ -170,6 +202,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     concurrency,
     backends,
     concurrencyWhy: sized.why,
+    metrics,
+    metricsPort,
     async close(deadlineMs = 30_000) {
       clearInterval(janitorTimer);
       // The heartbeat goes on while running cells finish: a worker that stopped beating counts as dead,
@@ -185,6 +219,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         await Promise.race([graceful, wait(30_000)]);
       }
       clearInterval(heartbeat);
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },

@@ -47,6 +47,8 @@ export interface SideResultPayload {
   tests: TestOutcome[];
   reason?: string;
   exitCode?: number | null;
+  /** Milliseconds per phase of the side (CONTRACT: `phases`). */
+  phases?: Record<string, number>;
 }
 
 export interface BuildDone {
@@ -67,6 +69,8 @@ export interface SideStarted {
   side: Side;
   attempt: number;
   worker: string;
+  /** How long the job waited in its queue before this worker took it. */
+  queuedMs?: number;
 }
 
 export interface SideDone {

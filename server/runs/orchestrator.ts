@@ -6,9 +6,9 @@
  */
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
-import type { BuildJob, CellJob, ResultMessage } from '../../common/queue/jobs.js';
+import type { BuildJob, ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { Store } from '../store/store.js';
@@ -98,7 +98,7 @@ export class Orchestrator {
     const index = new Map(all.map((id, i) => [id, i]));
     for (const cellId of only ?? all) {
       const consumer = this.store.cellConfig(runId, cellId) as ResolvedConsumer;
-      const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+      const backend = backendOfCell(cellId);
       await this.queues.enqueueWork({
         kind: 'cell',
         runId,

@@ -246,6 +246,12 @@ export class Store {
   }
 
   /** Runs that are not done: what the server resumes after a restart. */
+  /** How many runs are in each status (queued, running, done). */
+  runCountsByStatus(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY status').all() as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   unfinishedRunIds(): string[] {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
   }

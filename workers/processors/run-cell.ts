@@ -36,9 +36,15 @@ export function secretMasker(values: string[]): (text: string) => string {
   return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
 }
 
+/** Where a worker host keeps an artifact it fetched from Redis; `.complete` marks it whole. */
+export function artifactCacheDir(dataDir: string, artifactKey: string): { dir: string; complete: boolean } {
+  const dir = path.join(dataDir, 'artifacts', artifactKey);
+  return { dir, complete: existsSync(path.join(dir, '.complete')) };
+}
+
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
-  const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
-  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const { dir, complete } = artifactCacheDir(ports.config.dataDir, job.artifactKey);
+  if (complete) return dir;
   const files = await ports.artifacts.get(job.artifactKey);
   if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
   mkdirSync(dir, { recursive: true });
