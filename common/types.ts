@@ -15,7 +15,8 @@ export const SIDES = ['candidate', 'baseline'] as const;
 export type Side = (typeof SIDES)[number];
 
 /** Per cell (consumer x backend), candidate against baseline. */
-export type CellVerdict = 'pass' | 'regression' | 'flaky' | 'fixed' | 'failing' | 'error' | 'pending' | 'running';
+export const CELL_VERDICTS = ['pass', 'regression', 'flaky', 'fixed', 'failing', 'error', 'pending', 'running'] as const;
+export type CellVerdict = (typeof CELL_VERDICTS)[number];
 export type RunVerdict = 'pass' | 'blocked' | 'incomplete' | 'pending';
 export type RunStatus = 'queued' | 'running' | 'done';
 export type Trigger = 'cli' | 'api' | 'webhook';

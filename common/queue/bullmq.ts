@@ -163,15 +163,20 @@ export function startWorkWorkers(
   };
 }
 
+/** Result messages fetched at once by the server. */
+const RESULTS_CONCURRENCY = 16;
+
 export function startResultsWorker(
   config: Pick<Config, 'redisUrl' | 'prefix'>,
   handler: (message: ResultMessage) => Promise<void>,
 ): Worker<ResultMessage> {
-  // One at a time: the server is the store's single writer and handles results in order.
+  // Several fetched at once, so Redis round trips overlap; the handler applies them one at a time (the
+  // orchestrator takes turns), and applying is order-insensitive: a result is recorded once, a start
+  // never overwrites a finished side.
   return new Worker<ResultMessage>(RESULTS_QUEUE, async (job) => handler(job.data), {
     connection: createRedis(config),
     prefix: config.prefix,
-    concurrency: 1,
+    concurrency: RESULTS_CONCURRENCY,
   });
 }
 

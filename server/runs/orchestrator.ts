@@ -152,12 +152,18 @@ export class Orchestrator {
         break;
       }
       case 'side-started':
+        // A started side changes no cell's verdict: only a queued run's status.
         this.store.markSideRunning(message.runId, message.cellId, message.side, message.attempt, message.worker);
         if (row.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
-        break;
+        this.options.hooks?.onRunChanged?.(message.runId);
+        return;
       case 'side-done':
         this.store.recordSideResult({ runId: message.runId, cellId: message.cellId, side: message.side, attempt: message.attempt, ...message.result });
-        await this.evaluateCell(message.runId, message.cellId);
+        // Until both sides of an attempt are in, the cell (and so the run) stays as it was.
+        if (!(await this.evaluateCell(message.runId, message.cellId))) {
+          this.options.hooks?.onRunChanged?.(message.runId);
+          return;
+        }
         break;
     }
     await this.evaluateRun(message.runId);
@@ -183,10 +189,11 @@ export class Orchestrator {
     return pairs;
   }
 
-  private async evaluateCell(runId: string, cellId: string): Promise<void> {
+  /** Decides a cell from its finished attempt pairs; false when it has none yet. */
+  private async evaluateCell(runId: string, cellId: string): Promise<boolean> {
     const row = this.store.getRunRow(runId)!;
     const pairs = this.attemptPairs(runId, cellId);
-    if (pairs.length === 0) return;
+    if (pairs.length === 0) return false;
     const decision = decideCell(pairs, row.reruns);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op.
@@ -198,14 +205,17 @@ export class Orchestrator {
       }
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests);
+    return true;
   }
 
   private async evaluateRun(runId: string): Promise<void> {
     const before = this.store.getRunRow(runId)!;
-    const run = this.store.getRun(runId)!;
-    const verdict = decideRun(run.cells.map((c) => c.verdict));
-    const finished = run.cells.every((c) => !['pending', 'running'].includes(c.verdict));
-    const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
+    // Which verdicts occur, not the whole run: this runs after every decided cell, and a run may have 10,000.
+    const verdicts = this.store.cellVerdictsPresent(runId);
+    const verdict = decideRun(verdicts);
+    const finished = verdicts.every((v) => v !== 'pending' && v !== 'running');
+    const untouched = verdicts.every((v) => v === 'pending') && !this.store.anySideStarted(runId);
+    const status = finished ? 'done' : before.status === 'queued' && untouched ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
     this.store.setRunState(runId, status, verdict);
     if (finished && before.status !== 'done') {

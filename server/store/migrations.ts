@@ -104,4 +104,9 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
+  // 3: which verdicts a run's cells have, by index seeks: the run's state is decided after every
+  // decided cell, and a run may have 10,000.
+  `
+  CREATE INDEX IF NOT EXISTS cells_by_verdict ON cells (run_id, verdict);
+  `,
 ];
