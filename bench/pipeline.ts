@@ -42,9 +42,7 @@ libraries:
       const created = await stack.api('POST', '/api/runs', { library: 'lib', candidate: 'v1.1.0' });
       const run = await stack.waitForRun(created.body.id);
       if (round === 'warm-up') continue;
-      const rows = stack.server.store.db
-        .prepare('SELECT cell_id AS cell, overhead_ms AS overhead, duration_ms AS duration FROM side_results WHERE run_id = ?')
-        .all(run.id) as Array<{ cell: string; overhead: number; duration: number }>;
+      const rows = stack.server.store.sideTimings(run.id);
       const bare: number[] = [];
       for (let i = 0; i < 5; i++) {
         const t = Date.now();
@@ -54,7 +52,7 @@ libraries:
       const bareMs = median(bare);
       console.log(`pipeline: bare \`docker run --rm ${IMAGE} true\`: median ${bareMs} ms over 5`);
       for (const backend of ['sqlite', 'postgres', 'mysql']) {
-        const overheads = rows.filter((r) => r.cell.endsWith(`.${backend}`)).map((r) => r.overhead);
+        const overheads = rows.flatMap((r) => (r.cellId.endsWith(`.${backend}`) && r.overheadMs !== null ? [r.overheadMs] : []));
         const m = median(overheads);
         console.log(`pipeline: ${backend.padEnd(8)} cell start -> test command: median ${m} ms over ${overheads.length} sides = ${(m / bareMs).toFixed(2)}x a bare docker run`);
       }

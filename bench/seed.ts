@@ -66,7 +66,7 @@ export function seedRun(store: Store, options: SeedOptions): string {
     const name = `consumer-${String(i).padStart(4, '0')}`;
     for (const backend of backends) cells.push({ id: `${name}.${backend}`, consumer: name, backend, config: consumerConfig(name, backends) });
   }
-  store.db.transaction(() => {
+  store.transaction(() => {
     store.insertRun(
       {
         id: options.id,
@@ -79,7 +79,7 @@ export function seedRun(store: Store, options: SeedOptions): string {
         baselineSha: 'b'.repeat(40),
         trigger: options.trigger ?? 'webhook',
         reruns: 2,
-        meta: { plan: { library: { name: library, repo: `https://git.example.org/${library}.git`, image: 'compat-runner:bookworm', command: 'npm pack --pack-destination "$COMPAT_ARTIFACT_DIR"', timeoutSeconds: 600 } } },
+        meta: { plan: { library: { name: library, repo: `https://git.example.org/${library}.git`, image: 'compat-runner:bookworm', command: 'npm pack --pack-destination "$COMPAT_ARTIFACT_DIR"', timeoutSeconds: 600 }, databases: { postgres: { image: 'compat-postgres:15' }, mysql: { image: 'compat-mariadb:10.11' } } } },
       },
       cells,
     );
@@ -134,6 +134,6 @@ export function seedRun(store: Store, options: SeedOptions): string {
     const run = store.getRun(options.id)!;
     const verdict = run.cells.some((c) => c.verdict === 'regression') ? 'blocked' : run.cells.some((c) => c.verdict === 'error') ? 'incomplete' : 'pass';
     store.setRunState(options.id, 'done', verdict);
-  })();
+  });
   return options.id;
 }

@@ -30,7 +30,8 @@ export class Client {
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (this.token && method !== 'GET') headers.Authorization = `Bearer ${this.token}`;
+    // Reads too: a private deployment (COMPAT_READ_TOKEN_REQUIRED=1) answers nothing without a token.
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(120_000) });
     const text = await res.text();
     let json: unknown;

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config.js';
 import { refNameProblem } from '../common/git-ref.js';
+import { redactDeep, redactText } from '../common/redact.js';
 import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
 import { BACKENDS, type GateJson, type RunJson } from '../common/types.js';
 import { ApiError, Client } from './client.js';
@@ -14,7 +15,10 @@ import { ensureLocalStack, stopLocalStack } from './local-stack.js';
 import { progressLine, renderRun } from './table.js';
 
 const config = loadConfig();
-const say = (msg: string) => process.stderr.write(`${msg}\n`);
+// All the CLI prints goes through the redaction: a message or a run read from the store may quote a
+// repository URL with its credentials.
+const say = (msg: string) => process.stderr.write(`${redactText(msg)}\n`);
+const print = (text: string) => process.stdout.write(redactText(text));
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -56,7 +60,7 @@ async function fetchRun(client: Client, id: string): Promise<RunJson> {
     try {
       const run = store.getRun(id);
       if (!run) throw new UsageError(`no run "${id}"`, EXIT.unknown);
-      return run;
+      return redactDeep(run);
     } finally {
       store.close();
     }
@@ -104,17 +108,17 @@ async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
   }
   const { run } = created;
   if (!opts.wait) {
-    if (opts.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    if (opts.json) print(`${JSON.stringify(run, null, 2)}\n`);
     else {
-      process.stdout.write(`${run.id}\n`);
+      print(`${run.id}\n`);
       say(`planned ${run.cells.length} cells: ${run.library} ${run.candidate} against ${run.baseline}; follow with: compat report ${run.id}`);
     }
     return EXIT.ok;
   }
-  if (!opts.json) process.stdout.write(`${run.id}\n`);
+  if (!opts.json) print(`${run.id}\n`);
   say(`run ${run.id}: ${run.library} ${run.candidate} against ${run.baseline}, ${run.cells.length} cells x 2 sides`);
   const done = await followRun(client, run.id, Boolean(opts.json));
-  process.stdout.write(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
+  print(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
   return exitCodeOf(done.verdict);
 }
 
@@ -140,7 +144,7 @@ export function buildProgram(): Command {
         return EXIT.ok;
       } catch (error) {
         if (!(error instanceof MatrixError)) throw error;
-        for (const p of error.problems) process.stdout.write(`${formatProblem(p)}\n`);
+        for (const p of error.problems) print(`${formatProblem(p)}\n`);
         say(`${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`);
         return EXIT.usage;
       }
@@ -166,7 +170,7 @@ export function buildProgram(): Command {
     .option('--json')
     .action(act(async (id: string, opts: { json?: boolean }) => {
       const run = await fetchRun(Client.for(config), id);
-      process.stdout.write(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run, config.publicUrl)}\n`);
+      print(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run, config.publicUrl)}\n`);
       return run.status === 'done' || run.verdict === 'blocked' ? exitCodeOf(run.verdict) : EXIT.incomplete;
     }));
 
@@ -190,10 +194,10 @@ export function buildProgram(): Command {
         say(`gate: cannot reach the compat server (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); set COMPAT_SERVER_URL`);
         return EXIT.incomplete;
       }
-      if (opts.json) process.stdout.write(`${JSON.stringify(gate)}\n`);
+      if (opts.json) print(`${JSON.stringify(gate)}\n`);
       else {
-        process.stdout.write(`${opts.library} ${opts.version}: ${gate.state} (run ${gate.runId})\n`);
-        for (const r of gate.regressions) process.stdout.write(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}\n`);
+        print(`${opts.library} ${opts.version}: ${gate.state} (run ${gate.runId})\n`);
+        for (const r of gate.regressions) print(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}\n`);
       }
       return gateExit(gate);
     }));
@@ -266,14 +270,16 @@ export function buildProgram(): Command {
       return EXIT.ok;
     }));
 
-  const tokens = program.command('tokens').description('API tokens for POST /api/runs and the queue board');
+  const tokens = program.command('tokens').description('API tokens: write (POST /api/runs, the queue board) or read (a private deployment\'s reads)');
   tokens
     .command('create')
     .argument('<name>')
-    .action(act(async (name: string) => {
-      const { token, id } = (await withTokens()).create(name);
-      process.stdout.write(`${token}\n`);
-      say(`created token ${id} "${name}"; it is shown only once`);
+    .option('--scope <scope>', 'write (also reads) or read (only reads, for COMPAT_READ_TOKEN_REQUIRED=1)', 'write')
+    .action(act(async (name: string, opts: { scope: string }) => {
+      if (opts.scope !== 'read' && opts.scope !== 'write') throw new UsageError(`--scope: "${opts.scope}" is not one of read, write`);
+      const { token, id } = (await withTokens()).create(name, opts.scope);
+      print(`${token}\n`);
+      say(`created ${opts.scope} token ${id} "${name}"; it is shown only once`);
       return EXIT.ok;
     }));
   tokens
@@ -285,7 +291,7 @@ export function buildProgram(): Command {
       return n ? EXIT.ok : EXIT.unknown;
     }));
   tokens.command('list').action(act(async () => {
-    for (const t of (await withTokens()).list()) process.stdout.write(`${t.id}\t${t.name}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
+    for (const t of (await withTokens()).list()) print(`${t.id}\t${t.name}\t${t.scope}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
     return EXIT.ok;
   }));
   return program;

@@ -1,6 +1,7 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
 import Table from 'cli-table3';
 import type { CellJson, RunJson, SideSummary } from '../common/types.js';
+import { isFinished } from '../common/verdict.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
   pass: '✓ pass',
@@ -18,7 +19,7 @@ function seconds(ms: number | null): string {
 }
 
 function side(s: SideSummary): string {
-  if (s.status === 'pending' || s.status === 'running') return s.status;
+  if (!isFinished(s.status)) return s.status;
   const counts = `${s.tests.passed}/${s.tests.failed}/${s.tests.skipped}`;
   return `${s.status} ${counts} ${seconds(s.durationMs)}${s.status === 'error' && s.reason ? ` (${s.reason.slice(0, 60)})` : ''}`;
 }
@@ -59,7 +60,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
 export function progressLine(run: RunJson, startedAt: number): string {
   const counts = new Map<string, number>();
   for (const c of run.cells) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
-  const done = run.cells.filter((c) => !['pending', 'running'].includes(c.verdict)).length;
+  const done = run.cells.filter((c) => isFinished(c.verdict)).length;
   const parts = [...counts.entries()].map(([v, n]) => `${n} ${v}`).join(', ');
   return `[${Math.round((Date.now() - startedAt) / 1000)}s] ${done}/${run.cells.length} cells decided: ${parts}`;
 }

@@ -32,6 +32,11 @@ export interface Config {
   /** Cap on a cell side's log; the rest is dropped with a marker. @defaultValue 5 MiB (env COMPAT_LOG_LIMIT_BYTES) */
   logLimitBytes: number;
   /**
+   * Cap on one built artifact (all files of $COMPAT_ARTIFACT_DIR together): a larger one fails its build.
+   * It is kept in Redis and copied to every worker host. @defaultValue 200 MB (env COMPAT_ARTIFACT_LIMIT_MB)
+   */
+  artifactLimitMb: number;
+  /**
    * Webhook secrets per library, keyed by {@link secretKey} of the library name: env
    * COMPAT_WEBHOOK_SECRET_<LIBRARY> (upper case, anything but letters and digits as "_"), and/or a JSON
    * file `{"<library>": "<secret>", "*": "<default>"}` named by COMPAT_WEBHOOK_SECRETS_FILE. Read them
@@ -50,6 +55,12 @@ export interface Config {
   gitlabApiUrl: string;
   /** Token (api scope) that may write commit statuses; without it no GitLab status is posted. @defaultValue none (env COMPAT_GITLAB_TOKEN) */
   gitlabToken: string | null;
+  /**
+   * A private deployment: every route but /healthz and the webhooks needs a token (read or write scope),
+   * the dashboard included (it asks for one and keeps it in a cookie). @defaultValue false: reads are
+   * public (env COMPAT_READ_TOKEN_REQUIRED=1)
+   */
+  readTokenRequired: boolean;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -60,6 +71,13 @@ function int(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value <= 0) throw new Error(`environment variable ${name} must be a positive integer, got "${raw}"`);
   return value;
+}
+
+function flag(name: string): boolean {
+  const raw = (process.env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new Error(`environment variable ${name} must be 1 or 0, got "${process.env[name]}"`);
 }
 
 /** The form a library name takes in an environment variable name: `sql-alchemy` -> `SQL_ALCHEMY`. */
@@ -121,6 +139,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     network: env.COMPAT_NETWORK ?? 'compat-net',
     hostId: (env.COMPAT_HOST_ID ?? os.hostname()).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
     logLimitBytes: int('COMPAT_LOG_LIMIT_BYTES', 5 * 1024 * 1024),
+    artifactLimitMb: int('COMPAT_ARTIFACT_LIMIT_MB', 200),
     webhookSecrets: webhooks.secrets,
     webhookSecretDefault: webhooks.fallback,
     webhookBodyLimitBytes: int('COMPAT_WEBHOOK_BODY_LIMIT_BYTES', 1024 * 1024),
@@ -128,6 +147,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     githubToken: env.COMPAT_GITHUB_TOKEN || null,
     gitlabApiUrl: (env.COMPAT_GITLAB_API_URL || 'https://gitlab.com/api/v4').replace(/\/+$/, ''),
     gitlabToken: env.COMPAT_GITLAB_TOKEN || null,
+    readTokenRequired: flag('COMPAT_READ_TOKEN_REQUIRED'),
     ...overrides,
     port,
   };

@@ -2,7 +2,7 @@
  * Verdicts, exactly as CONTRACT.md defines them. Pure functions of the side results, so they are tested
  * without a queue, a container or a database.
  */
-import type { CellVerdict, RunVerdict, SideStatus, TestOutcome } from './types.js';
+import type { CellVerdict, GateJson, RunJson, RunVerdict, SideStatus, TestOutcome } from './types.js';
 
 /** One attempt of one side, as the verdict needs it. */
 export interface SideAttempt {
@@ -16,6 +16,11 @@ export interface AttemptPair {
 }
 
 const FAILED: SideStatus[] = ['failed', 'timeout'];
+
+/** Whether a cell's verdict, or a side's status, is final: anything but pending and running. */
+export function isFinished(state: CellVerdict | SideStatus): boolean {
+  return state !== 'pending' && state !== 'running';
+}
 
 function failedIds(side: SideAttempt): Set<string> {
   return new Set(side.tests.filter((t) => t.status === 'failed').map((t) => t.id));
@@ -95,11 +100,27 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
 }
 
 export function decideRun(verdicts: CellVerdict[]): RunVerdict {
-  if (verdicts.some((v) => v === 'pending' || v === 'running')) {
+  if (!verdicts.every(isFinished)) {
     // A regression already confirmed blocks the release even before the rest finishes.
     return verdicts.includes('regression') ? 'blocked' : 'pending';
   }
   if (verdicts.includes('regression')) return 'blocked';
   if (verdicts.includes('error')) return 'incomplete';
   return 'pass';
+}
+
+/**
+ * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
+ * re-run of one cell (`--consumer`, `--backend`) settles that cell without hiding the others. The
+ * state is the run verdict of those cells, by the same rule as one run's.
+ */
+export function gateOf(runs: Array<Pick<RunJson, 'id' | 'cells'>>): GateJson {
+  if (!runs.length) return { state: 'pending', runId: null, regressions: [] };
+  const newest = new Map<string, RunJson['cells'][number]>();
+  for (const run of runs) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, cell);
+  const cells = [...newest.values()];
+  const regressions = cells
+    .filter((c) => c.verdict === 'regression')
+    .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
+  return { state: decideRun(cells.map((c) => c.verdict)), runId: runs[0].id, regressions };
 }

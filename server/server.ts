@@ -16,7 +16,8 @@ import { logKey, type ResultMessage } from '../common/queue/jobs.js';
 import { backendOfCell, type RunJson } from '../common/types.js';
 import { createDocker } from '../workers/container/docker.js';
 import { Tokens } from './auth/tokens.js';
-import { createApp, requireToken } from './http/app.js';
+import { requireToken } from './auth/access.js';
+import { createApp } from './http/app.js';
 import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
 import { archiveLog, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
@@ -93,7 +94,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const auth = requireToken(tokens);
   const boardAuth: RequestHandler = (req, res, next) => {
     try {
-      auth(req);
+      auth(req, 'write');
       next();
     } catch {
       res.set('WWW-Authenticate', 'Basic realm="compat-matrix queues"').status(401).json({ error: 'a valid API token is required' });
@@ -114,7 +115,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
       return {
         redis: await check(() => queues.redis.ping()),
-        store: await check(async () => store.db.prepare('SELECT 1').get()),
+        store: await check(async () => store.ping()),
         docker: await check(() => docker.ping()),
       };
     },

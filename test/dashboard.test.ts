@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../common/config.js';
+import { containersWith, createDocker, LABEL_KIND, LABEL_RUN } from '../workers/container/docker.js';
 import type { RunJson } from '../common/types.js';
 import { buildDashboard, launchBrowser, type Browser } from './helpers/browser.js';
 import { fixtureLibrary, makeRepo } from './helpers/git-fixtures.js';
@@ -19,7 +20,8 @@ const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 /**
  * A consumer suite with three tests. The library artifact's behaviour file decides: `break C B` fails
- * test_b of consumer C on backend B; `slow N` sleeps N seconds (printing as it goes) and passes.
+ * test_b of consumer C on backend B; `slow N` works until the test releases it (a file it puts in the
+ * container) or for N seconds at most (printing as it goes), and passes.
  */
 const SUITE = `#!/bin/sh
 set -u
@@ -33,7 +35,7 @@ case "$behaviour" in
     n=\${behaviour#slow }
     echo "slow release: sleeping $n s"
     i=0
-    while [ "$i" -lt "$n" ]; do i=$((i + 1)); echo "still working ($i/$n)"; sleep 1; done
+    while [ "$i" -lt "$n" ] && [ ! -e /tmp/compat-release ]; do i=$((i + 1)); echo "still working ($i/$n)"; sleep 1; done
     ;;
 esac
 echo "tests/test_orders.py::test_a PASSED"
@@ -64,7 +66,7 @@ function matrix(dir: string): string {
   const lib = fixtureLibrary(path.join(dir, 'repos', 'dashlib'), [
     ['v1.0.0', 'ok'],
     ['v1.1.0', 'break beta mysql'],
-    ['v1.2.0', 'slow 10'],
+    ['v1.2.0', 'slow 50'],
   ]);
   const consumer = makeRepo(path.join(dir, 'repos', 'shop'), [{ tag: 'v1.0.0', files: { 'run-tests.sh': SUITE } }]);
   const entry = (name: string, backends: string) => `      - name: ${name}
@@ -270,6 +272,16 @@ describe('cell page', () => {
   });
 });
 
+/** Lets a held `slow` suite of the run finish: its container gets the file the suite waits for. */
+async function releaseSuites(runId: string): Promise<void> {
+  const docker = createDocker();
+  for (const info of await containersWith(docker, { [LABEL_RUN]: runId, [LABEL_KIND]: 'cell' })) {
+    if (info.State !== 'running') continue;
+    const exec = await docker.getContainer(info.Id).exec({ Cmd: ['touch', '/tmp/compat-release'], AttachStdout: false, AttachStderr: false });
+    await exec.start({ Detach: true });
+  }
+}
+
 describe('live updates', () => {
   it('a running run changes its grid, and a running cell its log, without a reload', async () => {
     const id = await createRun({ candidate: 'v1.2.0', baseline: 'v1.0.0', consumers: ['gamma'] });
@@ -285,8 +297,10 @@ describe('live updates', () => {
     const cellPage = await browser.context.newPage();
     await cellPage.goto(`${stack.server.url}/runs/${id}/cells/gamma.sqlite`);
     await cellPage.waitForSelector('#log-candidate:has-text("still working")', { timeout: 120_000 });
+    // The suite is held until released, so the cell cannot have finished yet, at any speed.
     expect(stack.server.store.getRun(id)!.cells[0].verdict).not.toBe('pass');
     await markDocument(cellPage);
+    await releaseSuites(id);
     await cellPage.waitForSelector('#log-candidate:has-text("suite finished")', { timeout: 120_000 });
     await cellPage.waitForSelector('.page-head .verdict:has-text("pass")', { timeout: 60_000 });
     expect(await documentMarked(cellPage)).toBe(true);
@@ -383,7 +397,8 @@ describe.skipIf(!exampleRepos)('the example matrix (optional: needs examples/.re
   it('shows quarry 1.1.0 regressing py-inventory on mysql, with its five upserting tests and MariaDB\'s syntax error', async () => {
     const created = await example.api('POST', '/api/runs', { library: 'quarry', candidate: 'v1.1.0', consumers: ['py-inventory'], backends: ['mysql', 'sqlite'] });
     expect(created.status).toBe(201);
-    const run = await example.waitForRun(created.body.id, 600_000);
+    // A real install per side on a shared machine: the wait is generous, not a measure of speed.
+    const run = await example.waitForRun(created.body.id, 1_500_000);
     const why = run.cells.map((c) => `${c.id}: ${c.verdict} ${c.candidate.reason ?? ''} ${c.baseline.reason ?? ''}`).join('; ');
     expect(run.cells.find((c) => c.id === 'py-inventory.mysql')?.verdict, why).toBe('regression');
     await page.goto(`${example.server.url}/runs/${run.id}`);
@@ -396,5 +411,5 @@ describe.skipIf(!exampleRepos)('the example matrix (optional: needs examples/.re
     expect(await page.locator('.test-new-failure').count()).toBe(5);
     expect(await page.locator('.test-new-failure .test-id').allTextContents()).toContain('tests.test_stock::test_a_new_count_replaces_the_previous_one');
     expect(await page.locator('.test-new-failure .failure').first().textContent()).toMatch(/1064|syntax/i);
-  });
+  }, 1_800_000);
 });

@@ -10,11 +10,15 @@ import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 import { createDocker, containersWith, LABEL_KIND } from '../workers/container/docker.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 
+/** A fixed connection's password with what SQL string literals escape: a backslash and a quote. */
+const FIXED_PASSWORD = "le\\ga'cy\\'-pw";
+
 /**
  * The probe suite: creates a table named after its own side, waits so that cells overlap, then checks
  * that its database holds only that table (another cell's table would show here if they shared one).
  */
 const PROBE = `import os, sys, time, urllib.parse
+FIXED_PASSWORD = ${JSON.stringify(FIXED_PASSWORD)}
 url = os.environ.get("DATABASE_URL", "")
 backend = os.environ["COMPAT_BACKEND"]
 me = "t_" + os.environ["PROBE_ID"]
@@ -24,7 +28,7 @@ if backend == "sqlite":
     list_sql = "SELECT name FROM sqlite_master WHERE type='table'"
 else:
     if os.environ.get("PROBE_FIXED"):
-        host, port, user, pw, db = "127.0.0.1", (5432 if backend == "postgres" else 3306), "legacy", "legacy-pw", "legacy_test"
+        host, port, user, pw, db = "127.0.0.1", (5432 if backend == "postgres" else 3306), "legacy", FIXED_PASSWORD, "legacy_test"
     else:
         u = urllib.parse.urlparse(url)
         host, port, user, pw, db = u.hostname, u.port, urllib.parse.unquote(u.username), urllib.parse.unquote(u.password), u.path.lstrip("/")
@@ -77,8 +81,8 @@ libraries:
       'probe-fixed',
       `
         fixedConnection:
-          postgres: { database: legacy_test, user: legacy, password: legacy-pw, setupSql: "CREATE TABLE seeded (id int)" }
-          mysql: { database: legacy_test, user: legacy, password: legacy-pw, setupSql: "CREATE TABLE seeded (id int)" }`,
+          postgres: { database: legacy_test, user: legacy, password: ${JSON.stringify(FIXED_PASSWORD)}, setupSql: "CREATE TABLE seeded (id int)" }
+          mysql: { database: legacy_test, user: legacy, password: ${JSON.stringify(FIXED_PASSWORD)}, setupSql: "CREATE TABLE seeded (id int)" }`,
     ).replace('env: { PROBE_ID', 'env: { PROBE_FIXED: "1", PROBE_ID')}
 `,
   );

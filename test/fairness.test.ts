@@ -27,13 +27,6 @@ function matrix(dir: string): string {
   return writeMatrix(dir, `version: 1\nlibraries:${library('big', 'b', BIG)}${library('small', 's', SMALL)}\n`);
 }
 
-interface SideRow {
-  run_id: string;
-  cell_id: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
 beforeAll(async () => {
   stack = await startStack({ matrix, concurrency: 3 });
 });
@@ -47,27 +40,26 @@ describe('fairness between runs', () => {
     const big = await stack.api('POST', '/api/runs', { library: 'big', candidate: 'v1.1.0', baseline: 'v1.0.0' });
     expect(big.status).toBe(201);
     expect(big.body.run.cells).toHaveLength(BIG);
-    const db = stack.server.store.db;
+    const store = stack.server.store;
     // Queued behind it: the big run's cells are already being taken.
-    await until('the big run to start its cells', () => db.prepare('SELECT 1 FROM side_results WHERE run_id = ? AND started_at IS NOT NULL').get(big.body.id), 300_000);
+    await until('the big run to start its cells', () => store.sidePlacements(big.body.id).some((s) => s.startedAt), 300_000);
     const small = await stack.api('POST', '/api/runs', { library: 'small', candidate: 'v1.1.0', baseline: 'v1.0.0' });
     expect(small.status).toBe(201);
     const smallRun = await stack.waitForRun(small.body.id, 600_000);
     expect(smallRun.cells.map((c) => c.verdict)).toEqual(Array(SMALL).fill('pass'));
 
-    const sides = db.prepare('SELECT run_id, cell_id, started_at, finished_at FROM side_results WHERE run_id IN (?, ?)').all(big.body.id, small.body.id) as SideRow[];
-    const smallFirstStart = sides.filter((s) => s.run_id === small.body.id && s.started_at).map((s) => s.started_at!).sort()[0];
+    const smallFirstStart = store.sidePlacements(small.body.id).map((s) => s.startedAt).filter((t): t is string => Boolean(t)).sort()[0];
     // A cell is finished when both of its sides are.
     const bigCellDone = new Map<string, string>();
-    const bigSides = sides.filter((s) => s.run_id === big.body.id && s.finished_at);
-    for (const cell of new Set(bigSides.map((s) => s.cell_id))) {
-      const done = bigSides.filter((s) => s.cell_id === cell).map((s) => s.finished_at!);
+    const bigSides = store.sidePlacements(big.body.id).filter((s) => s.finishedAt);
+    for (const cell of new Set(bigSides.map((s) => s.cellId))) {
+      const done = bigSides.filter((s) => s.cellId === cell).map((s) => s.finishedAt!);
       if (done.length === 2) bigCellDone.set(cell, done.sort()[1]);
     }
     const finishedBefore = [...bigCellDone.values()].filter((t) => t < smallFirstStart).length;
     console.log(`fairness: the small run's first cell started after ${finishedBefore} of the big run's ${BIG} cells had finished`);
     expect(finishedBefore).toBeLessThan(20);
     // And the big run was far from done when the small one was.
-    expect(stack.server.store.getRun(big.body.id)!.status).not.toBe('done');
+    expect(store.getRun(big.body.id)!.status).not.toBe('done');
   });
 });

@@ -101,13 +101,11 @@ describe('verdicts from real containers', () => {
   });
 
   it('a hanging suite is killed at its timeout, and the worker lives on', async () => {
-    const started = Date.now();
+    // The suite sleeps for an hour: that the run ends at all shows it was killed.
     const r = await run('v1.3.0', 'v1.0.0');
     expect(r.cells[0].verdict).toBe('regression');
     expect(r.cells[0].candidate.status).toBe('timeout');
     expect(r.cells[0].candidate.reason).toContain('timed out after 8 s');
-    // Three attempts of an 8 s timeout, side by side with baselines: well under a minute of waiting.
-    expect(Date.now() - started).toBeLessThan(120_000);
     const leftovers = await containersWith(createDocker(), { [LABEL_RUN]: r.id });
     expect(leftovers).toEqual([]);
     const log = await stack.api('GET', `/api/runs/${r.id}/cells/app.sqlite/logs?side=candidate`);

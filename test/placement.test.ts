@@ -34,13 +34,6 @@ libraries:
   );
 }
 
-interface SideRow {
-  cell_id: string;
-  worker: string;
-  started_at: string;
-  finished_at: string;
-}
-
 beforeAll(async () => {
   stack = await startStack({ matrix, worker: false });
 });
@@ -60,18 +53,16 @@ describe('placement', () => {
     expect(run.cells).toHaveLength(6);
     expect(run.cells.map((c) => c.verdict)).toEqual(Array(6).fill('pass'));
 
-    const sides = stack.server.store.db
-      .prepare('SELECT cell_id, worker, started_at, finished_at FROM side_results WHERE run_id = ?')
-      .all(run.id) as SideRow[];
+    const sides = stack.server.store.sidePlacements(run.id);
     expect(sides).toHaveLength(12);
     for (const side of sides) {
-      expect(side.worker, side.cell_id).toBe(side.cell_id.endsWith('.mysql') ? mysqlOnly.id : sqliteOnly.id);
+      expect(side.worker, side.cellId).toBe(side.cellId.endsWith('.mysql') ? mysqlOnly.id : sqliteOnly.id);
     }
     // Every side's result is on the results queue before its slot frees: as applied, no more than
     // two of one worker's sides ever overlap.
     for (const worker of [sqliteOnly.id, mysqlOnly.id]) {
       const mine = sides.filter((s) => s.worker === worker);
-      const maxOverlap = Math.max(...mine.map((a) => mine.filter((b) => b.started_at <= a.started_at && a.started_at < b.finished_at).length));
+      const maxOverlap = Math.max(...mine.map((a) => mine.filter((b) => b.startedAt! <= a.startedAt! && a.startedAt! < b.finishedAt!).length));
       expect(maxOverlap).toBeLessThanOrEqual(2);
     }
   });

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../common/config.js';
+import type { ResolvedConsumer } from '../common/matrix/load.js';
 import type { CellVerdict, RunVerdict } from '../common/types.js';
 import { statusPlugin, StatusReporter, type StatusReporterOptions } from '../server/status/index.js';
-import { StatusReports } from '../server/store/status-reports.js';
 import { Store } from '../server/store/store.js';
 import { RATE_LIMITED_ONCE, SERVER_ERROR, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 
@@ -39,10 +39,26 @@ function reporter(options: StatusReporterOptions = {}, cfg: Config = config, s: 
 }
 
 let seq = 0;
+function consumer(name: string): ResolvedConsumer {
+  return {
+    name,
+    repo: `https://git.example.org/${name}.git`,
+    ref: 'v1.0.0',
+    image: 'compat-runner:bookworm',
+    installCandidate: 'true',
+    test: 'true',
+    backends: ['sqlite'],
+    env: {},
+    secretEnv: [],
+    timeoutSeconds: 60,
+    resources: { memoryMb: 256, cpus: 1, pids: 64 },
+  };
+}
+
 /** A run as the orchestrator stores it, with cells already decided when `verdicts` say so. */
 function storeRun(options: { trigger?: 'webhook' | 'api'; meta?: Record<string, unknown>; cells?: CellVerdict[] } = {}) {
   const id = `rstatus${++seq}`;
-  const cells = (options.cells ?? ['pending']).map((verdict, i) => ({ id: `app${i}.sqlite`, consumer: `app${i}`, backend: 'sqlite' as const, config: {}, verdict }));
+  const cells = (options.cells ?? ['pending']).map((verdict, i) => ({ id: `app${i}.sqlite`, consumer: `app${i}`, backend: 'sqlite' as const, config: consumer(`app${i}`), verdict }));
   store.insertRun(
     {
       id,
@@ -125,8 +141,8 @@ describe('what is posted', () => {
         'user-agent': expect.stringContaining('compat-matrix'),
       });
     }
-    await until(() => new StatusReports(store).get(run.id)?.sent === 'failure');
-    expect(new StatusReports(store).get(run.id)).toMatchObject({ wanted: 'failure', sent: 'failure', gave_up: 0 });
+    await until(() => store.statusReports.get(run.id)?.sent === 'failure');
+    expect(store.statusReports.get(run.id)).toMatchObject({ wanted: 'failure', sent: 'failure', gave_up: 0 });
   });
 
   it('success for pass and error for incomplete, each naming the regression count', async () => {
@@ -152,7 +168,7 @@ describe('what is posted', () => {
     await r.idle();
     await new Promise((res) => setTimeout(res, 200));
     expect(fake.requests).toEqual([]);
-    expect(new StatusReports(store).get(github.id)).toBeUndefined();
+    expect(store.statusReports.get(github.id)).toBeUndefined();
   });
 
   it('GitLab: the project statuses endpoint with its own state names', async () => {
@@ -212,9 +228,9 @@ describe('failures of the forge', () => {
     const run = storeRun();
     const done = run.finish('blocked', ['regression']);
     r.onRunFinished(done);
-    await until(() => new StatusReports(store).get(run.id)?.gave_up === 1);
+    await until(() => store.statusReports.get(run.id)?.gave_up === 1);
     expect(fake.requests).toHaveLength(3);
-    expect(new StatusReports(store).get(run.id)).toMatchObject({ attempts: 3, sent: null, last_error: 'HTTP 500: Server Error' });
+    expect(store.statusReports.get(run.id)).toMatchObject({ attempts: 3, sent: null, last_error: 'HTTP 500: Server Error' });
     expect(logs.join('')).toContain('Gave up posting a commit status');
     expect(store.getRun(run.id)).toEqual(done);
   });
@@ -278,7 +294,7 @@ describe('durability', () => {
     store.close();
     fake.hang(false);
     store = new Store(Store.fileIn(dir));
-    expect(new StatusReports(store).get(run.id)).toMatchObject({ wanted: 'failure', sent: null });
+    expect(store.statusReports.get(run.id)).toMatchObject({ wanted: 'failure', sent: null });
     reporter();
     await until(() => fake.statuses().length === 1);
     expect(fake.statuses()[0]).toMatchObject({ state: 'failure', sha: SHA });
@@ -288,7 +304,7 @@ describe('durability', () => {
     const run = storeRun();
     run.finish('pass', ['pass']);
     const stale = storeRun();
-    new StatusReports(store).want(stale.id, 'github', 'pending');
+    store.statusReports.want(stale.id, 'github', 'pending');
     stale.finish('blocked', ['regression']);
     reporter();
     await until(() => fake.statuses().length === 2);
@@ -300,10 +316,10 @@ describe('durability', () => {
     const run = storeRun();
     const done = run.finish('pass', ['pass']);
     r.onRunFinished(done);
-    await until(() => new StatusReports(store).get(run.id)?.sent === 'success');
+    await until(() => store.statusReports.get(run.id)?.sent === 'success');
     r.onRunCreated(done);
     await r.idle();
-    expect(new StatusReports(store).get(run.id)).toMatchObject({ wanted: 'success', sent: 'success' });
+    expect(store.statusReports.get(run.id)).toMatchObject({ wanted: 'success', sent: 'success' });
     expect(fake.statuses()).toHaveLength(1);
   });
 });

@@ -5,9 +5,10 @@
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
-import type { ArtifactStore } from '../common/queue/redis-data.js';
+import type { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
 import type { Docker } from './container/docker.js';
 import type { DatabaseServers } from './databases/servers.js';
+import type { SecretSource } from './secrets/consumer-secrets.js';
 
 export interface WorkerPorts {
   config: Config;
@@ -15,8 +16,10 @@ export interface WorkerPorts {
   docker: Docker;
   databases: DatabaseServers;
   artifacts: ArtifactStore;
-  /** A log writer for a Redis stream key. */
-  openLog(key: string, mask?: (text: string) => string): import('../common/queue/redis-data.js').LogWriter;
+  /** A consumer's secretEnv values: set aside for it on this host, never the worker's own environment. */
+  secrets: SecretSource;
+  /** A log writer for a Redis stream key (text already masked). */
+  openLog(key: string): LogWriter;
   /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */
   registerDatabase(name: string, info: Record<string, string>): Promise<void>;
   unregisterDatabase(name: string): Promise<void>;

@@ -18,6 +18,7 @@ import { isEngineError, WorkerMetrics } from './metrics.js';
 import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { artifactCacheDir, runCellSide } from './processors/run-cell.js';
+import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
  * How often a worker says it is alive; it counts as dead two beats after its last one, and then a
@@ -67,6 +68,7 @@ async function matrixNeeds(config: Config, needs: MatrixNeeds): Promise<CellNeed
 }
 
 export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<WorkerHandle> {
+  const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
   const docker = createDocker();
@@ -95,7 +97,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     docker,
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
-    openLog: (key, mask) => new LogWriter(redis, key, config.logLimitBytes, mask),
+    secrets,
+    openLog: (key) => new LogWriter(redis, key, config.logLimitBytes),
     registerDatabase: async (name, info) => {
       databasesInUse.add(name);
       await redis.hset(dbRegistry, name, JSON.stringify(info));

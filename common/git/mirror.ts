@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { refNameProblem } from '../git-ref.js';
+import { redactText } from '../redact.js';
 
 export class GitError extends Error {
   constructor(
@@ -14,7 +15,9 @@ export class GitError extends Error {
     /** Deterministic (a ref that does not exist) rather than a passing fault (network). */
     readonly deterministic: boolean,
   ) {
-    super(message);
+    // It quotes the repository's URL (and git's output does too): it becomes a side's reason, an API
+    // error, a log line, so it never carries the URL's credentials.
+    super(redactText(message));
     this.name = 'GitError';
   }
 }

@@ -84,7 +84,11 @@ export const Consumer = z.strictObject({
     .min(1)
     .refine((list) => new Set(list).size === list.length, 'lists a backend twice'),
   env: z.record(EnvName, TemplatedValue).optional(),
-  /** Names of env variables whose values are masked in logs. */
+  /**
+   * Secret variables the suite gets, each masked in logs and results. Their values come from the worker
+   * host's COMPAT_SECRET_<CONSUMER>_<NAME> or its COMPAT_SECRETS_FILE, never from the worker's own
+   * environment (docs/secrets.md).
+   */
   secretEnv: z.array(EnvName).optional(),
   timeoutSeconds: z.number().int().min(1).max(86400).optional(),
   resources: Resources.optional(),

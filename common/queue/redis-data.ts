@@ -8,8 +8,6 @@ import type { Backend } from '../types.js';
 import { artifactRedisKey } from './jobs.js';
 
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
-/** Largest artifact set kept in Redis. */
-export const ARTIFACT_MAX_BYTES = 200 * 1024 * 1024;
 const LOG_TTL_SECONDS = 2 * 86400;
 
 export class ArtifactStore {
@@ -93,12 +91,11 @@ export class LogWriter {
     private readonly redis: Redis,
     readonly key: string,
     private readonly limitBytes: number,
-    private readonly mask: (text: string) => string = (t) => t,
   ) {}
 
-  write(text: string): void {
-    if (this.truncated) return;
-    const masked = this.mask(text);
+  /** Text only: a worker decodes (and masks) a container's output per stream before it gets here. */
+  write(masked: string): void {
+    if (this.truncated || !masked) return;
     if (this.bytes + masked.length > this.limitBytes) {
       const room = Math.max(0, this.limitBytes - this.bytes);
       this.pending.push(masked.slice(0, room), `\n[compat-matrix: log truncated at ${this.limitBytes} bytes; the rest was dropped]\n`);

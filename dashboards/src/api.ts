@@ -18,8 +18,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { signal, headers: { Accept: 'application/json' } });
+async function request(url: string, accept: string, signal?: AbortSignal): Promise<Response> {
+  const res = await fetch(url, { signal, headers: { Accept: accept } });
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {
@@ -30,7 +30,15 @@ export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> 
     }
     throw new ApiError(res.status, message);
   }
-  return (await res.json()) as T;
+  return res;
+}
+
+export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  return (await (await request(url, 'application/json', signal)).json()) as T;
+}
+
+export async function getText(url: string, signal?: AbortSignal): Promise<string> {
+  return (await request(url, 'text/plain', signal)).text();
 }
 
 const e = encodeURIComponent;
@@ -42,6 +50,7 @@ export const api = {
   cellLog: (id: string, cellId: string, side: Side, attempt: number, follow: boolean) =>
     `/api/runs/${e(id)}/cells/${e(cellId)}/logs?side=${side}&attempt=${attempt}&follow=${follow ? 1 : 0}`,
   buildLog: (id: string, side: Side) => `/api/runs/${e(id)}/builds/${side}/logs`,
+  repro: (id: string, cellId: string, side: Side) => `/api/runs/${e(id)}/cells/${e(cellId)}/repro?side=${side}`,
   history: (library: string, consumer: string) => `/api/history?library=${e(library)}&consumer=${e(consumer)}`,
 };
 
@@ -53,6 +62,19 @@ export interface Loaded<T> {
 
 /** Fetches a URL, again every `pollMs` if given (while `poll` says so), and again whenever `reloadKey` changes. */
 export function useJson<T>(url: string | null, options: { pollMs?: number; poll?: (data: T) => boolean; reloadKey?: unknown } = {}): Loaded<T> {
+  return useLoaded(url, getJson<T>, options);
+}
+
+/** A plain-text answer (a script the server wrote), fetched again when the URL changes. */
+export function useText(url: string | null): Loaded<string> {
+  return useLoaded(url, getText, {});
+}
+
+function useLoaded<T>(
+  url: string | null,
+  read: (url: string, signal: AbortSignal) => Promise<T>,
+  options: { pollMs?: number; poll?: (data: T) => boolean; reloadKey?: unknown },
+): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: true });
   const pollRef = useRef(options.poll);
   pollRef.current = options.poll;
@@ -62,7 +84,7 @@ export function useJson<T>(url: string | null, options: { pollMs?: number; poll?
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const data = await getJson<T>(url, controller.signal);
+        const data = await read(url, controller.signal);
         setState({ data, error: null, loading: false });
         if (options.pollMs && (pollRef.current?.(data) ?? true)) timer = setTimeout(load, options.pollMs);
       } catch (error) {

@@ -1,11 +1,22 @@
 /**
  * API bearer tokens: only their SHA-256 is stored, compared in constant time; a revoked token is
- * refused at once. The local CLI gets an admin token in a 0600 file in the data directory.
+ * refused at once. A token has a scope: `write` (start runs, the queue board; reads too) or `read`
+ * (only reads, for deployments with COMPAT_READ_TOKEN_REQUIRED=1). The local CLI gets an admin (write)
+ * token in a 0600 file in the data directory.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
+import type { ApiTokenRow } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
+
+export const SCOPES = ['read', 'write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Whether a token of scope `has` may do what `needs` asks: write implies read. */
+export function allows(has: Scope, needs: Scope): boolean {
+  return has === 'write' || needs === 'read';
+}
 
 function hash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -14,39 +25,30 @@ function hash(token: string): string {
 export class Tokens {
   constructor(private readonly store: Store) {}
 
-  create(name: string): { id: string; token: string } {
+  create(name: string, scope: Scope = 'write'): { id: string; token: string } {
     const id = `t_${randomBytes(4).toString('hex')}`;
     const token = `cmx_${randomBytes(24).toString('base64url')}`;
-    this.store.db
-      .prepare('INSERT INTO api_tokens (id, name, hash, created_at) VALUES (?, ?, ?, ?)')
-      .run(id, name, hash(token), new Date().toISOString());
+    this.store.apiTokens.insert(id, name, hash(token), scope);
     return { id, token };
   }
 
   revoke(idOrName: string): number {
-    return this.store.db
-      .prepare('UPDATE api_tokens SET revoked_at = ? WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
-      .run(new Date().toISOString(), idOrName, idOrName).changes;
+    return this.store.apiTokens.revoke(idOrName);
   }
 
-  list(): Array<{ id: string; name: string; created_at: string; revoked_at: string | null }> {
-    return this.store.db.prepare('SELECT id, name, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as Array<{
-      id: string;
-      name: string;
-      created_at: string;
-      revoked_at: string | null;
-    }>;
+  list(): ApiTokenRow[] {
+    return this.store.apiTokens.list();
   }
 
-  /** The token's name if it is valid and not revoked. */
-  verify(token: string | undefined): string | null {
+  /** The token's name and scope if it is valid and not revoked. */
+  verify(token: string | undefined): { name: string; scope: Scope } | null {
     if (!token || token.length > 200) return null;
     const digest = Buffer.from(hash(token), 'hex');
-    const rows = this.store.db.prepare('SELECT name, hash FROM api_tokens WHERE revoked_at IS NULL').all() as Array<{ name: string; hash: string }>;
-    let found: string | null = null;
+    const rows = this.store.apiTokens.active();
+    let found: { name: string; scope: Scope } | null = null;
     for (const row of rows) {
       // Every row is compared, so timing says nothing about which one matched.
-      if (timingSafeEqual(digest, Buffer.from(row.hash, 'hex'))) found = row.name;
+      if (timingSafeEqual(digest, Buffer.from(row.hash, 'hex'))) found = { name: row.name, scope: row.scope === 'read' ? 'read' : 'write' };
     }
     return found;
   }
@@ -56,7 +58,7 @@ export class Tokens {
     const file = localTokenFile(dataDir);
     if (existsSync(file)) {
       const token = readFileSync(file, 'utf8').trim();
-      if (this.verify(token)) return token;
+      if (this.verify(token)?.scope === 'write') return token;
     }
     const { token } = this.create('local-cli');
     writeFileSync(file, `${token}\n`, { mode: 0o600 });

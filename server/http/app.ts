@@ -10,16 +10,20 @@ import { z } from 'zod';
 import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
+import { redactDeep } from '../../common/redact.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
 import { logKey } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { SIDES, type CellJson, type GateJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
-import { bearerOf, type Tokens } from '../auth/tokens.js';
+import { gateOf } from '../../common/verdict.js';
+import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
+import { loginRouter, readGuard, requireToken } from '../auth/access.js';
+import type { Tokens } from '../auth/tokens.js';
 import { logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
+import { compatRunCommand, dockerScript } from '../repro/script.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
-import { errorHandler, HttpError, route } from './handler.js';
+import { errorHandler, HttpError, redactJsonAnswers, route } from './handler.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppDeps {
@@ -47,50 +51,12 @@ export interface CellDetailJson {
   tests: Record<Side, TestOutcome[]>;
   config: ResolvedConsumer;
   attempts: Array<{ side: Side; attempt: number; status: SideStatus }>;
-  reproduce: { library: { repo: string; image: string; command: string } | null; databaseImage: string | null };
+  /** The `compat run` line that re-runs this cell; the by-hand script is at `.../repro?side=`. */
+  reproduce: { compat: string };
 }
 
 /** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
 export type HistoryJson = ReturnType<Store['consumerHistory']>;
-
-/** A repository URL as safe to show: no user or token. */
-function withoutCredentials(repo: string): string {
-  return repo.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
-
-/**
- * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
- * re-run of one cell (`--consumer`, `--backend`) settles that cell without hiding the others.
- */
-export function gateOf(runs: RunJson[]): GateJson {
-  if (!runs.length) return { state: 'pending', runId: null, regressions: [] };
-  const newest = new Map<string, RunJson['cells'][number]>();
-  for (const run of runs) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, cell);
-  const cells = [...newest.values()];
-  const regressions = cells
-    .filter((c) => c.verdict === 'regression')
-    .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
-  const state = regressions.length
-    ? 'blocked'
-    : cells.some((c) => c.verdict === 'pending' || c.verdict === 'running')
-      ? 'pending'
-      : cells.some((c) => c.verdict === 'error')
-        ? 'incomplete'
-        : 'pass';
-  return { state, runId: runs[0].id, regressions };
-}
-
-export function requireToken(tokens: Tokens) {
-  return (req: Request): string => {
-    let token = bearerOf(req.headers.authorization);
-    // Browsers (the queue board) send Basic auth: any user name, the token as password.
-    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!token && basic) token = Buffer.from(basic[1], 'base64').toString('utf8').split(':').slice(1).join(':');
-    const name = tokens.verify(token);
-    if (!name) throw new HttpError(401, 'a valid API token is required (Authorization: Bearer TOKEN)');
-    return name;
-  };
-}
 
 const ListQuery = z.object({ library: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
 const GateQuery = z.object({ library: z.string().min(1).max(100), version: z.string().min(1).max(200) });
@@ -112,9 +78,15 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(redactJsonAnswers);
   const auth = requireToken(deps.tokens);
 
   app.get('/healthz', route(() => ({ status: 200, body: { ok: true } })));
+  if (config.readTokenRequired) {
+    // A private deployment: from here on (webhooks aside) every route needs a token, the dashboard included.
+    app.use(loginRouter(deps.tokens, config));
+    app.use(readGuard(deps.tokens));
+  }
   app.get(
     '/readyz',
     route(async () => {
@@ -169,28 +141,50 @@ export function createApp(deps: AppDeps): express.Express {
       return { status: 200, body: run };
     }),
   );
+  /** A cell of a run, or 404. */
+  const cellOf = (req: Request) => {
+    const run = store.getRun(String(req.params.id));
+    const cell = run?.cells.find((c) => c.id === req.params.cellId);
+    if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+    const config = store.cellConfig(run.id, cell.id);
+    if (!config) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+    return { run: { ...run, cells: undefined }, cell, config };
+  };
   api.get(
     '/runs/:id/cells/:cellId',
     route((req) => {
-      const run = store.getRun(String(req.params.id));
-      const cell = run?.cells.find((c) => c.id === req.params.cellId);
-      if (!run || !cell) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
+      const { run, cell, config } = cellOf(req);
       const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)])) as CellDetailJson['tests'];
-      const config = store.cellConfig(run.id, cell.id) as ResolvedConsumer;
-      // What the dashboard needs to print a reproduction command: the plan the run was made with.
-      const plan = store.runMeta(run.id).plan as { library?: { repo: string; image: string; command: string }; databases?: ResolvedMatrix['databases'] } | undefined;
       const body: CellDetailJson = {
-        run: { ...run, cells: undefined },
+        run,
         cell,
         tests,
         config,
         attempts: store.sideStatuses(run.id, cell.id),
-        reproduce: {
-          library: plan?.library ? { repo: withoutCredentials(plan.library.repo), image: plan.library.image, command: plan.library.command } : null,
-          databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
-        },
+        reproduce: { compat: compatRunCommand({ run, cell }) },
       };
       return { status: 200, body };
+    }),
+  );
+  // Plain text, built here from the worker's own modules: the dashboard shows it as it comes.
+  api.get(
+    '/runs/:id/cells/:cellId/repro',
+    route((req, res) => {
+      const { run, cell, config } = cellOf(req);
+      const side = parse(z.object({ side: z.enum(SIDES).default('candidate') }), req.query, 'query').side;
+      // What the run was made with: how its library is built, which database images it used.
+      const plan = store.runMeta(run.id)?.plan;
+      const script = dockerScript(
+        {
+          run,
+          cell,
+          config,
+          library: plan?.library ? { repo: plan.library.repo, image: plan.library.image, command: plan.library.command } : null,
+          databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
+        },
+        side,
+      );
+      res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-store').send(`${script}\n`);
     }),
   );
   const sendLog = (runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>
@@ -217,9 +211,9 @@ export function createApp(deps: AppDeps): express.Express {
     '/runs/:id/events',
     route((req, res) => {
       const id = String(req.params.id);
-      if (!store.getRunRow(id)) throw new HttpError(404, `no run "${id}"`);
+      if (!store.runRecord(id)) throw new HttpError(404, `no run "${id}"`);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      const send = () => res.write(`event: run\ndata: ${JSON.stringify(store.getRun(id))}\n\n`);
+      const send = () => res.write(`event: run\ndata: ${JSON.stringify(redactDeep(store.getRun(id)))}\n\n`);
       send();
       let pending: NodeJS.Timeout | null = null;
       // Coalesce bursts of results into at most a few updates a second.

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../common/logger.js';
+import { redactDeep } from '../../common/redact.js';
 
 export interface Reply {
   status: number;
@@ -36,6 +37,16 @@ export function route(fn: (req: Request, res: Response) => Promise<Reply | void>
       next(error);
     }
   };
+}
+
+/**
+ * Every JSON answer of the app (API, webhooks, queue board, errors) leaves through `res.json`: this takes
+ * the credentials out of any URL in it there, whoever wrote the answer.
+ */
+export function redactJsonAnswers(_req: Request, res: Response, next: NextFunction): void {
+  const json = res.json.bind(res);
+  res.json = (body?: unknown) => json(redactDeep(body));
+  next();
 }
 
 export function errorHandler(log: Logger) {

@@ -12,6 +12,7 @@ import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';
 import { chooseBaseline, compileTagPattern, taggedVersions, versionOfTag } from '../../common/versions.js';
 import type { NewCell, NewRun } from '../store/store.js';
+import type { RunMeta } from '../store/schema.js';
 
 /** A request that cannot be planned; `field` names what is at fault. Maps to HTTP 400 / exit 2. */
 export class PlanError extends Error {
@@ -51,7 +52,7 @@ export function newRunId(): string {
 export async function planRun(
   matrix: ResolvedMatrix,
   request: RunRequest,
-  options: { dataDir: string; trigger: Trigger; meta?: Record<string, unknown> },
+  options: { dataDir: string; trigger: Trigger; meta?: RunMeta },
 ): Promise<Plan> {
   const library = findLibrary(matrix, request.library);
   if (!library) {

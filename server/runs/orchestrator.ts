@@ -5,12 +5,13 @@
  * once), so a restart simply replays from the store.
  */
 import type { Logger } from '../../common/logger.js';
-import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
-import type { BuildJob, ResultMessage } from '../../common/queue/jobs.js';
+import type { ResolvedMatrix } from '../../common/matrix/load.js';
+import type { ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
-import { decideCell, decideRun, type AttemptPair } from '../../common/verdict.js';
+import { decideCell, decideRun, isFinished, type AttemptPair } from '../../common/verdict.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
+import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { BUILD_PRIORITY, cellPriority } from './priority.js';
 
@@ -18,11 +19,6 @@ export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
   onRunFinished?(run: RunJson): void | Promise<void>;
   onRunChanged?(runId: string): void;
-}
-
-interface RunPlanMeta {
-  library: BuildJob['library'];
-  databases: ResolvedMatrix['databases'];
 }
 
 export class Orchestrator {
@@ -48,7 +44,7 @@ export class Orchestrator {
   ) {}
 
   /** Plans, stores and starts a run; returns it as stored. */
-  async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: Record<string, unknown> = {}): Promise<RunJson> {
+  async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
     const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta });
     const planMeta: RunPlanMeta = {
@@ -66,11 +62,14 @@ export class Orchestrator {
   }
 
   private planMeta(runId: string): RunPlanMeta {
-    return this.store.runMeta(runId).plan as RunPlanMeta;
+    const plan = this.store.runMeta(runId)?.plan;
+    // Every run is stored with its plan (createRun); one without is not this orchestrator's to drive.
+    if (!plan) throw new Error(`run "${runId}" has no plan in its meta`);
+    return plan;
   }
 
   private async startBuilds(runId: string): Promise<void> {
-    const row = this.store.getRunRow(runId)!;
+    const run = this.store.runRecord(runId)!;
     const { library } = this.planMeta(runId);
     for (const side of SIDES) {
       const build = this.store.build(runId, side);
@@ -84,20 +83,20 @@ export class Orchestrator {
         runId,
         side,
         library,
-        ref: side === 'candidate' ? row.candidate : row.baseline,
-        sha: side === 'candidate' ? row.candidate_sha : row.baseline_sha,
-        version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+        ref: side === 'candidate' ? run.candidate : run.baseline,
+        sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
+        version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
       }, BUILD_PRIORITY);
     }
   }
 
   private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[]): Promise<void> {
-    const row = this.store.getRunRow(runId)!;
+    const run = this.store.runRecord(runId)!;
     const { databases } = this.planMeta(runId);
     const all = this.store.cellIds(runId);
     const index = new Map(all.map((id, i) => [id, i]));
     for (const cellId of only ?? all) {
-      const consumer = this.store.cellConfig(runId, cellId) as ResolvedConsumer;
+      const consumer = this.store.cellConfig(runId, cellId)!;
       const backend = backendOfCell(cellId);
       await this.queues.enqueueWork({
         kind: 'cell',
@@ -105,8 +104,8 @@ export class Orchestrator {
         cellId,
         side,
         attempt,
-        library: row.library,
-        version: side === 'candidate' ? row.candidate_version : row.baseline_version,
+        library: run.library,
+        version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         artifactKey,
         backend,
         consumer,
@@ -121,8 +120,8 @@ export class Orchestrator {
   }
 
   private async apply(message: ResultMessage): Promise<void> {
-    const row = this.store.getRunRow(message.runId);
-    if (!row) {
+    const run = this.store.runRecord(message.runId);
+    if (!run) {
       this.options.log.warn({ run: message.runId, kind: message.kind }, 'Result for an unknown run ignored');
       return;
     }
@@ -154,7 +153,7 @@ export class Orchestrator {
       case 'side-started':
         // A started side changes no cell's verdict: only a queued run's status.
         this.store.markSideRunning(message.runId, message.cellId, message.side, message.attempt, message.worker);
-        if (row.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
+        if (run.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
         this.options.hooks?.onRunChanged?.(message.runId);
         return;
       case 'side-done':
@@ -176,7 +175,7 @@ export class Orchestrator {
     for (let attempt = 0; ; attempt++) {
       const finished = (side: Side) => {
         const s = statuses.find((x) => x.side === side && x.attempt === attempt);
-        return s && s.status !== 'running' && s.status !== 'pending' ? s : undefined;
+        return s && isFinished(s.status) ? s : undefined;
       };
       const c = finished('candidate');
       const b = finished('baseline');
@@ -191,13 +190,13 @@ export class Orchestrator {
 
   /** Decides a cell from its finished attempt pairs; false when it has none yet. */
   private async evaluateCell(runId: string, cellId: string): Promise<boolean> {
-    const row = this.store.getRunRow(runId)!;
+    const { reruns } = this.store.runRecord(runId)!;
     const pairs = this.attemptPairs(runId, cellId);
     if (pairs.length === 0) return false;
-    const decision = decideCell(pairs, row.reruns);
+    const decision = decideCell(pairs, reruns);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op.
-      for (let attempt = 1; attempt <= row.reruns; attempt++) {
+      for (let attempt = 1; attempt <= reruns; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
           if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId]);
@@ -209,11 +208,11 @@ export class Orchestrator {
   }
 
   private async evaluateRun(runId: string): Promise<void> {
-    const before = this.store.getRunRow(runId)!;
+    const before = this.store.runRecord(runId)!;
     // Which verdicts occur, not the whole run: this runs after every decided cell, and a run may have 10,000.
     const verdicts = this.store.cellVerdictsPresent(runId);
     const verdict = decideRun(verdicts);
-    const finished = verdicts.every((v) => v !== 'pending' && v !== 'running');
+    const finished = verdicts.every(isFinished);
     const untouched = verdicts.every((v) => v === 'pending') && !this.store.anySideStarted(runId);
     const status = finished ? 'done' : before.status === 'queued' && untouched ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
@@ -250,11 +249,11 @@ export class Orchestrator {
       const data = job.data;
       const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
       if (data.kind === 'build') {
-        if (this.store.build(data.runId, data.side) || !this.store.getRunRow(data.runId)) continue;
+        if (this.store.build(data.runId, data.side) || !this.store.runRecord(data.runId)) continue;
         await this.handle({ kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 });
       } else {
         const existing = this.store.sideStatuses(data.runId, data.cellId).find((s) => s.side === data.side && s.attempt === data.attempt);
-        if (!this.store.getRunRow(data.runId) || (existing && existing.status !== 'running' && existing.status !== 'pending')) continue;
+        if (!this.store.runRecord(data.runId) || (existing && isFinished(existing.status))) continue;
         await this.handle({
           kind: 'side-done',
           runId: data.runId,

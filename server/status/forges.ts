@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../../common/config.js';
+import type { RunMeta } from '../store/schema.js';
 import type { Forge, StatusState } from '../store/status-reports.js';
 
 export const USER_AGENT = 'compat-matrix/0.1 (+status reporter)';
@@ -20,7 +21,7 @@ export const ForgeTarget = z.object({
 });
 export type ForgeTarget = z.infer<typeof ForgeTarget>;
 
-export function targetOf(meta: Record<string, unknown>): ForgeTarget | null {
+export function targetOf(meta: RunMeta | undefined): ForgeTarget | null {
   const parsed = ForgeTarget.safeParse(meta);
   return parsed.success ? parsed.data : null;
 }

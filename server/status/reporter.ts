@@ -7,9 +7,10 @@
  */
 import type { Config } from '../../common/config.js';
 import { logger as rootLogger, type Logger } from '../../common/logger.js';
+import { redactDeep } from '../../common/redact.js';
 import type { RunJson } from '../../common/types.js';
 import type { RunHooks } from '../runs/orchestrator.js';
-import { StatusReports, type Forge, type StatusReportRow, type StatusState } from '../store/status-reports.js';
+import type { StatusReports, Forge, StatusReportRow, StatusState } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
 import { describeRun, stateOf } from './describe.js';
 import { statusRequest, targetOf, TargetError, tokenFor } from './forges.js';
@@ -61,7 +62,7 @@ export class StatusReporter implements RunHooks {
    * was never recorded get one, and unsent reports are sent.
    */
   bind(store: Store, config: Config): void {
-    this.bound = { store, config, reports: new StatusReports(store) };
+    this.bound = { store, config, reports: store.statusReports };
     try {
       this.catchUp();
     } catch (error) {
@@ -95,7 +96,7 @@ export class StatusReporter implements RunHooks {
 
   private live(): Bound | null {
     // The server closed its store (stopped, or restarted in a test): this reporter is done.
-    if (this.bound && !this.bound.store.db.open) this.stop();
+    if (this.bound && !this.bound.store.isOpen) this.stop();
     return this.stopped ? null : this.bound;
   }
 
@@ -121,7 +122,7 @@ export class StatusReporter implements RunHooks {
     const b = this.bound!;
     const since = new Date(Date.now() - this.opts.catchUpWindowMs).toISOString();
     for (const row of b.reports.runsMissingReport(since)) {
-      const target = targetOf(JSON.parse(row.meta) as Record<string, unknown>);
+      const target = targetOf(row.meta);
       if (!target || !this.enabled(b.config, target.forge)) continue;
       const run = b.store.getRun(row.id);
       if (run) b.reports.want(run.id, target.forge, stateOf(run));
@@ -201,7 +202,8 @@ export class StatusReporter implements RunHooks {
       const res = await this.opts.fetch(request.url, {
         method: 'POST',
         headers: request.headers,
-        body: JSON.stringify(request.body),
+        // What a forge shows to everyone who can see the commit: never a credential of a URL.
+        body: JSON.stringify(redactDeep(request.body)),
         signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs), this.abort.signal]),
       });
       outcome = classifyResponse(res.status, res.headers, await res.text(), Date.now());

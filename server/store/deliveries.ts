@@ -2,7 +2,7 @@
  * Webhook deliveries: each delivery id (GitHub's X-GitHub-Delivery, GitLab's Idempotency-Key) is
  * claimed once and remembers what it led to, so a redelivery, even after a restart, answers the same.
  */
-import type { Store } from './store.js';
+import type Database from 'better-sqlite3';
 
 export type DeliveryOutcome = { runId: string } | { ignored: string };
 
@@ -18,19 +18,20 @@ export interface DeliveryRow {
   tag: string | null;
 }
 
+/** Reached as `store.deliveries`: the store owns the database handle. */
 export class Deliveries {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly db: Database.Database) {}
 
   /** Takes the delivery id; false if a row for it exists already. Atomic, so two racing deliveries get one true. */
   claim(id: string, source: string): boolean {
-    const info = this.store.db
+    const info = this.db
       .prepare('INSERT INTO deliveries (delivery_id, source, received_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING')
       .run(id, source, new Date().toISOString());
     return info.changes > 0;
   }
 
   get(id: string): DeliveryRow | undefined {
-    return this.store.db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?').get(id) as DeliveryRow | undefined;
+    return this.db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?').get(id) as DeliveryRow | undefined;
   }
 
   /** What the delivery led to, once it was handled. */
@@ -42,19 +43,19 @@ export class Deliveries {
   }
 
   finish(id: string, outcome: DeliveryOutcome, details: { library?: string; tag?: string } = {}): void {
-    this.store.db
+    this.db
       .prepare('UPDATE deliveries SET outcome = ?, run_id = ?, reason = ?, library = ?, tag = ? WHERE delivery_id = ?')
       .run('runId' in outcome ? 'run' : 'ignored', 'runId' in outcome ? outcome.runId : null, 'ignored' in outcome ? outcome.ignored : null, details.library ?? null, details.tag ?? null, id);
   }
 
   /** Gives an unfinished claim back (the handling failed for a passing reason), so a redelivery is handled afresh. */
   release(id: string): void {
-    this.store.db.prepare('DELETE FROM deliveries WHERE delivery_id = ? AND outcome IS NULL').run(id);
+    this.db.prepare('DELETE FROM deliveries WHERE delivery_id = ? AND outcome IS NULL').run(id);
   }
 
   /** The run a delivery created, found through the run's meta: covers a crash between creating the run and finishing the claim. */
   runCreatedBy(id: string): string | null {
-    const row = this.store.db
+    const row = this.db
       .prepare(`SELECT id FROM runs WHERE trigger = 'webhook' AND json_extract(meta, '$.delivery') = ? ORDER BY created_at LIMIT 1`)
       .get(id) as { id: string } | undefined;
     return row?.id ?? null;
@@ -62,7 +63,7 @@ export class Deliveries {
 
   /** Webhook-triggered runs of this tag, newest first: a second event for the same tag (create, then push) joins the first's run. */
   webhookRunsOfTag(library: string, tag: string): Array<{ id: string; candidateSha: string }> {
-    return this.store.db
+    return this.db
       .prepare(`SELECT id, candidate_sha AS candidateSha FROM runs WHERE library = ? AND candidate = ? AND trigger = 'webhook' ORDER BY created_at DESC, rowid DESC LIMIT 5`)
       .all(library, tag) as Array<{ id: string; candidateSha: string }>;
   }

@@ -104,7 +104,12 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX status_reports_due ON status_reports (gave_up, next_attempt_at);
   `,
-  // 3: which verdicts a run's cells have, by index seeks: the run's state is decided after every
+  // 3: token scopes. A read token may only read (for deployments with COMPAT_READ_TOKEN_REQUIRED=1);
+  // tokens made before scopes existed keep writing.
+  `
+  ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';
+  `,
+  // 4: which verdicts a run's cells have, by index seeks: the run's state is decided after every
   // decided cell, and a run may have 10,000.
   `
   CREATE INDEX IF NOT EXISTS cells_by_verdict ON cells (run_id, verdict);

@@ -3,7 +3,8 @@
  * (`wanted`) and the last one it acknowledged (`sent`). A reporter sends whatever differs; a restart
  * finds the same rows, so a status decided just before a crash is still posted.
  */
-import type { Store } from './store.js';
+import type Database from 'better-sqlite3';
+import { parseRunMeta, type RunMeta } from './schema.js';
 
 export type StatusState = 'pending' | 'success' | 'failure' | 'error';
 export type Forge = 'github' | 'gitlab';
@@ -20,15 +21,16 @@ export interface StatusReportRow {
   updated_at: string;
 }
 
+/** Reached as `store.statusReports`: the store owns the database handle. */
 export class StatusReports {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly db: Database.Database) {}
 
   /**
    * Records the state a run's status should show. `pending` never replaces a final state (a late or
    * replayed "created" hook must not undo "finished"); a new state restarts the attempt count.
    */
   want(runId: string, forge: Forge, state: StatusState, now = Date.now()): void {
-    this.store.db
+    this.db
       .prepare(`INSERT INTO status_reports (run_id, forge, wanted, attempts, next_attempt_at, gave_up, updated_at)
         VALUES (@runId, @forge, @state, 0, @now, 0, @iso)
         ON CONFLICT (run_id) DO UPDATE SET wanted = excluded.wanted, attempts = 0, next_attempt_at = excluded.next_attempt_at,
@@ -38,12 +40,12 @@ export class StatusReports {
   }
 
   get(runId: string): StatusReportRow | undefined {
-    return this.store.db.prepare('SELECT * FROM status_reports WHERE run_id = ?').get(runId) as StatusReportRow | undefined;
+    return this.db.prepare('SELECT * FROM status_reports WHERE run_id = ?').get(runId) as StatusReportRow | undefined;
   }
 
   /** The next report to send (its state differs from what the forge has, and it is due), oldest first. */
   nextDue(now = Date.now()): StatusReportRow | undefined {
-    return this.store.db
+    return this.db
       .prepare(`SELECT * FROM status_reports WHERE gave_up = 0 AND (sent IS NULL OR sent != wanted) AND next_attempt_at <= ?
         ORDER BY next_attempt_at, rowid LIMIT 1`)
       .get(now) as StatusReportRow | undefined;
@@ -51,7 +53,7 @@ export class StatusReports {
 
   /** When the next report falls due, or null when nothing waits. */
   nextWakeAt(): number | null {
-    const row = this.store.db
+    const row = this.db
       .prepare(`SELECT MIN(next_attempt_at) AS at FROM status_reports WHERE gave_up = 0 AND (sent IS NULL OR sent != wanted)`)
       .get() as { at: number | null };
     return row.at;
@@ -59,14 +61,14 @@ export class StatusReports {
 
   /** The forge has `state`; if the wanted state moved on meanwhile, the row stays due. */
   markSent(runId: string, state: StatusState): void {
-    this.store.db
+    this.db
       .prepare('UPDATE status_reports SET sent = ?, last_error = NULL, updated_at = ? WHERE run_id = ? AND wanted = ?')
       .run(state, new Date().toISOString(), runId, state);
   }
 
   /** One more failed attempt at `state`; try again at `nextAttemptAt`, or give up. */
   markFailed(runId: string, state: StatusState, error: string, retryAt: number | null): void {
-    this.store.db
+    this.db
       .prepare(`UPDATE status_reports SET attempts = attempts + 1, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at),
         gave_up = CASE WHEN ? IS NULL THEN 1 ELSE 0 END, updated_at = ? WHERE run_id = ? AND wanted = ?`)
       .run(error.slice(0, 500), retryAt, retryAt, new Date().toISOString(), runId, state);
@@ -76,10 +78,11 @@ export class StatusReports {
    * Webhook-triggered runs whose status is behind the store (the server stopped between the run's end
    * and recording its report, or before its "created" hook ran): recent ones only.
    */
-  runsMissingReport(sinceIso: string): Array<{ id: string; status: string; meta: string }> {
-    return this.store.db
-      .prepare(`SELECT r.id, r.status, r.meta FROM runs r LEFT JOIN status_reports s ON s.run_id = r.id
+  runsMissingReport(sinceIso: string): Array<{ id: string; meta: RunMeta }> {
+    const rows = this.db
+      .prepare(`SELECT r.id, r.meta FROM runs r LEFT JOIN status_reports s ON s.run_id = r.id
         WHERE r.trigger = 'webhook' AND r.created_at >= ? AND (s.run_id IS NULL OR (r.status = 'done' AND s.wanted = 'pending'))`)
-      .all(sinceIso) as Array<{ id: string; status: string; meta: string }>;
+      .all(sinceIso) as Array<{ id: string; meta: string }>;
+    return rows.map((row) => ({ id: row.id, meta: parseRunMeta(row.meta, row.id) }));
   }
 }

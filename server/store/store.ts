@@ -1,7 +1,9 @@
 /**
  * The store: runs, cells, per-side results and per-test outcomes in one embedded SQLite file under the
- * data directory. Only the server writes it (results reach it through the queue); CLI commands may open
- * it read-only. WAL mode, so readers never block the writer and a kill -9 loses no committed result.
+ * data directory. Only the server writes it (results reach it through the queue). WAL mode, so readers
+ * never block the writer and a kill -9 loses no committed result. The database handle never leaves
+ * server/store/: callers use these methods and the tables' own classes (deliveries, statusReports,
+ * apiTokens), and JSON columns come out parsed (schema.ts).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -21,8 +23,14 @@ import type {
   Trigger,
 } from '../../common/types.js';
 import { CELL_VERDICTS } from '../../common/types.js';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
+import { isFinished } from '../../common/verdict.js';
+import { ApiTokens } from './api-tokens.js';
+import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
+import { parseCellConfig, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
+import { StatusReports } from './status-reports.js';
 
 export interface NewRun {
   id: string;
@@ -36,7 +44,7 @@ export interface NewRun {
   trigger: Trigger;
   reruns: number;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
-  meta?: Record<string, unknown>;
+  meta?: RunMeta;
 }
 
 export interface NewCell {
@@ -44,7 +52,7 @@ export interface NewCell {
   consumer: string;
   backend: Backend;
   /** The consumer's configuration at planning time: the job data of every attempt. */
-  config: unknown;
+  config: ResolvedConsumer;
 }
 
 export interface StoredSideResult extends SideResultPayload {
@@ -54,7 +62,13 @@ export interface StoredSideResult extends SideResultPayload {
   attempt: number;
 }
 
-export interface RunRow {
+/** A run's own fields as stored, without its cells: what the orchestrator drives the run from. */
+export interface StoredRun extends Omit<RunJson, 'cells'> {
+  reruns: number;
+  meta: RunMeta;
+}
+
+interface RunRow {
   id: string;
   library: string;
   candidate: string;
@@ -119,7 +133,13 @@ type SideSummaryRow = Pick<SideRow, 'cell_id' | 'side' | 'attempt' | 'status' | 
 const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
+  /** Webhook deliveries claimed and what they led to. */
+  readonly deliveries: Deliveries;
+  /** The commit-status outbox. */
+  readonly statusReports: StatusReports;
+  /** API token hashes. */
+  readonly apiTokens: ApiTokens;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -132,6 +152,9 @@ export class Store {
       this.db.pragma('foreign_keys = ON');
       this.migrate();
     }
+    this.deliveries = new Deliveries(this.db);
+    this.statusReports = new StatusReports(this.db);
+    this.apiTokens = new ApiTokens(this.db);
     cacheStatements(this.db);
   }
 
@@ -153,6 +176,20 @@ export class Store {
     this.db.close();
   }
 
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Throws unless the database answers a query (readiness). */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none (better-sqlite3 transactions are synchronous). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
       candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
@@ -166,13 +203,19 @@ export class Store {
     })();
   }
 
-  getRunRow(id: string): RunRow | undefined {
+  private runRow(id: string): RunRow | undefined {
     return this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   }
 
-  runMeta(id: string): Record<string, unknown> {
-    const row = this.getRunRow(id);
-    return row ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+  /** A run's own fields and parsed meta, without its cells. */
+  runRecord(id: string): StoredRun | undefined {
+    const row = this.runRow(id);
+    return row ? { ...runFields(row), reruns: row.reruns, meta: parseRunMeta(row.meta, row.id) } : undefined;
+  }
+
+  runMeta(id: string): RunMeta | undefined {
+    const row = this.db.prepare('SELECT meta FROM runs WHERE id = ?').get(id) as { meta: string } | undefined;
+    return row ? parseRunMeta(row.meta, id) : undefined;
   }
 
   setRunState(id: string, status: RunStatus, verdict: RunVerdict): void {
@@ -181,9 +224,9 @@ export class Store {
       .run(status, verdict, status, new Date().toISOString(), id);
   }
 
-  cellConfig(runId: string, cellId: string): unknown {
+  cellConfig(runId: string, cellId: string): ResolvedConsumer | undefined {
     const row = this.db.prepare('SELECT config FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { config: string } | undefined;
-    return row ? JSON.parse(row.config) : undefined;
+    return row ? parseCellConfig(row.config, runId, cellId) : undefined;
   }
 
   cellIds(runId: string): string[] {
@@ -213,7 +256,7 @@ export class Store {
       const existing = this.db
         .prepare('SELECT status FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?')
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
-      if (existing && existing.status !== 'running' && existing.status !== 'pending') return false;
+      if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode, @finishedAt)
@@ -287,8 +330,22 @@ export class Store {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
   }
 
+  /** Where and when each side of a run's cells ran, every attempt (placement and fairness are read from it). */
+  sidePlacements(runId: string): Array<{ cellId: string; side: Side; attempt: number; status: SideStatus; worker: string | null; startedAt: string | null; finishedAt: string | null }> {
+    return this.db
+      .prepare('SELECT cell_id AS cellId, side, attempt, status, worker, started_at AS startedAt, finished_at AS finishedAt FROM side_results WHERE run_id = ? ORDER BY cell_id, side, attempt')
+      .all(runId) as Array<{ cellId: string; side: Side; attempt: number; status: SideStatus; worker: string | null; startedAt: string | null; finishedAt: string | null }>;
+  }
+
+  /** Each side's timings of a run's cells, every attempt (the pipeline benchmark's overhead figures). */
+  sideTimings(runId: string): Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }> {
+    return this.db
+      .prepare('SELECT cell_id AS cellId, side, attempt, duration_ms AS durationMs, overhead_ms AS overheadMs FROM side_results WHERE run_id = ? ORDER BY cell_id, side, attempt')
+      .all(runId) as Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }>;
+  }
+
   getRun(id: string): RunJson | undefined {
-    const row = this.getRunRow(id);
+    const row = this.runRow(id);
     if (!row) return undefined;
     // Not the config column: a consumer's whole configuration per cell, which a run's JSON does not show.
     const cells = this.db
@@ -306,7 +363,7 @@ export class Store {
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(cell, byCell.get(cell.id) ?? [])) };
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [])) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -368,12 +425,9 @@ function sideSummary(rows: SideSummaryRow[], side: Side): SideSummary {
   };
 }
 
-/** Most cells have none: skip the parser for the empty list. */
-function parseIds(json: string): string[] {
-  return json === '[]' ? [] : (JSON.parse(json) as string[]);
-}
-
-function cellJson(cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[]): CellJson {
+function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[]): CellJson {
+  // Most cells have no such tests: the empty list needs no parser (a run may have 10,000 cells).
+  const ids = (json: string, field: string) => (json === '[]' ? [] : parseStringList(json, `run "${runId}" cell "${cell.id}" ${field}`));
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -384,8 +438,8 @@ function cellJson(cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[]): CellJ
     verdict,
     candidate: sideSummary(sides, 'candidate'),
     baseline: sideSummary(sides, 'baseline'),
-    newFailures: parseIds(cell.new_failures),
-    fixedTests: parseIds(cell.fixed_tests),
+    newFailures: ids(cell.new_failures, 'new_failures'),
+    fixedTests: ids(cell.fixed_tests, 'fixed_tests'),
     attempts: Math.max(cell.attempts, attemptsSeen),
   };
 }

@@ -7,7 +7,6 @@ import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.j
 import type { RunJson } from '../../common/types.js';
 import { PlanError } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
-import { Deliveries } from '../store/deliveries.js';
 import { Store } from '../store/store.js';
 import { RepositoryUnavailable, TagEvents, type TagEvent } from './tag-event.js';
 
@@ -88,7 +87,7 @@ describe('deliveries', () => {
     const te = events();
     await te.runForTag(event(), 'github:d3');
     // The crash: the delivery row was claimed, the run exists, the outcome was never written.
-    new Deliveries(store).claim('github:d3', 'github');
+    store.deliveries.claim('github:d3', 'github');
     const outcome = await events().deliver('github:d3', 'github', () => Promise.reject(new Error('must not be called')));
     expect(outcome).toEqual({ runId: expect.any(String) });
     expect(created).toHaveLength(1);
@@ -106,7 +105,7 @@ describe('deliveries', () => {
     const te = events();
     fail = new PlanError('library', 'cannot fetch /srv/quarry: network down');
     await expect(te.deliver('github:d5', 'github', (k) => te.runForTag(event(), k))).rejects.toBeInstanceOf(RepositoryUnavailable);
-    expect(new Deliveries(store).get('github:d5')).toBeUndefined();
+    expect(store.deliveries.get('github:d5')).toBeUndefined();
     fail = null;
     expect(await te.deliver('github:d5', 'github', (k) => te.runForTag(event(), k))).toEqual({ runId: expect.any(String) });
   });

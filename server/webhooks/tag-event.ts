@@ -10,7 +10,7 @@ import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.j
 import { compileTagPattern, versionOfTag } from '../../common/versions.js';
 import { PlanError } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
-import { Deliveries, type DeliveryOutcome } from '../store/deliveries.js';
+import type { Deliveries, DeliveryOutcome } from '../store/deliveries.js';
 import type { Forge } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
 
@@ -48,7 +48,7 @@ export class TagEvents {
   private readonly tagTurns = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: { store: Store; orchestrator: Orchestrator; dataDir: string; log: Logger }) {
-    this.deliveries = new Deliveries(deps.store);
+    this.deliveries = deps.store.deliveries;
   }
 
   /**

@@ -119,7 +119,7 @@ describe('the Docker engine fails under running cells', () => {
     await docker.getContainer(slow[0].Id).kill({ signal: 'SIGKILL' });
     await docker.getContainer(slow[1].Id).remove({ force: true });
     faults += 2;
-    const run = await d.waitForRun(created.id, 180_000);
+    const run = await d.waitForRun(created.id, 600_000);
     runs.push(run);
     await noteDatabases(run);
     // The killed one is retried (the script never reported the test command's end).
@@ -144,7 +144,7 @@ describe('the Docker engine fails under running cells', () => {
       await outage;
     }
     faults++;
-    const run = await d.waitForRun(created.id, 240_000);
+    const run = await d.waitForRun(created.id, 600_000);
     runs.push(run);
     await noteDatabases(run);
     await expectHonestAndClean(run);

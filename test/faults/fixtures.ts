@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { RunJson } from '../../common/types.js';
+import { isFinished } from '../../common/verdict.js';
 import { fixtureLibrary, makeRepo } from '../helpers/git-fixtures.js';
 import { writeMatrix } from '../helpers/stack.js';
 
@@ -78,7 +79,7 @@ ${entries.join('\n')}
 export function lostCells(run: RunJson | null, expectedCells: number): number {
   if (!run) return expectedCells;
   const unfinished = run.cells.filter(
-    (c) => ['pending', 'running'].includes(c.verdict) || ['pending', 'running'].includes(c.candidate.status) || ['pending', 'running'].includes(c.baseline.status),
+    (c) => !isFinished(c.verdict) || !isFinished(c.candidate.status) || !isFinished(c.baseline.status),
   ).length;
   return unfinished + Math.max(0, expectedCells - run.cells.length);
 }

@@ -36,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leftovers = await d.cleanup();
-  record({ test: 'hostile-input', leftovers, hostileTried: tally.tried, hostileRejected: tally.rejected, prefixes: [d.prefix] });
+  record({ test: 'hostile-input', leftovers, hostileTried: tally.tried, prefixes: [d.prefix] });
 });
 
 describe('hostile matrix.yaml', () => {

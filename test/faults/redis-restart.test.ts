@@ -82,7 +82,7 @@ describe('Redis restarted in the middle of a run (append-only persistence)', () 
     expect(during?.status).not.toBe('done');
     await startRedis();
 
-    run = await d.waitForRun(created.id, 150_000);
+    run = await d.waitForRun(created.id, 600_000);
     expect(run.cells.map((c) => [c.id, c.verdict, c.candidate.status, c.baseline.status]).sort()).toEqual([
       ['good.postgres', 'pass', 'passed', 'passed'],
       ['good.sqlite', 'pass', 'passed', 'passed'],

@@ -50,7 +50,7 @@ describe('the server restarted in the middle of a run', () => {
     await sleep(1_000);
     await d.startServer();
 
-    run = await d.waitForRun(created.id, 150_000);
+    run = await d.waitForRun(created.id, 600_000);
     const verdicts = Object.fromEntries(run.cells.map((c) => [c.id, c.verdict]));
     expect(verdicts).toEqual({ 'good.sqlite': 'pass', 'slow.sqlite': 'pass', 'breaks.sqlite': 'regression' });
     expect(run.verdict).toBe('blocked');

@@ -71,7 +71,7 @@ describe('a worker killed with SIGKILL in the middle of a cell', () => {
     const after = await d.registeredDatabases();
     expect(Object.keys(after).filter((n) => mine.includes(n))).toEqual([]);
 
-    run = await d.waitForRun(created.id, 150_000);
+    run = await d.waitForRun(created.id, 600_000);
     expect(run.verdict).toBe('pass');
     expect(run.cells).toHaveLength(1);
     expect(run.cells[0]).toMatchObject({
@@ -116,7 +116,7 @@ describe('a worker killed with SIGKILL in the middle of a cell', () => {
     // Restarted at once: the dead worker still looks alive, its containers are still there when the
     // new one takes over its jobs, with the same run, cell, side and attempt.
     await d.startWorker({ concurrency: 2 });
-    run2 = await d.waitForRun(created.id, 150_000);
+    run2 = await d.waitForRun(created.id, 600_000);
     expect(run2.cells[0]).toMatchObject({ verdict: 'pass', candidate: { status: 'passed' }, baseline: { status: 'passed' } });
     // Once its heartbeat lapses, the running worker's own janitor removes the dead one's leftovers.
     await until('the dead worker\'s containers to be removed', async () => (await d.containers({ [LABEL_WORKER]: a.id })).length === 0, 30_000);

@@ -262,7 +262,7 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
         return null; // server down for the moment
       }
     },
-    async waitForRun(id, timeoutMs = 180_000) {
+    async waitForRun(id, timeoutMs = 600_000) {
       let last: RunJson | null = null;
       try {
         return await until(`run ${id} to be done`, async () => {

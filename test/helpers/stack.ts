@@ -31,7 +31,14 @@ export function writeMatrix(dir: string, text: string): string {
   return file;
 }
 
-export async function startStack(options: { matrix: (dir: string) => string; concurrency?: number; worker?: boolean; server?: Partial<ServerOptions> }): Promise<Stack> {
+export async function startStack(options: {
+  matrix: (dir: string) => string;
+  concurrency?: number;
+  worker?: boolean;
+  server?: Partial<ServerOptions>;
+  /** Options a test sets on purpose (e.g. a small limit), over those from the environment. */
+  config?: Partial<Config>;
+}): Promise<Stack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'compat-test-'));
   const matrixFile = options.matrix(dir);
   const config = loadConfig({
@@ -39,6 +46,7 @@ export async function startStack(options: { matrix: (dir: string) => string; con
     prefix: `t${randomUUID().slice(0, 8)}`,
     matrixFile,
     port: 0,
+    ...options.config,
   });
   const server = await startServer(config, { port: 0, ...options.server });
   config.publicUrl = server.url;

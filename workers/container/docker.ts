@@ -42,8 +42,8 @@ export interface ContainerSpec {
   limits: Limits;
   timeoutMs: number;
   labels: Record<string, string>;
-  /** Receives stdout and stderr, interleaved as they arrive. */
-  onOutput: (chunk: Buffer) => void;
+  /** Receives stdout and stderr as they arrive, each chunk with the stream it came on. */
+  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   signal?: AbortSignal;
   /** Size of the writable /tmp. */
   tmpMb?: number;
@@ -231,9 +231,11 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
   try {
     // Attached before start, so nothing is missed; there are no engine logs to replay.
     const stream = await container.attach({ stream: true, stdout: true, stderr: true, logs: false });
-    const sink = new PassThrough();
-    sink.on('data', (chunk: Buffer) => spec.onOutput(chunk));
-    container.modem.demuxStream(stream, sink, sink);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (chunk: Buffer) => spec.onOutput(chunk, 'stdout'));
+    stderr.on('data', (chunk: Buffer) => spec.onOutput(chunk, 'stderr'));
+    container.modem.demuxStream(stream, stdout, stderr);
     const streamEnded = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);

@@ -2,15 +2,14 @@
  * Builds one side's installable artifact from the library checkout, in a container, before any of that
  * side's cells run. Artifacts are keyed by library and commit: a commit is built once, then reused.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
-import { ARTIFACT_MAX_BYTES } from '../../common/queue/redis-data.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
+import { ArtifactOutputError, readArtifactOutput } from './artifact-output.js';
+import { OutputMasker } from '../secrets/masker.js';
 
 export function artifactKeyOf(library: string, sha: string): string {
   return `${library}-${sha}`;
@@ -37,6 +36,8 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
     }
     await chownForRunner(ws.root);
     log.write(`$ ${job.library.command}\n`);
+    // No secrets in a build: this only decodes UTF-8 per stream, across chunk boundaries.
+    const output = new OutputMasker([]);
     const outcome = await runContainer(ports.docker, {
       image: job.library.image,
       cmd: ['sh', '-c', 'exec sh -c "$COMPAT_BUILD_COMMAND"'],
@@ -56,23 +57,23 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
       limits: { memoryMb: 2048, cpus: 1, pids: 1024 },
       timeoutMs: job.library.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'build', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId },
-      onOutput: (chunk) => log.write(chunk.toString('utf8')),
+      onOutput: (chunk, stream) => log.write(output.push(chunk, stream)),
       signal,
     });
+    log.write(output.end());
     if (outcome.aborted) throw new InfraError('build aborted');
     if (outcome.timedOut) return { ...base, ok: false, reason: `artifact build timed out after ${job.library.timeoutSeconds} s`, durationMs: Date.now() - started };
     if (outcome.exitCode !== 0) {
       const why = outcome.oomKilled ? 'ran out of memory' : `exited with ${outcome.exitCode}`;
       return { ...base, ok: false, reason: `artifact build failed: \`${job.library.command}\` ${why}`, durationMs: Date.now() - started };
     }
-    const files = new Map<string, Buffer>();
-    let total = 0;
-    for (const name of readdirSync(ws.out)) {
-      const file = path.join(ws.out, name);
-      if (!statSync(file).isFile()) continue;
-      total += statSync(file).size;
-      if (total > ARTIFACT_MAX_BYTES) return { ...base, ok: false, reason: `artifacts exceed ${ARTIFACT_MAX_BYTES} bytes`, durationMs: Date.now() - started };
-      files.set(name, readFileSync(file));
+    let files: Map<string, Buffer>;
+    try {
+      files = readArtifactOutput(ws.out, ports.config.artifactLimitMb);
+    } catch (error) {
+      if (!(error instanceof ArtifactOutputError)) throw error;
+      log.write(`[compat-matrix] ${error.message}\n`);
+      return { ...base, ok: false, reason: `artifact build refused: ${error.message}`, durationMs: Date.now() - started };
     }
     if (files.size === 0) {
       return { ...base, ok: false, reason: 'artifact build produced no files in $COMPAT_ARTIFACT_DIR', durationMs: Date.now() - started };

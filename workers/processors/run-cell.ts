@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
+import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
 import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
@@ -17,24 +18,7 @@ import { readResultsDir } from '../results/junit.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
-
-const SQLITE_PATH = '/compat/db/test.sqlite';
-
-/** `${VAR}` in a consumer's env, from the CONTRACT's variables only (the schema refuses others). */
-export function templateEnv(templates: Record<string, string>, vars: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, template] of Object.entries(templates)) {
-    out[name] = template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (_m, v: string) => vars[v] ?? '');
-  }
-  return out;
-}
-
-/** Replaces each secret value in a log with `***`. */
-export function secretMasker(values: string[]): (text: string) => string {
-  const secrets = values.filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (t) => t;
-  return (text) => secrets.reduce((acc, s) => acc.split(s).join('***'), text);
-}
+import { maskText, OutputMasker } from '../secrets/masker.js';
 
 /** Where a worker host keeps an artifact it fetched from Redis; `.complete` marks it whole. */
 export function artifactCacheDir(dataDir: string, artifactKey: string): { dir: string; complete: boolean } {
@@ -69,9 +53,10 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
-  const secrets = consumer.secretEnv.map((n) => process.env[n] ?? '').filter(Boolean);
-  const mask = secretMasker(secrets);
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt), mask);
+  const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
+  const mask = maskText(Object.values(secretValues));
+  const output = new OutputMasker(Object.values(secretValues));
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   try {
     const artifacts = await artifactDir(job, ports);
     try {
@@ -84,7 +69,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     }
     await chownForRunner(ws.root);
 
-    let databaseUrl = `sqlite://${SQLITE_PATH}`;
+    let databaseUrl = SQLITE_URL;
     let networkMode = ports.config.network;
     if (job.backend !== 'sqlite') {
       const fixed = consumer.fixedConnection?.[job.backend];
@@ -104,17 +89,6 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       databaseUrl = database.url;
     }
 
-    const contractEnv: Record<string, string> = {
-      DATABASE_URL: databaseUrl,
-      COMPAT_BACKEND: job.backend,
-      COMPAT_LIBRARY: job.library,
-      COMPAT_LIBRARY_VERSION: job.version,
-      COMPAT_SIDE: job.side,
-      COMPAT_RESULTS_DIR: '/compat/results',
-      COMPAT_ARTIFACT_DIR: '/compat/artifact',
-    };
-    const secretValues: Record<string, string> = {};
-    for (const n of consumer.secretEnv) if (process.env[n]) secretValues[n] = process.env[n]!;
     // Stored plans from before diskMb existed have none: the default applies.
     const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
     const phases = new PhaseTracker();
@@ -125,22 +99,16 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       env: {
         HOME: '/home/compat',
         ...caEnv(ports.config.caBundle),
-        ...contractEnv,
-        ...templateEnv(consumer.env, contractEnv),
+        ...cellEnv({ databaseUrl, backend: job.backend, library: job.library, version: job.version, side: job.side, attempt: job.attempt, consumer }),
         ...secretValues,
-        // Not in the contract's list: which confirming re-run this is (0 = first), for suites that log it.
-        COMPAT_ATTEMPT: String(job.attempt),
-        COMPAT_CMD_INSTALL: consumer.install ?? '',
-        COMPAT_CMD_INSTALL_CANDIDATE: consumer.installCandidate,
-        COMPAT_CMD_TEST: consumer.test,
       },
       workdir: '/workspace',
       user: `${RUNNER_UID}:${RUNNER_UID}`,
       binds: [
         `${ws.src}:/workspace:rw`,
-        `${ws.results}:/compat/results:rw`,
-        `${ws.db}:/compat/db:rw`,
-        `${artifacts}:/compat/artifact:ro`,
+        `${ws.results}:${CELL_PATHS.results}:rw`,
+        `${ws.db}:${CELL_PATHS.db}:rw`,
+        `${artifacts}:${CELL_PATHS.artifact}:ro`,
         ...caBind(ports.config.caBundle),
       ],
       networkMode,
@@ -148,13 +116,14 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       disk: { limitMb: diskMb, dirs: [ws.root] },
       timeoutMs: consumer.timeoutSeconds * 1000,
       labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
-      onOutput: (chunk) => {
-        const text = chunk.toString('utf8');
-        phases.feed(text);
-        log.write(text);
+      onOutput: (chunk, stream) => {
+        phases.feed(chunk.toString('utf8'));
+        log.write(output.push(chunk, stream));
       },
       signal,
     });
+    // What the maskers held back goes before anything the worker adds.
+    log.write(output.end());
     if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
     const overheadMs = phases.testStartedAt ? phases.testStartedAt - started : null;
     const read = readResultsDir(ws.results);

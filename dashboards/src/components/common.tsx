@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { VERDICTS, type AnyVerdict } from '../format.js';
+import { ApiError } from '../api.js';
 
 /**
  * A verdict as an icon (drawn by CSS, one shape per verdict) and a word. One element, so a grid of
@@ -20,6 +21,13 @@ export function ErrorNote({ error, what }: { error: Error; what: string }) {
   return (
     <div class="note note-error" role="alert">
       <strong>Could not load {what}.</strong> {error.message}
+      {error instanceof ApiError && error.status === 401 && (
+        // A private deployment whose sign-in ended (token revoked, browser session over): sign in again, then back here.
+        <>
+          {' '}
+          <a href={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>Sign in</a>
+        </>
+      )}
     </div>
   );
 }

@@ -5,11 +5,10 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { CellJson, Side, SideStatus, SideSummary, TestOutcome } from '../../../common/types.js';
-import { api, useJson, useLiveRun, type CellDetailJson } from '../api.js';
+import { api, useJson, useLiveRun, useText, type CellDetailJson } from '../api.js';
 import { Breadcrumbs, CopyButton, ErrorNote, Loading, Verdict } from '../components/common.js';
 import { LogView, useLogStream, type LogSearch } from '../components/log-view.js';
 import { formatDuration, shortSha, SIDE_STATUS_LABEL, VERDICTS } from '../format.js';
-import { compatRunCommand, dockerScript } from '../repro.js';
 import { href } from '../router.js';
 
 function capitalize(text: string): string {
@@ -265,8 +264,10 @@ function Logs({ detail }: { detail: CellDetailJson }) {
 
 function Reproduce({ detail }: { detail: CellDetailJson }) {
   const [side, setSide] = useState<Side>('candidate');
-  const compat = compatRunCommand(detail);
-  const script = dockerScript(detail, side);
+  const compat = detail.reproduce.compat;
+  // The server writes the script (from the modules its workers run cells with); this page only shows it.
+  const loaded = useText(api.repro(detail.run.id, detail.cell.id, side));
+  const script = loaded.data ?? (loaded.error ? `# could not load the script: ${loaded.error.message}` : '# loading…');
   return (
     <section class="section" aria-labelledby="repro-title">
       <h2 id="repro-title">Reproduce locally</h2>

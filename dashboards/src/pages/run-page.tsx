@@ -8,6 +8,7 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { BACKENDS, type Backend, type CellJson, type CellVerdict, type RunJson } from '../../../common/types.js';
+import { isFinished } from '../../../common/verdict.js';
 import { api, useLiveRun, type LiveState } from '../api.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
@@ -71,7 +72,7 @@ export function RunPage({ id }: { id: string }) {
     const verdicts = Object.values(row.cells).map((c) => c!.verdict);
     return show === 'attention' ? verdicts.some((v) => ATTENTION.has(v)) : verdicts.some((v) => v !== 'pass');
   });
-  const done = run.cells.filter((c) => c.verdict !== 'pending' && c.verdict !== 'running').length;
+  const done = run.cells.filter((c) => isFinished(c.verdict)).length;
 
   return (
     <>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunJson } from '../../common/types.js';
-import { gateOf } from './app.js';
+import type { RunJson } from './types.js';
+import { gateOf } from './verdict.js';
 
 function run(id: string, cells: Array<[string, string]>): RunJson {
   return {

@@ -1,0 +1,79 @@
+/**
+ * The JSON the store keeps in its columns (a run's meta, a cell's consumer configuration), as zod
+ * schemas read at the store's edge: callers get typed data, never a string to parse or cast, and a
+ * stored value of the wrong shape fails loudly, naming the run, cell and field at fault.
+ */
+import { z } from 'zod';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
+import { Consumer } from '../../common/matrix/schema.js';
+
+/** What the run was planned with, kept so a restart re-enqueues the same jobs (and the dashboard can show how to reproduce). */
+export const RunPlanMeta = z.object({
+  library: z.object({ name: z.string(), repo: z.string(), image: z.string(), command: z.string(), timeoutSeconds: z.number() }),
+  databases: z.object({ postgres: z.object({ image: z.string() }), mysql: z.object({ image: z.string() }) }),
+});
+export type RunPlanMeta = z.infer<typeof RunPlanMeta>;
+
+/**
+ * A run's meta. Loose: a trigger may keep more than these fields (they survive a round trip), but the
+ * ones named here have these types.
+ */
+export const RunMeta = z.looseObject({
+  /** Written by the orchestrator when it plans the run. */
+  plan: RunPlanMeta.optional(),
+  /** The library's build image at planning time. */
+  buildImage: z.string().optional(),
+  /** The API token's name, for runs created through `POST /api/runs`. */
+  requestedBy: z.string().optional(),
+  // Webhook-triggered runs (server/webhooks TagRunMeta); the status reporter reads forge, repository and projectId.
+  forge: z.enum(['github', 'gitlab']).optional(),
+  delivery: z.string().nullable().optional(),
+  event: z.string().optional(),
+  repository: z.string().optional(),
+  projectId: z.union([z.number().int(), z.string()]).optional(),
+  tag: z.string().optional(),
+  commitSha: z.string().nullable().optional(),
+});
+export type RunMeta = z.infer<typeof RunMeta>;
+
+/** A cell's consumer as planned: matrix.yaml's consumer with every default applied (common/matrix/load.ts resolve()). */
+export const StoredConsumer = Consumer.extend({
+  env: z.record(z.string(), z.string()),
+  secretEnv: z.array(z.string()),
+  timeoutSeconds: z.number().int().positive(),
+  // diskMb is optional only for plans stored before it existed.
+  resources: z.object({ memoryMb: z.number(), cpus: z.number(), pids: z.number(), diskMb: z.number().optional() }),
+});
+
+/** A stored JSON value that does not have the shape its schema says: the store file is damaged or was written by an incompatible version. */
+export class StoredDataError extends Error {
+  constructor(where: string, error: z.ZodError) {
+    const issue = error.issues[0];
+    super(`store: ${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+    this.name = 'StoredDataError';
+  }
+}
+
+function parseJson<T>(schema: z.ZodType<T>, text: string, where: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`store: ${where}: not JSON: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw new StoredDataError(where, result.error);
+  return result.data;
+}
+
+export function parseRunMeta(text: string, runId: string): RunMeta {
+  return parseJson(RunMeta, text, `run "${runId}" meta`);
+}
+
+export function parseCellConfig(text: string, runId: string, cellId: string): ResolvedConsumer {
+  return parseJson(StoredConsumer, text, `run "${runId}" cell "${cellId}" config`);
+}
+
+export function parseStringList(text: string, where: string): string[] {
+  return parseJson(z.array(z.string()), text, where);
+}

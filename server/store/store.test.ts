@@ -1,0 +1,93 @@
+/**
+ * The store's edge: JSON columns come out parsed and typed, a value of the wrong shape fails naming the
+ * run, cell and field, and keys a trigger added survive the round trip. A real SQLite file in a temp dir.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
+import { StoredDataError } from './schema.js';
+import { Store, type NewRun } from './store.js';
+
+const consumer: ResolvedConsumer = {
+  name: 'app',
+  repo: 'https://git.example.org/app.git',
+  ref: 'v1.0.0',
+  image: 'compat-runner:bookworm',
+  installCandidate: 'npm install "$COMPAT_ARTIFACT_DIR"/*.tgz',
+  test: 'npm test',
+  backends: ['sqlite', 'postgres'],
+  env: { DB: '${DATABASE_URL}' },
+  secretEnv: ['TOKEN'],
+  timeoutSeconds: 60,
+  resources: { memoryMb: 256, cpus: 1, pids: 64, diskMb: 1024 },
+};
+
+const plan = {
+  library: { name: 'lib', repo: 'https://git.example.org/lib.git', image: 'compat-runner:bookworm', command: 'npm pack', timeoutSeconds: 600 },
+  databases: { postgres: { image: 'compat-postgres:15' }, mysql: { image: 'compat-mariadb:10.11' } },
+};
+
+function run(id: string, meta: NewRun['meta']): NewRun {
+  return {
+    id,
+    library: 'lib',
+    candidate: 'v1.1.0',
+    baseline: 'v1.0.0',
+    candidateVersion: '1.1.0',
+    baselineVersion: '1.0.0',
+    candidateSha: 'c'.repeat(40),
+    baselineSha: 'b'.repeat(40),
+    trigger: 'api',
+    reruns: 2,
+    meta,
+  };
+}
+
+let dir: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'compat-store-'));
+  store = new Store(Store.fileIn(dir));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('JSON columns at the store edge', () => {
+  it('gives back meta and consumer config typed, with a trigger\'s own keys kept', () => {
+    store.insertRun(run('r1', { plan, requestedBy: 'ci', forge: 'github', repository: 'acme/lib', custom: { n: 1 } }), [
+      { id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer },
+    ]);
+    const record = store.runRecord('r1')!;
+    expect(record).toMatchObject({ id: 'r1', candidateSha: 'c'.repeat(40), reruns: 2, status: 'queued' });
+    expect(record.meta.plan?.databases.postgres.image).toBe('compat-postgres:15');
+    expect(record.meta).toMatchObject({ requestedBy: 'ci', forge: 'github', custom: { n: 1 } });
+    expect(store.cellConfig('r1', 'app.sqlite')).toEqual(consumer);
+    expect(store.runMeta('nope')).toBeUndefined();
+    expect(store.cellConfig('r1', 'nope')).toBeUndefined();
+  });
+
+  it('refuses a stored meta of the wrong shape, naming the run and the field', () => {
+    store.insertRun(run('r2', { plan: { library: { name: 'lib' } } } as never), [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer }]);
+    expect(() => store.runMeta('r2')).toThrow(StoredDataError);
+    expect(() => store.runRecord('r2')).toThrow(/run "r2" meta\.plan\.library\.repo/);
+  });
+
+  it('refuses a stored consumer config of the wrong shape, naming the cell and the field', () => {
+    store.insertRun(run('r3', { plan }), [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: { ...consumer, timeoutSeconds: 'soon' } as never }]);
+    expect(() => store.cellConfig('r3', 'app.sqlite')).toThrow(/run "r3" cell "app\.sqlite" config\.timeoutSeconds/);
+  });
+
+  it('a transaction lands all of its writes or none', () => {
+    expect(() =>
+      store.transaction(() => {
+        store.insertRun(run('r4', { plan }), [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer }]);
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(store.runRecord('r4')).toBeUndefined();
+  });
+});
