@@ -115,7 +115,8 @@ interface SideRow {
 /**
  * Every `db.prepare(sql)` of the store returns one statement per SQL text, compiled once: the server
  * applies hundreds of results a second, and compiling their statements each time was a tenth of it.
- * Safe because no caller changes a statement's mode (raw, pluck) or iterates one while reusing it.
+ * Safe because no caller iterates a statement while reusing it, and those that read rows as arrays
+ * (raw) are the only users of their SQL and set the mode on every use.
  */
 function cacheStatements(db: Database.Database): void {
   const compile = db.prepare.bind(db);
@@ -348,17 +349,23 @@ export class Store {
     const row = this.runRow(id);
     if (!row) return undefined;
     // Not the config column: a consumer's whole configuration per cell, which a run's JSON does not show.
-    const cells = this.db
-      .prepare('SELECT run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests FROM cells WHERE run_id = ? ORDER BY consumer, backend')
-      .all(id) as Array<Omit<CellRow, 'config'>>;
+    // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
+    const cells = (
+      this.db
+        .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests FROM cells WHERE run_id = ? ORDER BY consumer, backend')
+        .raw(true)
+        .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string]>
+    ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests }));
     // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
     // 20,000 rows or more, and each column read is a string made.
-    const sides = this.db
+    const tuples = this.db
       .prepare('SELECT cell_id, side, attempt, status, duration_ms, passed, failed, skipped, reason FROM side_results WHERE run_id = ?')
-      .all(id) as SideSummaryRow[];
+      .raw(true)
+      .all(id) as Array<[string, Side, number, SideStatus, number | null, number, number, number, string | null]>;
     // Grouped once: a 3,000-cell run would otherwise scan every side result once per cell.
     const byCell = new Map<string, SideSummaryRow[]>();
-    for (const side of sides) {
+    for (const [cell_id, side_, attempt, status, duration_ms, passed, failed, skipped, reason] of tuples) {
+      const side: SideSummaryRow = { cell_id, side: side_, attempt, status, duration_ms, passed, failed, skipped, reason };
       const list = byCell.get(side.cell_id);
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
