@@ -6,11 +6,12 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config.js';
 import { refNameProblem } from '../common/git-ref.js';
-import { redactDeep, redactText } from '../common/redact.js';
+import { redactText } from '../common/redact.js';
 import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
 import { BACKENDS, type GateJson, type RunJson } from '../common/types.js';
 import { ApiError, Client } from './client.js';
 import { EXIT, exitCodeOf, UsageError } from './exit-codes.js';
+import { withLocalTokens } from './local-admin.js';
 import { ensureLocalStack, stopLocalStack } from './local-stack.js';
 import { progressLine, renderRun } from './table.js';
 
@@ -33,6 +34,11 @@ function matrixOrExit(file: string) {
   }
 }
 
+/** Why a request to the server failed: fetch puts the network error (ECONNREFUSED...) in `cause`. */
+function reason(error: unknown): string {
+  return (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+}
+
 async function followRun(client: Client, id: string, json: boolean): Promise<RunJson> {
   const startedAt = Date.now();
   let last = '';
@@ -53,17 +59,8 @@ async function fetchRun(client: Client, id: string): Promise<RunJson> {
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) throw new UsageError(`no run "${id}"`, EXIT.unknown);
     if (error instanceof ApiError) throw error;
-    // No server answering: read the store directly (read-only), as a report should still work.
-    const { Store } = await import('../server/store/store.js');
-    const file = Store.fileIn(config.dataDir);
-    const store = new Store(file, { readonly: true });
-    try {
-      const run = store.getRun(id);
-      if (!run) throw new UsageError(`no run "${id}"`, EXIT.unknown);
-      return redactDeep(run);
-    } finally {
-      store.close();
-    }
+    // The server is the store's one reader and writer; without it there is no verdict to show.
+    throw new UsageError(`report: cannot reach the compat server (${reason(error)}); start it or set COMPAT_SERVER_URL`, EXIT.incomplete);
   }
 }
 
@@ -191,7 +188,7 @@ export function buildProgram(): Command {
         }
         if (error instanceof ApiError) throw error;
         // No answer is no permission to publish; "pending" is the honest state (exit 3).
-        say(`gate: cannot reach the compat server (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); set COMPAT_SERVER_URL`);
+        say(`gate: cannot reach the compat server (${reason(error)}); set COMPAT_SERVER_URL`);
         return EXIT.incomplete;
       }
       if (opts.json) print(`${JSON.stringify(gate)}\n`);
@@ -242,7 +239,7 @@ export function buildProgram(): Command {
     .action(act(async (opts: { matrix: string }) => {
       const matrix = matrixOrExit(opts.matrix);
       const { ensureImages } = await import('../images/index.js');
-      const { createDocker } = await import('../workers/container/docker.js');
+      const { createDocker } = await import('../common/docker/engine.js');
       try {
         const results = await ensureImages(imagesOf(matrix), { docker: createDocker(), dataDir: config.dataDir, log: say, caBundle: config.caBundle ?? undefined });
         for (const r of results) say(`image ${r.name}: ${r.action} (${r.seconds.toFixed(1)} s)`);
@@ -277,7 +274,8 @@ export function buildProgram(): Command {
     .option('--scope <scope>', 'write (also reads) or read (only reads, for COMPAT_READ_TOKEN_REQUIRED=1)', 'write')
     .action(act(async (name: string, opts: { scope: string }) => {
       if (opts.scope !== 'read' && opts.scope !== 'write') throw new UsageError(`--scope: "${opts.scope}" is not one of read, write`);
-      const { token, id } = (await withTokens()).create(name, opts.scope);
+      const scope = opts.scope;
+      const { token, id } = await withLocalTokens(config, (t) => t.create(name, scope));
       print(`${token}\n`);
       say(`created ${opts.scope} token ${id} "${name}"; it is shown only once`);
       return EXIT.ok;
@@ -286,22 +284,15 @@ export function buildProgram(): Command {
     .command('revoke')
     .argument('<idOrName>')
     .action(act(async (id: string) => {
-      const n = (await withTokens()).revoke(id);
+      const n = await withLocalTokens(config, (t) => t.revoke(id));
       say(n ? `revoked ${n} token(s)` : `no active token "${id}"`);
       return n ? EXIT.ok : EXIT.unknown;
     }));
   tokens.command('list').action(act(async () => {
-    for (const t of (await withTokens()).list()) print(`${t.id}\t${t.name}\t${t.scope}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
+    for (const t of await withLocalTokens(config, (tokens) => tokens.list())) print(`${t.id}\t${t.name}\t${t.scope}\t${t.created_at}\t${t.revoked_at ? `revoked ${t.revoked_at}` : 'active'}\n`);
     return EXIT.ok;
   }));
   return program;
-}
-
-async function withTokens() {
-  const { Store } = await import('../server/store/store.js');
-  const { Tokens } = await import('../server/auth/tokens.js');
-  // Token rows are tiny, WAL lets this write beside a running server.
-  return new Tokens(new Store(Store.fileIn(config.dataDir)));
 }
 
 /** The exit code of the action that ran; null keeps the process alive (server, worker). */

@@ -9,6 +9,7 @@ export function refNameProblem(ref: string): string | null {
   if (ref.length > MAX_REF_LENGTH) return `is longer than ${MAX_REF_LENGTH} characters`;
   // Control characters, space and the characters git forbids; also shell metacharacters, which no
   // release tag needs and which would only ever be an attack.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
   if (/[\x00-\x20\x7f~^:?*[\\;&|$`'"<>(){}!#]/.test(ref)) return 'contains a character not allowed in a git ref';
   if (ref.startsWith('-')) return 'starts with "-"';
   if (ref.includes('..')) return 'contains ".."';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactText } from './redact.js';
+import { lineRedactor, redactDeep, redactText } from './redact.js';
 
 describe('redactText', () => {
   it.each([
@@ -50,5 +50,14 @@ describe('redactDeep', () => {
     const out = redactDeep(a) as Record<string, unknown>;
     expect(out.url).toBe('https://h');
     expect(out.self).toBe(out);
+  });
+});
+
+describe('lineRedactor', () => {
+  it('redacts a URL split between pieces, line by line', () => {
+    const r = lineRedactor();
+    const pieces = ['cloning https://us', 'er:TOK', 'EN@host/a.git\nnext line ', 'http://x:TOKEN@h2 end'];
+    const out = pieces.map((p) => r.push(p)).join('') + r.end();
+    expect(out).toBe('cloning https://host/a.git\nnext line http://h2 end');
   });
 });

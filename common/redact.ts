@@ -55,3 +55,32 @@ export function redactDeep<T>(value: T, maxDepth = 12): T {
   };
   return walk(value, 0) as T;
 }
+
+/** Longest unfinished line held back before it is let through anyway. */
+const MAX_HELD_LINE = 64 * 1024;
+
+/**
+ * Redaction for text that arrives in pieces (a log, streamed): a URL may be split between two pieces,
+ * so whole lines are redacted and an unfinished last line waits for the next piece (or the end).
+ */
+export function lineRedactor(): { push(text: string): string; end(): string } {
+  let partial = '';
+  return {
+    push(text) {
+      const all = partial + text;
+      const cut = all.lastIndexOf('\n') + 1;
+      if (cut === 0 && all.length < MAX_HELD_LINE) {
+        partial = all;
+        return '';
+      }
+      const ready = cut === 0 ? all : all.slice(0, cut);
+      partial = cut === 0 ? '' : all.slice(cut);
+      return redactText(ready);
+    },
+    end() {
+      const rest = partial;
+      partial = '';
+      return redactText(rest);
+    },
+  };
+}

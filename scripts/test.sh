@@ -9,10 +9,13 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-host.sh
 node --import tsx examples/materialize.ts >/dev/null
 
-# Types and import cycles first: a minute at most, and either one makes every later failure noise.
+# Types, import cycles and lint first: a minute or two at most, and any of them makes every later failure noise.
 npx tsc --noEmit -p .
 npx madge --circular --extensions ts,tsx --ts-config tsconfig.json common server workers cli images dashboards/src >/dev/null \
   || { npx madge --circular --extensions ts,tsx --ts-config tsconfig.json common server workers cli images dashboards/src; exit 1; }
+# Lint after them: the import rules (only adapters import bullmq, ioredis, dockerode, simple-git,
+# better-sqlite3; which way the folders' edges go) and typescript-eslint's recommended rules.
+npm run --silent lint
 
 reports=$(mktemp -d)
 status=0

@@ -8,12 +8,13 @@ import { webhooksPlugin } from './webhooks/index.js';
 /** Modules that plug into the server (webhooks, status reporter) register here. */
 export const serverPlugins: Array<(config: Config) => Partial<ServerOptions>> = [webhooksPlugin, (config) => statusPlugin(config)];
 
-/** Every plugin's hooks and routers, as ServerOptions (also what tests start a server with). */
-export function pluginOptions(config: Config): Pick<ServerOptions, 'hooks' | 'mount'> {
+/** Every plugin's hooks, routers and services, as ServerOptions (also what tests start a server with). */
+export function pluginOptions(config: Config): Pick<ServerOptions, 'hooks' | 'mount' | 'services'> {
   const parts = serverPlugins.map((plugin) => plugin(config));
   return {
     hooks: parts.flatMap((p) => p.hooks ?? []),
     mount: (deps) => parts.flatMap((p) => p.mount?.(deps) ?? []),
+    services: parts.flatMap((p) => p.services ?? []),
   };
 }
 

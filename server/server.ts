@@ -14,7 +14,7 @@ import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
 import { MatrixNeeds } from '../common/queue/redis-data.js';
 import { logKey, type ResultMessage } from '../common/queue/jobs.js';
 import { backendOfCell, type RunJson } from '../common/types.js';
-import { createDocker } from '../workers/container/docker.js';
+import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
 import { requireToken } from './auth/access.js';
 import { createApp } from './http/app.js';
@@ -35,11 +35,34 @@ export interface ServerHandle {
   close(): Promise<void>;
 }
 
+/** What the server hands to the modules that plug into it. */
+export interface ServerDeps {
+  store: Store;
+  orchestrator: Orchestrator;
+  tokens: Tokens;
+  /** The server's config (live: a test may change publicUrl after start). */
+  config: Config;
+  metrics?: Metrics;
+}
+
+/**
+ * Something that runs for as long as the server does (the status reporter): started once the store and
+ * queues are open and before unfinished runs resume, stopped when the server closes, before the store
+ * does. Nothing needs to poll a handle to learn that the server is going away.
+ */
+export interface ServerService {
+  name: string;
+  start(deps: ServerDeps): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
 export interface ServerOptions {
   port: number;
   /** Extra hooks (the status reporter) and routers (webhooks), added by their modules. */
   hooks?: RunHooks[];
-  mount?: (deps: { store: Store; orchestrator: Orchestrator; tokens: Tokens; config: Config; metrics?: Metrics }) => Array<{ path: string; router: Router | RequestHandler }>;
+  mount?: (deps: ServerDeps) => Array<{ path: string; router: Router | RequestHandler }>;
+  /** Services the plugins bring; started and stopped with the server, in this order and in reverse. */
+  services?: ServerService[];
 }
 
 export async function startServer(config: Config, options: ServerOptions): Promise<ServerHandle> {
@@ -51,7 +74,6 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const metrics = createMetrics(queues, store);
   const events = new EventEmitter();
   events.setMaxListeners(1000);
-  const docker = createDocker();
 
   const hooks = options.hooks ?? [];
   const matrixNeeds = new MatrixNeeds(queues.redis, config.prefix);
@@ -101,6 +123,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     }
   };
 
+  const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
   const app = createApp({
     config,
     store,
@@ -116,13 +139,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       return {
         redis: await check(() => queues.redis.ping()),
         store: await check(async () => store.ping()),
-        docker: await check(() => docker.ping()),
+        docker: await check(() => pingEngine()),
       };
     },
     mount: [
       { path: '/admin/queues', router: boardAuth },
       { path: '/admin/queues', router: board.getRouter() as Router },
-      ...(options.mount?.({ store, orchestrator, tokens, config, metrics }) ?? []),
+      ...(options.mount?.(deps) ?? []),
     ],
   });
 
@@ -130,7 +153,28 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   await Promise.resolve()
     .then(() => matrixNeeds.publish(loadMatrix(config.matrixFile)))
     .catch((error) => log.warn({ err: error }, 'Could not publish the matrix limits'));
-  await orchestrator.resume();
+  // Started before resuming, so run hooks fired by the resume reach them.
+  const started: ServerService[] = [];
+  const stopServices = async () => {
+    for (const service of started.splice(0).reverse()) {
+      await Promise.resolve()
+        .then(() => service.stop())
+        .catch((error) => log.warn({ err: error, service: service.name }, 'Service failed to stop'));
+    }
+  };
+  try {
+    for (const service of options.services ?? []) {
+      await service.start(deps);
+      started.push(service);
+    }
+    await orchestrator.resume();
+  } catch (error) {
+    await stopServices();
+    await resultsWorker.close();
+    await queues.close();
+    store.close();
+    throw error;
+  }
   const sweep = setInterval(() => void orchestrator.sweepFailedJobs().catch((error) => log.warn({ err: error }, 'Sweep failed')), 20_000);
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -150,9 +194,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     adminToken,
     events,
     async close() {
+      // Outside in: no new requests, no new sweeps, services stopped, then the results they act on, then the store.
       clearInterval(sweep);
       server.closeAllConnections?.();
       await new Promise((r) => server.close(() => r(undefined)));
+      await stopServices();
       await resultsWorker.close();
       await queues.close();
       store.close();

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { makeRepo } from './helpers/git-fixtures.js';
+import { prefixedValues } from './helpers/redis-keys.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 
 /** A file only the worker host has, with content nothing else could print. */
@@ -76,22 +77,11 @@ afterAll(async () => {
 /** Every value under the stack's prefix in Redis, as text (artifacts are hashes of file contents). */
 async function redisDump(): Promise<string> {
   const redis = new Redis(stack.config.redisUrl);
-  const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.config.prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') parts.push(String(await redis.get(key)));
-      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
-      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  redis.disconnect();
-  return parts.join('\n');
+  try {
+    return await prefixedValues(redis, stack.config.prefix);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The build logs as the API serves them, and every log archived on disk (cell logs are in the Redis dump). */

@@ -6,7 +6,6 @@
  * script, no CLI output.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../common/types.js';
@@ -16,6 +15,7 @@ import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { startGitHttp, type GitHttp } from './helpers/git-http.js';
 import { createDeployment, runCompat, until, type Deployment } from './helpers/processes.js';
 import { writeMatrix } from './helpers/stack.js';
+import { textOfFilesUnder } from './helpers/files.js';
 
 const TOKEN = `s3cret-token-${randomUUID().slice(0, 8)}`;
 const WEBHOOK_SECRET = 'credentials-test-webhook-secret';
@@ -55,6 +55,15 @@ libraries:
         backends: [sqlite, postgres]
         timeoutSeconds: 60
         resources: { memoryMb: 256, cpus: 0.5, pids: 64 }
+      - name: echoer
+        repo: ${git.urlOf('app')}
+        ref: v1.0.0
+        image: compat-runner:bookworm
+        installCandidate: "true"
+        # A suite that prints a URL with credentials (here from its env): the log shows it without them.
+        test: echo "index at $PRIVATE_INDEX"
+        env: { PRIVATE_INDEX: "${libUrl}/simple" }
+        backends: [sqlite]
       - name: gone
         repo: ${git.urlOf('gone')}
         ref: v1.0.0
@@ -75,19 +84,6 @@ libraries:
         backends: [sqlite]
 `,
   );
-}
-
-function filesUnder(dir: string): string {
-  const out: string[] = [];
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const file = path.join(current, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else out.push(readFileSync(file, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
 }
 
 /** The first event of a run's stream (the whole run), then the connection is dropped. */
@@ -150,6 +146,10 @@ describe('credentials in repository URLs', () => {
     const gone = run.cells.find((c) => c.id === 'gone.sqlite')!;
     expect(gone.verdict).toBe('error');
     expect(gone.candidate.reason).toContain('/gone');
+    for (const side of ['candidate', 'baseline']) {
+      const log = await d.api('GET', `/api/runs/${run.id}/cells/echoer.sqlite/logs?side=${side}`, undefined, null);
+      expect(log.text).toMatch(/index at http:\/\/127\.0\.0\.1:\d+\/lib\/simple/);
+    }
     await until('the final commit status', () => fake.statuses().find((s) => s.state !== 'pending'), 60_000);
 
     // A library whose repository cannot be cloned: the error names it, without its credentials.
@@ -208,7 +208,7 @@ describe('credentials in repository URLs', () => {
       'commit status requests': JSON.stringify(fake.requests),
       'server log': d.server!.output(),
       'worker log': d.workers[0].output(),
-      'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
+      'archived logs': textOfFilesUnder(path.join(d.dataDir, 'logs')),
       'CLI output': cli.join('\n'),
     };
     expect(places['commit status requests']).toContain('"state":"error"'); // incomplete: the missing consumer

@@ -4,16 +4,20 @@
  * without touching the run, that a restart still posts what was decided, and that the token never
  * reaches a log line.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../common/config.js';
 import type { ResolvedConsumer } from '../common/matrix/load.js';
 import type { CellVerdict, RunVerdict } from '../common/types.js';
 import { statusPlugin, StatusReporter, type StatusReporterOptions } from '../server/status/index.js';
+import { startServer } from '../server/server.js';
 import { Store } from '../server/store/store.js';
+import { deletePrefixedKeys } from './helpers/redis-keys.js';
 import { RATE_LIMITED_ONCE, SERVER_ERROR, startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 
 const TOKEN = 'ghp_FAKEtoken0123456789abcdefSECRET';
@@ -34,7 +38,7 @@ function capturingLogger() {
 function reporter(options: StatusReporterOptions = {}, cfg: Config = config, s: Store = store): StatusReporter {
   const r = new StatusReporter({ baseDelayMs: 100, log: capturingLogger(), ...options });
   reporters.push(r);
-  r.bind(s, cfg);
+  r.start({ store: s, config: cfg });
   return r;
 }
 
@@ -334,12 +338,36 @@ describe('plugin', () => {
     expect(logs[0]).toContain('Commit status reporter off');
   });
 
-  it('with a token registers its hooks and binds to the store on mount', async () => {
+  it('with a token registers its hooks and starts as a server service', async () => {
     const parts = statusPlugin(config, { log: capturingLogger(), baseDelayMs: 50 });
     reporters.push(parts.reporter!);
     expect(parts.hooks).toEqual([parts.reporter]);
-    expect(parts.mount!({ store, config } as never)).toEqual([]);
+    expect(parts.services).toEqual([parts.reporter]);
+    await parts.services![0].start({ store, config } as never);
     parts.reporter!.onRunCreated(storeRun().get());
     await until(() => fake.statuses().length === 1);
+  });
+
+  it('starts and stops with the server: reports what was missed at start, and nothing once the server has closed', async () => {
+    const cfg = { ...config, prefix: `t${randomUUID().slice(0, 8)}`, port: 0 };
+    storeRun().finish('pass', ['pass']);
+    const parts = statusPlugin(cfg, { log: capturingLogger(), baseDelayMs: 50 });
+    const server = await startServer(cfg, { port: 0, ...parts });
+    try {
+      await until(() => fake.statuses().length === 1);
+      expect(fake.statuses()[0].state).toBe('success');
+    } finally {
+      await server.close();
+      const redis = new Redis(cfg.redisUrl);
+      await deletePrefixedKeys(redis, cfg.prefix);
+      redis.disconnect();
+    }
+    // The server stopped its reporter before closing its store: a late hook is not recorded, and nothing fails.
+    const late = storeRun();
+    parts.reporter!.onRunFinished(late.finish('blocked', ['regression']));
+    await parts.reporter!.idle();
+    expect(store.statusReports.get(late.id)).toBeUndefined();
+    expect(fake.statuses()).toHaveLength(1);
+    expect(logs.join('')).not.toContain('Failed to record');
   });
 });

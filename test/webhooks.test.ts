@@ -165,10 +165,15 @@ async function workJobCount(): Promise<number> {
 }
 
 function gate(version: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return compat(['gate', '--library', 'fixlib', '--version', version]);
+}
+
+/** The `compat` command line as a user runs it, against this file's server unless `env` says otherwise. */
+function compat(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'compat.js'), 'gate', '--library', 'fixlib', '--version', version], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'compat.js'), ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, COMPAT_SERVER_URL: server.url },
+      env: { ...process.env, COMPAT_SERVER_URL: server.url, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -453,6 +458,33 @@ describe('compat gate', () => {
     });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('gate: cannot reach the compat server');
+  });
+});
+
+describe('compat report and compat tokens', () => {
+  it('report reads the run through the API, and with no server answering exits 3 rather than reading the store', async () => {
+    const id = runIds['1.1.1'];
+    const ok = await compat(['report', id, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ id, verdict: 'pass', status: 'done' });
+    // The store with this run sits in the data dir; the CLI must not go around the server to it.
+    const down = await compat(['report', id], { COMPAT_SERVER_URL: 'http://127.0.0.1:9', COMPAT_DATA_DIR: stack.config.dataDir });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('report: cannot reach the compat server');
+    expect((await compat(['report', 'r-no-such-run'])).code).toBe(4);
+  });
+
+  it('tokens are managed in the data dir beside a running server, which honours them at once', async () => {
+    const env = { COMPAT_DATA_DIR: stack.config.dataDir };
+    const name = `ci-${Date.now()}`;
+    const created = await compat(['tokens', 'create', name], env);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    const post = () => http('POST', '/api/runs', '{}', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` });
+    expect((await post()).status).toBe(400);
+    expect((await compat(['tokens', 'list'], env)).stdout).toMatch(new RegExp(`\\t${name}\\t.*\\tactive`));
+    expect((await compat(['tokens', 'revoke', name], env)).code).toBe(0);
+    expect((await post()).status).toBe(401);
   });
 });
 

@@ -3,14 +3,14 @@
  * and cell databases registered to such a worker. Runs when a worker starts, and periodically.
  */
 import type { Logger } from '../common/logger.js';
-import { containersWith, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, type Docker } from './container/docker.js';
-import type { DatabaseServers, ServerBackend } from './databases/servers.js';
+import type { ServerBackend } from './databases/servers.js';
+import type { OwnedContainers } from './ports.js';
 
 export interface JanitorPorts {
   /** Only this deployment's containers: other prefixes (other stacks on the host) have workers of their own. */
   prefix: string;
-  docker: Docker;
-  databases: DatabaseServers;
+  containers: OwnedContainers;
+  databases: { dropShared(backend: ServerBackend, image: string, name: string): Promise<void> };
   isWorkerAlive(workerId: string): Promise<boolean>;
   registeredDatabases(): Promise<Array<{ name: string; worker: string; backend: ServerBackend; image: string }>>;
   unregisterDatabase(name: string): Promise<void>;
@@ -34,13 +34,13 @@ export async function sweepOrphans(ports: JanitorPorts): Promise<JanitorReport> 
     if (!alive.has(worker)) alive.set(worker, await ports.isWorkerAlive(worker));
     return alive.get(worker)!;
   };
-  report.containers += await removeLeftovers(ports.docker);
-  for (const container of await containersWith(ports.docker, { [LABEL_PREFIX]: ports.prefix, [LABEL_WORKER]: undefined })) {
-    const worker = container.Labels[LABEL_WORKER];
+  report.containers += await ports.containers.removeLeftovers();
+  for (const container of await ports.containers.listOwned(ports.prefix)) {
+    const { worker } = container;
     if (!worker || (await isAlive(worker))) continue;
-    await ports.docker.getContainer(container.Id).remove({ force: true, v: true }).catch(() => undefined);
+    await ports.containers.remove(container.id).catch(() => undefined);
     report.containers++;
-    ports.log.info({ container: container.Names[0], kind: container.Labels[LABEL_KIND], worker }, 'Removed orphaned container');
+    ports.log.info({ container: container.name, kind: container.kind, worker }, 'Removed orphaned container');
   }
   for (const db of await ports.registeredDatabases()) {
     if ((await isAlive(db.worker)) && !ports.isStrayDatabase?.(db.name, db.worker)) continue;

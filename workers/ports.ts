@@ -1,25 +1,76 @@
 /**
  * What a processor needs from the outside world, injected: so a cell can be run by calling a function,
- * without a queue.
+ * without a queue, and unit-tested with small in-memory fakes. The worker (worker.ts) wires the real
+ * adapters once: dockerode (container/docker.ts), git mirrors (common/git/mirror.ts), Redis.
  */
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
-import type { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
-import type { Docker } from './container/docker.js';
-import type { DatabaseServers } from './databases/servers.js';
+import type { ContainerOutcome, ContainerSpec } from './container/spec.js';
+import type { FixedConnectionConfig } from '../common/matrix/schema.js';
+import type { CellDatabase, Owner, ServerBackend } from './databases/servers.js';
 import type { SecretSource } from './secrets/consumer-secrets.js';
+
+/** Runs one container to its end, within its limits; it is removed afterwards whatever happened. */
+export interface ContainerRunner {
+  run(spec: ContainerSpec): Promise<ContainerOutcome>;
+}
+
+/** The images this worker host has. */
+export interface ImageCatalog {
+  /** False only for "no such image"; an engine that does not answer throws (a retryable failure). */
+  has(image: string): Promise<boolean>;
+}
+
+/** Repositories, through mirrors kept on this worker host. Failures are `GitError`s. */
+export interface SourceMirror {
+  /** The commit `ref` names in `repo`, fetching once if the mirror does not know it yet. */
+  resolve(repo: string, ref: string): Promise<string>;
+  /** A working copy of commit `sha` of `repo` in `dest`, the mirror brought up to date first. */
+  checkout(repo: string, sha: string, dest: string): Promise<void>;
+}
+
+/** Built artifacts by key, shared by every worker host (Redis). */
+export interface ArtifactFiles {
+  files(artifactKey: string): Promise<string[] | null>;
+  put(artifactKey: string, files: Map<string, Buffer>): Promise<void>;
+  get(artifactKey: string): Promise<Map<string, Buffer> | null>;
+}
+
+/** A cell side's or a build's log (a Redis stream): text in, already masked. */
+export interface LogSink {
+  write(text: string): void;
+  end(): Promise<void>;
+}
+
+/** Databases for cells: one of its own on the shared server, or a dedicated server for fixed credentials. */
+export interface CellDatabases {
+  createDatabase(backend: ServerBackend, image: string, register: (name: string) => Promise<void>): Promise<CellDatabase>;
+  startDedicated(backend: ServerBackend, image: string, fixed: FixedConnectionConfig, owner: Owner, limits: { memoryMb: number }): Promise<CellDatabase>;
+}
+
+/** Containers of this worker host's deployments, for the janitor. */
+export interface OwnedContainers {
+  /** Removes containers an earlier run could not (the engine was away); returns how many. */
+  removeLeftovers(): Promise<number>;
+  /** Containers of deployment `prefix` that carry a worker label, running or not. */
+  listOwned(prefix: string): Promise<Array<{ id: string; name: string; kind?: string; worker: string }>>;
+  /** Removes a container and its volumes, running or not. */
+  remove(id: string): Promise<void>;
+}
 
 export interface WorkerPorts {
   config: Config;
   workerId: string;
-  docker: Docker;
-  databases: DatabaseServers;
-  artifacts: ArtifactStore;
+  containers: ContainerRunner;
+  images: ImageCatalog;
+  sources: SourceMirror;
+  databases: CellDatabases;
+  artifacts: ArtifactFiles;
   /** A consumer's secretEnv values: set aside for it on this host, never the worker's own environment. */
   secrets: SecretSource;
-  /** A log writer for a Redis stream key (text already masked). */
-  openLog(key: string): LogWriter;
+  /** A log writer for a Redis stream key. */
+  openLog(key: string): LogSink;
   /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */
   registerDatabase(name: string, info: Record<string, string>): Promise<void>;
   unregisterDatabase(name: string): Promise<void>;

@@ -10,10 +10,11 @@ import { createQueues, handBack, isFinalAttempt, startWorkWorkers, Unrecoverable
 import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
-import { createDocker, ensureNetwork } from './container/docker.js';
+import { Mirror } from '../common/git/mirror.js';
+import { containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
-import { InfraError, type WorkerPorts } from './ports.js';
+import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
 import { isEngineError, WorkerMetrics } from './metrics.js';
 import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
@@ -94,7 +95,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const ports: WorkerPorts = {
     config,
     workerId,
-    docker,
+    containers: { run: (spec) => runContainer(docker, spec) },
+    images: { has: (image) => imageExists(docker, image) },
+    sources: gitMirrors(config.dataDir),
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),
     secrets,
@@ -115,7 +118,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const janitor = () =>
     sweepOrphans({
       prefix: config.prefix,
-      docker,
+      containers: ownedContainers(docker),
       databases,
       log,
       isWorkerAlive: async (id) => id === workerId || (await redis.exists(heartbeatKey(id))) === 1,
@@ -227,5 +230,29 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },
+  };
+}
+
+/** The source port on git mirrors under the data directory. */
+function gitMirrors(dataDir: string): SourceMirror {
+  return {
+    resolve: (repo, ref) => Mirror.for(dataDir, repo).resolveFetching(ref),
+    async checkout(repo, sha, dest) {
+      const mirror = Mirror.for(dataDir, repo);
+      await mirror.update();
+      await mirror.checkout(sha, dest);
+    },
+  };
+}
+
+/** The janitor's view of the engine: containers labelled with the worker that made them. */
+function ownedContainers(docker: Docker): OwnedContainers {
+  return {
+    removeLeftovers: () => removeLeftovers(docker),
+    async listOwned(prefix) {
+      const found = await containersWith(docker, { [LABEL_PREFIX]: prefix, [LABEL_WORKER]: undefined });
+      return found.map((c) => ({ id: c.Id, name: c.Names[0], kind: c.Labels[LABEL_KIND], worker: c.Labels[LABEL_WORKER] }));
+    },
+    remove: (id) => docker.getContainer(id).remove({ force: true, v: true }),
   };
 }

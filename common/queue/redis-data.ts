@@ -7,6 +7,9 @@ import type { ResolvedMatrix } from '../matrix/load.js';
 import type { Backend } from '../types.js';
 import { artifactRedisKey } from './jobs.js';
 
+/** The Redis client type, for code that is handed a connection (queues.redis) without importing ioredis. */
+export type { Redis };
+
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
 const LOG_TTL_SECONDS = 2 * 86400;
 

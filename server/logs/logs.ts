@@ -1,12 +1,15 @@
 /**
  * Cell logs: live from the worker's Redis stream while a side runs, from a file in the data directory
- * once it is archived. Both paths write plain text to the response as it comes.
+ * once it is archived. Both paths write plain text to the response as it comes, with credentials taken
+ * out of any URL a suite printed.
  */
 import { createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Response } from 'express';
-import type { Redis } from 'ioredis';
-import { readLog } from '../../common/queue/redis-data.js';
+import { readLog, type Redis } from '../../common/queue/redis-data.js';
+import { lineRedactor, redactText } from '../../common/redact.js';
 
 export function logFile(dataDir: string, runId: string, cellId: string, side: string, attempt: number): string {
   return path.join(dataDir, 'logs', runId, `${cellId}.${side}.${attempt}.log`);
@@ -23,7 +26,7 @@ export async function archiveLog(redis: Redis, key: string, file: string): Promi
     after = chunks[chunks.length - 1].id;
   }
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, parts.join(''));
+  writeFileSync(file, redactText(parts.join('')));
 }
 
 /** Streams a log to an HTTP response, following it until its end marker when `follow`. */
@@ -31,8 +34,19 @@ export async function streamLog(res: Response, redis: Redis, key: string, file: 
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
+  const redactor = lineRedactor();
   if (existsSync(file)) {
-    createReadStream(file).pipe(res);
+    // Decoded as one stream: a character split between two reads stays whole.
+    const decoder = new StringDecoder('utf8');
+    const redacting = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        done(null, redactor.push(decoder.write(chunk)));
+      },
+      flush(done) {
+        done(null, redactor.push(decoder.end()) + redactor.end());
+      },
+    });
+    createReadStream(file).pipe(redacting).pipe(res);
     return;
   }
   let closed = false;
@@ -45,16 +59,16 @@ export async function streamLog(res: Response, redis: Redis, key: string, file: 
     while (!closed && Date.now() < deadline) {
       const chunks = await readLog(reader, key, after, follow ? 2000 : 0);
       for (const chunk of chunks) {
-        if (chunk.data) res.write(chunk.data);
+        if (chunk.data) res.write(redactor.push(chunk.data));
         after = chunk.id;
         if (chunk.eof) {
-          res.end();
+          res.end(redactor.end());
           return;
         }
       }
       if (!follow && chunks.length === 0) break;
     }
-    res.end();
+    res.end(redactor.end());
   } finally {
     if (reader !== redis) reader.disconnect();
   }

@@ -22,10 +22,6 @@ export function statusPlugin(config: Config, options: StatusReporterOptions = {}
   return {
     reporter,
     hooks: [reporter],
-    // No routes: mount is where the server hands over its store, which the reporter's outbox lives in.
-    mount: ({ store, config: live }) => {
-      reporter.bind(store, live);
-      return [];
-    },
+    services: [reporter],
   };
 }

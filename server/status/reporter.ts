@@ -10,6 +10,7 @@ import { logger as rootLogger, type Logger } from '../../common/logger.js';
 import { redactDeep } from '../../common/redact.js';
 import type { RunJson } from '../../common/types.js';
 import type { RunHooks } from '../runs/orchestrator.js';
+import type { ServerDeps, ServerService } from '../server.js';
 import type { StatusReports, Forge, StatusReportRow, StatusState } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
 import { describeRun, stateOf } from './describe.js';
@@ -34,7 +35,8 @@ export interface StatusReporterOptions {
 
 type Bound = { store: Store; config: Config; reports: StatusReports };
 
-export class StatusReporter implements RunHooks {
+export class StatusReporter implements RunHooks, ServerService {
+  readonly name = 'status reporter';
   private bound: Bound | null = null;
   private sending = false;
   private stopped = false;
@@ -58,10 +60,10 @@ export class StatusReporter implements RunHooks {
   }
 
   /**
-   * Connects the reporter to the server's store and (live) config, then catches up: runs whose report
-   * was never recorded get one, and unsent reports are sent.
+   * Starts with the server: takes its store and (live) config, then catches up: runs whose report was
+   * never recorded get one, and unsent reports are sent.
    */
-  bind(store: Store, config: Config): void {
+  start({ store, config }: Pick<ServerDeps, 'store' | 'config'>): void {
     this.bound = { store, config, reports: store.statusReports };
     try {
       this.catchUp();
@@ -71,7 +73,7 @@ export class StatusReporter implements RunHooks {
     this.kick();
   }
 
-  /** Stops sending; what is unsent stays in the store for the next start. */
+  /** Stops with the server, before its store closes: stops sending; what is unsent stays in the store for the next start. */
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -95,8 +97,6 @@ export class StatusReporter implements RunHooks {
   }
 
   private live(): Bound | null {
-    // The server closed its store (stopped, or restarted in a test): this reporter is done.
-    if (this.bound && !this.bound.store.isOpen) this.stop();
     return this.stopped ? null : this.bound;
   }
 

@@ -177,10 +177,6 @@ export class Store {
     this.db.close();
   }
 
-  get isOpen(): boolean {
-    return this.db.open;
-  }
-
   /** Throws unless the database answers a query (readiness). */
   ping(): void {
     this.db.prepare('SELECT 1').get();

@@ -7,14 +7,16 @@
  * names variables of the worker's own environment (PATH, COMPAT_REDIS_URL, any other) gets none of them.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
 import { githubSignature } from '../../server/webhooks/signature.js';
 import { createDeployment, runCompat, type Deployment } from '../helpers/processes.js';
+import { prefixedValues } from '../helpers/redis-keys.js';
 import { faultMatrix, lostCells } from './fixtures.js';
 import { HostileTally, record } from './report.js';
+import { textOfFilesUnder } from '../helpers/files.js';
 
 const CELL_SECRET = `cellsecret-${randomBytes(12).toString('hex')}`;
 const FILE_SECRET = `filesecret-${randomBytes(12).toString('hex')}`;
@@ -74,40 +76,6 @@ afterAll(async () => {
   record({ test: 'secrets', cellsLost: lostCells(run, 2), leftovers, hostileTried: tally.tried, prefixes: [d.prefix] });
 });
 
-/** Every value stored under this deployment's prefix in Redis, as text. */
-async function redisDump(): Promise<string> {
-  const redis = d.redis();
-  const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${d.prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      if (type === 'string') parts.push(String(await redis.get(key)));
-      else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
-      else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
-    }
-  } while (cursor !== '0');
-  return parts.join('\n');
-}
-
-function filesUnder(dir: string): string {
-  const out: string[] = [];
-  const walk = (current: string) => {
-    for (const name of readdirSync(current)) {
-      const file = path.join(current, name);
-      if (statSync(file).isDirectory()) walk(file);
-      else out.push(readFileSync(file, 'utf8'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
-
 describe('secrets', () => {
   it('are masked in cell logs and results, and appear in no log, API answer or Redis value', async () => {
     const admin = d.adminToken();
@@ -161,8 +129,8 @@ describe('secrets', () => {
       'API answers': answers.join('\n'),
       'server log': d.server!.output(),
       'worker log': d.workers[0].output(),
-      'archived logs': filesUnder(path.join(d.dataDir, 'logs')),
-      Redis: await redisDump(),
+      'archived logs': textOfFilesUnder(path.join(d.dataDir, 'logs')),
+      Redis: await prefixedValues(d.redis(), d.prefix),
     };
     expect(places['server log']).toMatch(/Webhook refused: bad signature/); // the server did log around them
     const secrets = { 'cell secret': CELL_SECRET, 'file secret': FILE_SECRET, 'host-only variable': HOST_ONLY, 'webhook secret': WEBHOOK_SECRET, 'admin token': admin, 'API token': ciToken, 'wrong token': WRONG_TOKEN };

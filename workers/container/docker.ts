@@ -1,5 +1,5 @@
 /**
- * The only module that touches dockerode. Containers run with memory, CPU, pid, disk and time limits, all
+ * The worker's container adapter (with common/docker/engine.ts, which connects to the engine). Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
  */
@@ -8,63 +8,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { LABEL_KIND, type ContainerOutcome, type ContainerSpec, type Limits } from './spec.js';
 
 export type { Docker };
 
-export const LABEL_KIND = 'compat.kind';
-export const LABEL_WORKER = 'compat.worker';
-export const LABEL_RUN = 'compat.run';
-export const LABEL_CELL = 'compat.cell';
-/** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
-export const LABEL_PREFIX = 'compat.prefix';
+export { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from './spec.js';
+export type { ContainerOutcome, ContainerSpec, Limits } from './spec.js';
 
-export function createDocker(): Docker {
-  return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-}
-
-export interface Limits {
-  memoryMb: number;
-  cpus: number;
-  pids: number;
-}
-
-export interface ContainerSpec {
-  name?: string;
-  image: string;
-  /** argv; commands from matrix.yaml travel in env variables, never spliced into this. */
-  cmd: string[];
-  env: Record<string, string>;
-  workdir?: string;
-  user?: string;
-  binds: string[];
-  /** A Docker network name, or `container:<id>` to share a database server's network namespace. */
-  networkMode: string;
-  limits: Limits;
-  timeoutMs: number;
-  labels: Record<string, string>;
-  /** Receives stdout and stderr as they arrive, each chunk with the stream it came on. */
-  onOutput: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
-  signal?: AbortSignal;
-  /** Size of the writable /tmp. */
-  tmpMb?: number;
-  /**
-   * Disk the container may fill: its writable layer plus these host directories (its bind mounts).
-   * Watched while it runs; past the limit it is killed and the outcome says so.
-   */
-  disk?: { limitMb: number; dirs: string[] };
-}
-
-export interface ContainerOutcome {
-  exitCode: number | null;
-  oomKilled: boolean;
-  timedOut: boolean;
-  aborted: boolean;
-  /** Killed for writing more than `disk.limitMb`. */
-  diskExceeded: boolean;
-  /** A fork was refused at the pids limit at least once (the kernel's own count, where it can be read). */
-  pidLimitHit: boolean;
-  durationMs: number;
-}
+/** The engine's address is decided in one place; workers get their client from there. */
+export { createDocker } from '../../common/docker/engine.js';
 
 /** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
 const DISK_CHECK_MS = 1000;

@@ -4,8 +4,8 @@
  */
 import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
-import { Mirror, GitError } from '../../common/git/mirror.js';
-import { imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { GitError } from '../../common/git/mirror.js';
+import { LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { ArtifactOutputError, readArtifactOutput } from './artifact-output.js';
@@ -22,15 +22,14 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   const existing = await ports.artifacts.files(artifactKey);
   if (existing) return { ...base, ok: true, artifactKey, files: existing, durationMs: Date.now() - started };
 
-  if (!(await imageExists(ports.docker, job.library.image))) {
+  if (!(await ports.images.has(job.library.image))) {
     throw new InfraError(`image ${job.library.image} is missing on this worker host: run \`compat images\``, false);
   }
   const ws = await createWorkspace(ports.config.dataDir, `build-${job.runId}-${job.side}`);
   const log = ports.openLog(logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
   try {
     try {
-      await Mirror.for(ports.config.dataDir, job.library.repo).update();
-      await Mirror.for(ports.config.dataDir, job.library.repo).checkout(job.sha, ws.src);
+      await ports.sources.checkout(job.library.repo, job.sha, ws.src);
     } catch (error) {
       throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
     }
@@ -38,7 +37,7 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
     log.write(`$ ${job.library.command}\n`);
     // No secrets in a build: this only decodes UTF-8 per stream, across chunk boundaries.
     const output = new OutputMasker([]);
-    const outcome = await runContainer(ports.docker, {
+    const outcome = await ports.containers.run({
       image: job.library.image,
       cmd: ['sh', '-c', 'exec sh -c "$COMPAT_BUILD_COMMAND"'],
       env: {

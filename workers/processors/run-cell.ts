@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
-import { Mirror, GitError } from '../../common/git/mirror.js';
+import { GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
-import { imageExists, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, runContainer } from '../container/docker.js';
+import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { readResultsDir } from '../results/junit.js';
@@ -47,7 +47,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   // yet) when another worker takes the same job, and a fixed name would make every retry fail on it.
   const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}-${randomBytes(3).toString('hex')}`;
   const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
-  if (!(await imageExists(ports.docker, consumer.image))) {
+  if (!(await ports.images.has(consumer.image))) {
     throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
   }
   const ws = await createWorkspace(ports.config.dataDir, name);
@@ -60,9 +60,8 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   try {
     const artifacts = await artifactDir(job, ports);
     try {
-      const mirror = Mirror.for(ports.config.dataDir, consumer.repo);
-      const sha = await mirror.resolveFetching(consumer.ref);
-      await mirror.checkout(sha, ws.src);
+      const sha = await ports.sources.resolve(consumer.repo, consumer.ref);
+      await ports.sources.checkout(consumer.repo, sha, ws.src);
       log.write(`[compat-matrix] ${consumer.name} at ${consumer.ref} (${sha.slice(0, 12)}), ${job.library} ${job.version} (${job.side}), backend ${job.backend}\n`);
     } catch (error) {
       throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
@@ -92,7 +91,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     // Stored plans from before diskMb existed have none: the default applies.
     const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
     const phases = new PhaseTracker();
-    const outcome = await runContainer(ports.docker, {
+    const outcome = await ports.containers.run({
       name,
       image: consumer.image,
       cmd: ['sh', '-c', PHASE_SCRIPT],

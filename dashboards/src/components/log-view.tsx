@@ -14,6 +14,7 @@ const MAX_VIEW_LINES = 24;
 /** Longer lines are cut when shown (the raw log link has them whole). */
 const MAX_LINE_CHARS = 4000;
 // Colour codes and cursor moves from test runners.
+// eslint-disable-next-line no-control-regex -- ESC starts every one of them
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 export interface LogStream {

@@ -1,0 +1,76 @@
+// ESLint 9 flat config: typescript-eslint's recommended rules, and the import rules that keep the
+// structure honest. Run with `npm run lint` (scripts/test.sh runs it after tsc and madge).
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Third-party clients only their adapters may import (STYLE "Only adapters import bullmq, ioredis,
+ * dockerode, simple-git"): everything else gets them injected, or calls the adapter's functions.
+ * Type imports count too: a library's types in a signature tie that code to the library.
+ */
+const ADAPTERS = {
+  bullmq: ['common/queue/bullmq.ts'],
+  ioredis: ['common/queue/bullmq.ts', 'common/queue/redis-data.ts'],
+  dockerode: [
+    'common/docker/engine.ts', // connects to the engine; the server's readiness ping
+    'workers/container/docker.ts', // containers and networks of a cell
+    'images/index.ts', // pulls and inspects images
+  ],
+  'simple-git': ['common/git/mirror.ts'],
+  'better-sqlite3': ['server/store/*.ts'],
+};
+
+const restrictedLibraries = (allowed = []) => [
+  'error',
+  {
+    paths: Object.keys(ADAPTERS)
+      .filter((name) => !allowed.includes(name))
+      .map((name) => ({ name, message: `only its adapters import ${name} (${ADAPTERS[name].join(', ')}); use them` })),
+  },
+];
+
+/** One config object per adapter file, naming the libraries that file may import. */
+const adapterFiles = [...new Set(Object.values(ADAPTERS).flat())].map((file) => ({
+  files: [file],
+  rules: { 'no-restricted-imports': restrictedLibraries(Object.keys(ADAPTERS).filter((name) => ADAPTERS[name].includes(file))) },
+}));
+
+/**
+ * Which way the edges between the top folders go. A separate rule name from the one above, so the two
+ * sets of overrides do not replace each other.
+ */
+const edges = (...rules) => ['error', { patterns: rules.map(([regex, message]) => ({ regex, message })) }];
+const NOT_WORKERS = ['(^|/)workers/', 'the server does not import the worker; share it through common/'];
+const NOT_SERVER = ['(^|/)server/', 'the worker does not import the server; results go back through the queue'];
+const NOT_STORE = ['(^|/)server/store/', 'the CLI reads through the HTTP API (cli/client.ts); token admin lives in cli/local-admin.ts'];
+const NOT_APPS = ['(^|/)(server|workers|cli)/', 'common/ is shared by server, workers and CLI; it imports none of them'];
+
+export default defineConfig(
+  // examples/*/ are the demo's consumer and library sources, not this project's code.
+  { ignores: ['node_modules/', 'dashboards/dist/', 'examples/*/', '.compat/', '**/*.d.ts'] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  { files: ['**/*.js'], languageOptions: { globals: globals.node } },
+  {
+    files: ['**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': restrictedLibraries(),
+      // Express tells an error handler by its four parameters: `_next` must be declared, unused.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  ...adapterFiles,
+  { files: ['server/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_WORKERS) } },
+  { files: ['workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_SERVER) } },
+  { files: ['cli/**/*.ts'], ignores: ['cli/local-admin.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_STORE) } },
+  { files: ['common/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_APPS) } },
+  {
+    // Tests and benchmarks reach the real parts directly to set them up and check them (Redis keys,
+    // containers by label); that is their job, not a leak. An HTTP answer's body in a test is any JSON
+    // the assertions then pin down; typing it first would only restate them.
+    files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts'],
+    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);
