@@ -79,6 +79,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const matrixNeeds = new MatrixNeeds(queues.redis, config.prefix);
   const orchestrator = new Orchestrator(store, queues, {
     dataDir: config.dataDir,
+    registries: config.registries,
     log,
     publishMatrix: (matrix) => matrixNeeds.publish(matrix),
     hooks: {

@@ -10,6 +10,7 @@ import type { ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, type AttemptPair } from '../../common/verdict.js';
+import type { RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -38,6 +39,7 @@ export class Orchestrator {
       dataDir: string;
       log: Logger;
       hooks?: RunHooks;
+      registries?: RegistryUrls;
       /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
       publishMatrix?: (matrix: ResolvedMatrix) => Promise<void>;
     },
@@ -46,7 +48,7 @@ export class Orchestrator {
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
-    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta });
+    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta, registries: this.options.registries });
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
@@ -71,6 +73,7 @@ export class Orchestrator {
   private async startBuilds(runId: string): Promise<void> {
     const run = this.store.runRecord(runId)!;
     const { library } = this.planMeta(runId);
+    const baselineFile = this.store.runMeta(runId)?.baselineFile;
     for (const side of SIDES) {
       const build = this.store.build(runId, side);
       if (build?.status === 'ok') {
@@ -86,6 +89,7 @@ export class Orchestrator {
         ref: side === 'candidate' ? run.candidate : run.baseline,
         sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
+        ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
       }, BUILD_PRIORITY);
     }
   }
@@ -203,17 +207,17 @@ export class Orchestrator {
         }
       }
     }
-    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests);
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
     return true;
   }
 
   private async evaluateRun(runId: string): Promise<void> {
     const before = this.store.runRecord(runId)!;
-    // Which verdicts occur, not the whole run: this runs after every decided cell, and a run may have 10,000.
-    const verdicts = this.store.cellVerdictsPresent(runId);
-    const verdict = decideRun(verdicts);
-    const finished = verdicts.every(isFinished);
-    const untouched = verdicts.every((v) => v === 'pending') && !this.store.anySideStarted(runId);
+    // What the cells' outcomes are, not the whole run: this runs after every decided cell, and a run may have 10,000.
+    const outcomes = this.store.cellOutcomesPresent(runId);
+    const verdict = decideRun(outcomes);
+    const finished = outcomes.every((c) => isFinished(c.verdict));
+    const untouched = outcomes.every((c) => c.verdict === 'pending') && !this.store.anySideStarted(runId);
     const status = finished ? 'done' : before.status === 'queued' && untouched ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
     this.store.setRunState(runId, status, verdict);

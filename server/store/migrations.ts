@@ -109,9 +109,18 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';
   `,
-  // 4: which verdicts a run's cells have, by index seeks: the run's state is decided after every
-  // decided cell, and a run may have 10,000.
+  // 4: a cell's verdict may carry a reason (a failing cell whose baseline passed no test).
+  `
+  ALTER TABLE cells ADD COLUMN reason TEXT;
+  `,
+  // 5: a run's baseline may be a registry's published file rather than a tag.
+  `
+  ALTER TABLE runs ADD COLUMN baseline_source TEXT NOT NULL DEFAULT 'tag';
+  `,
+  // 6: a run's cell outcomes by index seeks (verdicts present, cells with a reason): the run's state is
+  // decided after every decided cell, and a run may have 10,000.
   `
   CREATE INDEX IF NOT EXISTS cells_by_verdict ON cells (run_id, verdict);
+  CREATE INDEX IF NOT EXISTS cells_with_reason ON cells (run_id, reason);
   `,
 ];

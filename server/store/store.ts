@@ -17,6 +17,7 @@ import type {
   RunSummaryJson,
   RunVerdict,
   Side,
+  SideSource,
   SideStatus,
   SideSummary,
   TestOutcome,
@@ -25,7 +26,7 @@ import type {
 import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
-import { isFinished } from '../../common/verdict.js';
+import { isFinished, type CellOutcome } from '../../common/verdict.js';
 import { ApiTokens } from './api-tokens.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -43,6 +44,8 @@ export interface NewRun {
   baselineSha: string;
   trigger: Trigger;
   reruns: number;
+  /** Where the baseline comes from: built from a tag, or the registry's published file. @defaultValue tag */
+  baselineSource?: SideSource;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
   meta?: RunMeta;
 }
@@ -82,6 +85,7 @@ interface RunRow {
   trigger: Trigger;
   reruns: number;
   meta: string;
+  baseline_source: SideSource;
   created_at: string;
   finished_at: string | null;
 }
@@ -96,6 +100,7 @@ interface CellRow {
   new_failures: string;
   fixed_tests: string;
   config: string;
+  reason: string | null;
 }
 
 interface SideRow {
@@ -131,7 +136,7 @@ function cacheStatements(db: Database.Database): void {
 /** The columns of a side a run's JSON shows. */
 type SideSummaryRow = Pick<SideRow, 'cell_id' | 'side' | 'attempt' | 'status' | 'duration_ms' | 'passed' | 'failed' | 'skipped' | 'reason'>;
 
-const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
+const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
   private readonly db: Database.Database;
@@ -189,13 +194,13 @@ export class Store {
 
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
-      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
+      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, baseline_source, created_at)
       VALUES (@id, @library, @candidate, @baseline, @candidateVersion, @baselineVersion, @candidateSha, @baselineSha,
-      'queued', 'pending', @trigger, @reruns, @meta, @createdAt)`);
+      'queued', 'pending', @trigger, @reruns, @meta, @baselineSource, @createdAt)`);
     const insertCell = this.db.prepare(`INSERT INTO cells (run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests, config)
       VALUES (?, ?, ?, ?, 'pending', 0, '[]', '[]', ?)`);
     this.db.transaction(() => {
-      insertRun.run({ ...run, meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
+      insertRun.run({ ...run, baselineSource: run.baselineSource ?? 'tag', meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
       for (const cell of cells) insertCell.run(run.id, cell.id, cell.consumer, cell.backend, JSON.stringify(cell.config));
     })();
   }
@@ -230,10 +235,10 @@ export class Store {
     return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
   }
 
-  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[]): void {
+  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
     this.db
-      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ? WHERE run_id = ? AND id = ?')
-      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), runId, cellId);
+      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ?, reason = ? WHERE run_id = ? AND id = ?')
+      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), reason ?? null, runId, cellId);
   }
 
   /** Marks a side as started unless a result for it is already in (a late "started" never undoes a result). */
@@ -306,10 +311,15 @@ export class Store {
   }
 
   /** Runs that are not done: what the server resumes after a restart. */
-  /** The verdicts a run's cells have, each once: one index seek per verdict, however many cells. */
-  cellVerdictsPresent(runId: string): CellVerdict[] {
+  /**
+   * The run's cell outcomes, each kind once (what decideRun needs): every verdict some cell has, and
+   * the cells with a reason. Index seeks, however many cells.
+   */
+  cellOutcomesPresent(runId: string): CellOutcome[] {
     const exists = this.db.prepare('SELECT 1 FROM cells WHERE run_id = ? AND verdict = ? LIMIT 1');
-    return CELL_VERDICTS.filter((verdict) => exists.get(runId, verdict) !== undefined);
+    const outcomes: CellOutcome[] = CELL_VERDICTS.filter((verdict) => exists.get(runId, verdict) !== undefined).map((verdict) => ({ verdict }));
+    const withReason = this.db.prepare('SELECT DISTINCT verdict, reason FROM cells WHERE run_id = ? AND reason IS NOT NULL').all(runId) as Array<{ verdict: CellVerdict; reason: string }>;
+    return [...outcomes, ...withReason];
   }
 
   /** Whether a worker has started (or finished with tests) any side of the run: a cell shown as running. */
@@ -348,10 +358,10 @@ export class Store {
     // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
     const cells = (
       this.db
-        .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests FROM cells WHERE run_id = ? ORDER BY consumer, backend')
+        .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason FROM cells WHERE run_id = ? ORDER BY consumer, backend')
         .raw(true)
-        .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string]>
-    ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests }));
+        .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null]>
+    ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason }));
     // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
     // 20,000 rows or more, and each column read is a string made.
     const tuples = this.db
@@ -366,7 +376,8 @@ export class Store {
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [])) };
+    const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
+    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [], sources)) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -416,19 +427,20 @@ function runFields(row: RunRow): Omit<RunJson, 'cells'> {
   };
 }
 
-function sideSummary(rows: SideSummaryRow[], side: Side): SideSummary {
+function sideSummary(rows: SideSummaryRow[], side: Side, source: SideSource): SideSummary {
   // The first attempt is the one shown; re-runs only confirm it.
   const row = rows.find((r) => r.side === side && r.attempt === 0);
-  if (!row) return EMPTY_SIDE;
+  if (!row) return { ...EMPTY_SIDE, source };
   return {
     status: row.status,
+    source,
     durationMs: row.duration_ms,
     tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
     ...(row.reason ? { reason: row.reason } : {}),
   };
 }
 
-function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[]): CellJson {
+function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[], sources: Record<Side, SideSource>): CellJson {
   // Most cells have no such tests: the empty list needs no parser (a run may have 10,000 cells).
   const ids = (json: string, field: string) => (json === '[]' ? [] : parseStringList(json, `run "${runId}" cell "${cell.id}" ${field}`));
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
@@ -439,8 +451,9 @@ function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSumma
     consumer: cell.consumer,
     backend: cell.backend,
     verdict,
-    candidate: sideSummary(sides, 'candidate'),
-    baseline: sideSummary(sides, 'baseline'),
+    ...(cell.reason ? { reason: cell.reason } : {}),
+    candidate: sideSummary(sides, 'candidate', sources.candidate),
+    baseline: sideSummary(sides, 'baseline', sources.baseline),
     newFailures: ids(cell.new_failures, 'new_failures'),
     fixedTests: ids(cell.fixed_tests, 'fixed_tests'),
     attempts: Math.max(cell.attempts, attemptsSeen),
