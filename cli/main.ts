@@ -245,10 +245,23 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('pull cells from the queue and run them in containers')
-    .option('--concurrency <n>', 'cells at once', '2')
-    .action(act(async (opts: { concurrency: string }) => {
+    .option('--concurrency <n>', 'cells at once (default: what the host\'s CPUs and memory allow for the matrix\'s limits)')
+    .option('--backends <list>', `only cells of these backends, comma-separated (default: ${BACKENDS.join(',')})`)
+    .option('--metrics-port <n>', 'serve Prometheus metrics on this port (/metrics; address from COMPAT_METRICS_HOST, default 127.0.0.1)')
+    .action(act(async (opts: { concurrency?: string; backends?: string; metricsPort?: string }) => {
       const { startWorkerProcess } = await import('../workers/main.js');
-      await startWorkerProcess(config, Number(opts.concurrency));
+      const { parseBackends } = await import('../workers/placement.js');
+      let backends;
+      try {
+        backends = opts.backends === undefined ? undefined : parseBackends(opts.backends);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency: a whole number of 1 or more, got "${opts.concurrency}"`);
+      const metricsPort = opts.metricsPort === undefined ? undefined : Number(opts.metricsPort);
+      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new UsageError(`--metrics-port: a port number, got "${opts.metricsPort}"`);
+      await startWorkerProcess(config, { concurrency, backends, metricsPort });
       return null;
     }));
 

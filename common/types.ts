@@ -6,11 +6,17 @@
 export const BACKENDS = ['sqlite', 'mysql', 'postgres'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
+/** A cell's id is `<consumer>.<backend>`. */
+export function backendOfCell(cellId: string): Backend {
+  return cellId.slice(cellId.lastIndexOf('.') + 1) as Backend;
+}
+
 export const SIDES = ['candidate', 'baseline'] as const;
 export type Side = (typeof SIDES)[number];
 
 /** Per cell (consumer x backend), candidate against baseline. */
-export type CellVerdict = 'pass' | 'regression' | 'flaky' | 'fixed' | 'failing' | 'error' | 'pending' | 'running';
+export const CELL_VERDICTS = ['pass', 'regression', 'flaky', 'fixed', 'failing', 'error', 'pending', 'running'] as const;
+export type CellVerdict = (typeof CELL_VERDICTS)[number];
 export type RunVerdict = 'pass' | 'blocked' | 'incomplete' | 'pending';
 export type RunStatus = 'queued' | 'running' | 'done';
 export type Trigger = 'cli' | 'api' | 'webhook';

@@ -5,17 +5,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
-import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
+import { loadMatrix } from '../common/matrix/load.js';
+import { createQueues, handBack, isFinalAttempt, startWorkWorkers, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
-import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
+import { ArtifactStore, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
+import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
 import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
 import { bisectJobFailed, runBisectJob } from './processors/bisect.js';
+import { isEngineError, WorkerMetrics } from './metrics.js';
+import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
-import { runCellSide } from './processors/run-cell.js';
+import { artifactCacheDir, runCellSide } from './processors/run-cell.js';
 import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
@@ -29,14 +33,43 @@ const HEARTBEAT_SECONDS = Number(process.env.COMPAT_HEARTBEAT_SECONDS || 20);
  */
 const JOB_LOCK_SECONDS = Number(process.env.COMPAT_JOB_LOCK_SECONDS || 30);
 
+export interface WorkerOptions {
+  /** Cells at once. @defaultValue what the host's CPUs and memory allow for the matrix's limits ({@link defaultConcurrency}) */
+  concurrency?: number;
+  /** Only cells of these backends. @defaultValue all */
+  backends?: readonly Backend[];
+  /** Serve Prometheus metrics on this port (0: any free port). @defaultValue none */
+  metricsPort?: number;
+  /** Address the metrics are served on. @defaultValue 127.0.0.1 (env COMPAT_METRICS_HOST) */
+  metricsHost?: string;
+}
+
 export interface WorkerHandle {
   id: string;
   ports: WorkerPorts;
+  concurrency: number;
+  backends: readonly Backend[];
+  /** What bounded the concurrency when none was given. */
+  concurrencyWhy: string;
+  metrics: WorkerMetrics;
+  /** The port /metrics is served on, when asked for. */
+  metricsPort: number | null;
   /** Stops taking jobs; waits up to `deadlineMs` for running ones, then hands them back. */
   close(deadlineMs?: number): Promise<void>;
 }
 
-export async function startWorker(config: Config, options: { concurrency: number }): Promise<WorkerHandle> {
+/** The matrix's limits: as the server published them in Redis, else from a local matrix file, else none. */
+async function matrixNeeds(config: Config, needs: MatrixNeeds): Promise<CellNeeds[]> {
+  const published = await needs.read();
+  if (published) return published;
+  try {
+    return MatrixNeeds.of(loadMatrix(config.matrixFile));
+  } catch {
+    return [];
+  }
+}
+
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
@@ -45,6 +78,12 @@ export async function startWorker(config: Config, options: { concurrency: number
   await ensureNetwork(docker, config.network);
   const queues = createQueues(config);
   const redis = queues.redis;
+  const backends = options.backends ?? BACKENDS;
+  const sized = options.concurrency
+    ? { concurrency: options.concurrency, why: 'as given' }
+    : defaultConcurrency(hostCapacity(), await matrixNeeds(config, new MatrixNeeds(redis, config.prefix)), backends);
+  const concurrency = sized.concurrency;
+  const metrics = new WorkerMetrics(concurrency);
   const heartbeatKey = (id: string) => `${config.prefix}:worker:${id}`;
   const dbRegistry = `${config.prefix}:databases`;
   const beat = () => redis.set(heartbeatKey(workerId), String(Date.now()), 'EX', HEARTBEAT_SECONDS * 2).catch(() => undefined);
@@ -92,10 +131,20 @@ export async function startWorker(config: Config, options: { concurrency: number
       unregisterDatabase: ports.unregisterDatabase,
       isStrayDatabase: (name, worker) => worker === workerId && !databasesInUse.has(name),
     });
-  const swept = await janitor();
+  const sweep = async () => {
+    try {
+      const report = await janitor();
+      metrics.janitorSwept(report);
+      return report;
+    } catch (error) {
+      if (isEngineError(error)) metrics.engineError();
+      throw error;
+    }
+  };
+  const swept = await sweep();
   if (swept.containers || swept.databases) log.info(swept, 'Cleaned up after dead workers');
   // Every three beats (a minute by default): a dead worker's leftovers go soon after it counts as dead.
-  const janitorTimer = setInterval(() => void janitor().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
+  const janitorTimer = setInterval(() => void sweep().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
 
   const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => {
     const data = job.data;
@@ -110,11 +159,15 @@ export async function startWorker(config: Config, options: { concurrency: number
         await ports.sendResult(done);
         return { kind: done.kind };
       }
-      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId });
+      const queuedMs = Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp);
+      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, queuedMs });
+      metrics.cacheLookup('artifact', artifactCacheDir(config.dataDir, data.artifactKey).complete);
       const result = await runCellSide(data, ports, signal);
+      metrics.observeSide(data.backend, result);
       await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, result });
       return { status: result.status };
     } catch (error) {
+      if (isEngineError(error)) metrics.engineError();
       const retryable = !(error instanceof InfraError) || error.retryable;
       const reason = (error as Error).message;
       if (retryable && !isFinalAttempt(job) && !signal?.aborted) {
@@ -143,14 +196,28 @@ export async function startWorker(config: Config, options: { concurrency: number
     }
   };
 
-  const worker = startWorkWorker(config, processor, { concurrency: options.concurrency, lockDurationMs: JOB_LOCK_SECONDS * 1000 });
+  const worker = startWorkWorkers(config, processor, {
+    concurrency,
+    lanes: lanesFor(backends),
+    lockDurationMs: JOB_LOCK_SECONDS * 1000,
+    onSlots: (busy) => metrics.setBusy(busy),
+  });
   worker.on('error', (error) => log.warn({ err: error }, 'Queue connection problem'));
   await worker.waitUntilReady();
-  log.info({ concurrency: options.concurrency }, 'Worker started');
+  const metricsServer =
+    options.metricsPort === undefined ? null : await metrics.serve(options.metricsPort, options.metricsHost ?? process.env.COMPAT_METRICS_HOST ?? '127.0.0.1');
+  const metricsAddress = metricsServer?.address();
+  const metricsPort = metricsAddress && typeof metricsAddress === 'object' ? metricsAddress.port : null;
+  log.info({ concurrency, backends, why: sized.why, metricsPort }, 'Worker started');
 
   return {
     id: workerId,
     ports,
+    concurrency,
+    backends,
+    concurrencyWhy: sized.why,
+    metrics,
+    metricsPort,
     async close(deadlineMs = 30_000) {
       clearInterval(janitorTimer);
       // The heartbeat goes on while running cells finish: a worker that stopped beating counts as dead,
@@ -166,6 +233,8 @@ export async function startWorker(config: Config, options: { concurrency: number
         await Promise.race([graceful, wait(30_000)]);
       }
       clearInterval(heartbeat);
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },

@@ -55,6 +55,12 @@ export interface BisectStepJob extends Omit<CellJob, 'kind' | 'side'> {
 
 export type WorkJob = BuildJob | CellJob | BisectBuildJob | BisectStepJob;
 
+/** Where a job queues: builds (a bisect's too) on their own lane (any worker builds), cells and bisect steps on their backend's. */
+export type Lane = 'build' | Backend;
+export function laneOf(job: WorkJob): Lane {
+  return job.kind === 'build' || job.kind === 'bisect-build' ? 'build' : job.backend;
+}
+
 export interface SideResultPayload {
   status: SideStatus;
   durationMs: number;
@@ -63,6 +69,8 @@ export interface SideResultPayload {
   tests: TestOutcome[];
   reason?: string;
   exitCode?: number | null;
+  /** Milliseconds per phase of the side (CONTRACT: `phases`). */
+  phases?: Record<string, number>;
 }
 
 export interface BuildDone {
@@ -83,6 +91,8 @@ export interface SideStarted {
   side: Side;
   attempt: number;
   worker: string;
+  /** How long the job waited in its queue before this worker took it. */
+  queuedMs?: number;
 }
 
 export interface SideDone {

@@ -6,15 +6,16 @@
  */
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
-import type { CellJob, ResultMessage } from '../../common/queue/jobs.js';
+import type { ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, type AttemptPair } from '../../common/verdict.js';
 import type { RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { Bisector } from '../bisect/bisector.js';
+import { BUILD_PRIORITY, cellPriority } from './priority.js';
 
 export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
@@ -38,8 +39,15 @@ export class Orchestrator {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
-    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks; registries?: RegistryUrls },
+    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes'>,
+    private readonly options: {
+      dataDir: string;
+      log: Logger;
+      hooks?: RunHooks;
+      registries?: RegistryUrls;
+      /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
+      publishMatrix?: (matrix: ResolvedMatrix) => Promise<void>;
+    },
   ) {
     this.bisector = new Bisector(store, queues, {
       dataDir: options.dataDir,
@@ -69,6 +77,7 @@ export class Orchestrator {
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
     this.store.insertRun(plan.run, plan.cells);
+    await this.options.publishMatrix?.(matrix).catch((error) => this.options.log.warn({ err: error }, 'Failed to publish the matrix limits'));
     this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
     await this.startBuilds(plan.run.id);
     const run = this.store.getRun(plan.run.id)!;
@@ -103,16 +112,18 @@ export class Orchestrator {
         sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
-      });
+      }, BUILD_PRIORITY);
     }
   }
 
   private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[]): Promise<void> {
     const run = this.store.runRecord(runId)!;
     const { databases } = this.planMeta(runId);
-    for (const cellId of only ?? this.store.cellIds(runId)) {
+    const all = this.store.cellIds(runId);
+    const index = new Map(all.map((id, i) => [id, i]));
+    for (const cellId of only ?? all) {
       const consumer = this.store.cellConfig(runId, cellId)!;
-      const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+      const backend = backendOfCell(cellId);
       await this.queues.enqueueWork({
         kind: 'cell',
         runId,
@@ -125,7 +136,7 @@ export class Orchestrator {
         backend,
         consumer,
         databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
-      });
+      }, cellPriority(index.get(cellId) ?? 0, side, attempt));
     }
   }
 
@@ -166,12 +177,18 @@ export class Orchestrator {
         break;
       }
       case 'side-started':
+        // A started side changes no cell's verdict: only a queued run's status.
         this.store.markSideRunning(message.runId, message.cellId, message.side, message.attempt, message.worker);
         if (run.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
-        break;
+        this.options.hooks?.onRunChanged?.(message.runId);
+        return;
       case 'side-done':
         this.store.recordSideResult({ runId: message.runId, cellId: message.cellId, side: message.side, attempt: message.attempt, ...message.result });
-        await this.evaluateCell(message.runId, message.cellId);
+        // Until both sides of an attempt are in, the cell (and so the run) stays as it was.
+        if (!(await this.evaluateCell(message.runId, message.cellId))) {
+          this.options.hooks?.onRunChanged?.(message.runId);
+          return;
+        }
         break;
       case 'bisect-build-done':
         await this.bisector.onBuildDone(message);
@@ -203,10 +220,11 @@ export class Orchestrator {
     return pairs;
   }
 
-  private async evaluateCell(runId: string, cellId: string): Promise<void> {
+  /** Decides a cell from its finished attempt pairs; false when it has none yet. */
+  private async evaluateCell(runId: string, cellId: string): Promise<boolean> {
     const { reruns } = this.store.runRecord(runId)!;
     const pairs = this.attemptPairs(runId, cellId);
-    if (pairs.length === 0) return;
+    if (pairs.length === 0) return false;
     const decision = decideCell(pairs, reruns);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op.
@@ -219,14 +237,17 @@ export class Orchestrator {
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
     if (decision.verdict !== 'running') await this.bisector.consider(runId, cellId.slice(0, cellId.lastIndexOf('.')));
+    return true;
   }
 
   private async evaluateRun(runId: string): Promise<void> {
     const before = this.store.runRecord(runId)!;
-    const run = this.store.getRun(runId)!;
-    const verdict = decideRun(run.cells);
-    const finished = run.cells.every((c) => isFinished(c.verdict));
-    const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
+    // What the cells' outcomes are, not the whole run: this runs after every decided cell, and a run may have 10,000.
+    const outcomes = this.store.cellOutcomesPresent(runId);
+    const verdict = decideRun(outcomes);
+    const finished = outcomes.every((c) => isFinished(c.verdict));
+    const untouched = outcomes.every((c) => c.verdict === 'pending') && !this.store.anySideStarted(runId);
+    const status = finished ? 'done' : before.status === 'queued' && untouched ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
     this.store.setRunState(runId, status, verdict);
     if (finished && before.status !== 'done') {
@@ -255,7 +276,7 @@ export class Orchestrator {
   /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
   async sweepFailedJobs(): Promise<number> {
     let count = 0;
-    const failed = await this.queues.work.getFailed(0, 1000);
+    const failed = (await Promise.all(Object.values(this.queues.lanes).map((q) => q.getFailed(0, 1000)))).flat();
     // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
     for (const job of failed) {
       if (!job?.data) continue;

@@ -160,4 +160,10 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, sha)
   );
   `,
+  // 7: a run's cell outcomes by index seeks (verdicts present, cells with a reason): the run's state is
+  // decided after every decided cell, and a run may have 10,000.
+  `
+  CREATE INDEX IF NOT EXISTS cells_by_verdict ON cells (run_id, verdict);
+  CREATE INDEX IF NOT EXISTS cells_with_reason ON cells (run_id, reason);
+  `,
 ];

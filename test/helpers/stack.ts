@@ -11,14 +11,15 @@ import { deletePrefixedKeys } from './redis-keys.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import type { RunJson } from '../../common/types.js';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/server.js';
-import { startWorker, type WorkerHandle } from '../../workers/worker.js';
+import { startWorker, type WorkerHandle, type WorkerOptions } from '../../workers/worker.js';
 
 export interface Stack {
   config: Config;
   server: ServerHandle;
   worker: WorkerHandle | null;
   dir: string;
-  startWorker(concurrency?: number): Promise<WorkerHandle>;
+  /** Starts a worker in this process (the last one started is `worker`; all are closed by `close`). */
+  startWorker(concurrency?: number, options?: WorkerOptions): Promise<WorkerHandle>;
   waitForRun(id: string, timeoutMs?: number): Promise<RunJson>;
   /** The run done and every bisect it started ended (its steps' containers gone with them). */
   waitForSettled(id: string, timeoutMs?: number): Promise<RunJson>;
@@ -51,13 +52,15 @@ export async function startStack(options: {
   });
   const server = await startServer(config, { port: 0, ...options.server });
   config.publicUrl = server.url;
+  const workers: WorkerHandle[] = [];
   const stack: Stack = {
     config,
     server,
     worker: null,
     dir,
-    async startWorker(concurrency = options.concurrency ?? 2) {
-      stack.worker = await startWorker(config, { concurrency });
+    async startWorker(concurrency = options.concurrency ?? 2, workerOptions = {}) {
+      stack.worker = await startWorker(config, { concurrency, ...workerOptions });
+      workers.push(stack.worker);
       return stack.worker;
     },
     async waitForRun(id, timeoutMs = 600_000) {
@@ -93,7 +96,7 @@ export async function startStack(options: {
       return { status: res.status, body: parsed };
     },
     async close() {
-      await stack.worker?.close(5_000).catch(() => undefined);
+      await Promise.all(workers.map((w) => w.close(5_000).catch(() => undefined)));
       await server.close().catch(() => undefined);
       const redis = new Redis(config.redisUrl);
       // Everything this stack put in Redis carries its prefix.

@@ -21,6 +21,12 @@ import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { maskText, OutputMasker } from '../secrets/masker.js';
 
+/** Where a worker host keeps an artifact it fetched from Redis; `.complete` marks it whole. */
+export function artifactCacheDir(dataDir: string, artifactKey: string): { dir: string; complete: boolean } {
+  const dir = path.join(dataDir, 'artifacts', artifactKey);
+  return { dir, complete: existsSync(path.join(dir, '.complete')) };
+}
+
 /**
  * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
  * here the checkout itself is asked, so a symlink out of the repository or a folder the pinned ref does
@@ -41,8 +47,8 @@ export function consumerWorkdir(checkout: string, workdir: string | undefined): 
 }
 
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
-  const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
-  if (existsSync(path.join(dir, '.complete'))) return dir;
+  const { dir, complete } = artifactCacheDir(ports.config.dataDir, job.artifactKey);
+  if (complete) return dir;
   const files = await ports.artifacts.get(job.artifactKey);
   if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
   mkdirSync(dir, { recursive: true });
