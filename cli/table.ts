@@ -29,18 +29,25 @@ function shortId(id: string, max = 64): string {
   return id.length <= max ? id : `…${id.slice(-(max - 1))}`;
 }
 
+/** From the run's creation to its verdict, as a person reads it: `4 min 12 s`. */
+export function timeToVerdict(run: Pick<RunJson, 'createdAt' | 'finishedAt'>): string {
+  const seconds = Math.max(0, Math.round((Date.parse(run.finishedAt ?? run.createdAt) - Date.parse(run.createdAt)) / 1000));
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
 export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const table = new Table({
     head: ['consumer', 'backend', 'verdict', 'runs', 'candidate p/f/s', 'baseline p/f/s', 'new failures'],
     style: { head: [], border: [] },
   });
-  const order = ['regression', 'error', 'flaky', 'failing', 'fixed', 'running', 'pending', 'pass'];
-  const cells = [...run.cells].sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict) || a.id.localeCompare(b.id));
+  const order = ['regression', 'error', 'no-evidence', 'flaky', 'failing', 'fixed', 'running', 'pending', 'pass'];
+  const rank = (c: CellJson) => order.indexOf(c.reason ? 'no-evidence' : c.verdict);
+  const cells = [...run.cells].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
   for (const cell of cells) {
     table.push([
       cell.consumer,
       cell.backend,
-      ICON[cell.verdict],
+      cell.reason ? `${ICON[cell.verdict]}\n(${cell.reason})` : ICON[cell.verdict],
       String(cell.attempts),
       side(cell.candidate),
       side(cell.baseline),
@@ -62,6 +69,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
     `verdict: ${run.verdict.toUpperCase()}${run.verdict === 'blocked' ? ` (${regressions} regression${regressions === 1 ? '' : 's'}: release blocked)` : ''}  status: ${run.status}`,
   ];
   for (const cell of bisected.values()) lines.push(renderBisect(cell.bisect!.cellId, cell.bisect!));
+  if (run.finishedAt) lines.push(`time to verdict: ${timeToVerdict(run)} (from the run's creation to its last cell's verdict)`);
   if (dashboardUrl) lines.push(`dashboard: ${dashboardUrl}/runs/${run.id}`);
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { DEFAULT_REGISTRY_URLS, type RegistryUrls } from './registry/published.js';
 
 export interface Config {
   /** Root of everything compat-matrix keeps on disk. @defaultValue `<repo>/.compat` (env COMPAT_DATA_DIR) */
@@ -55,6 +56,8 @@ export interface Config {
   gitlabApiUrl: string;
   /** Token (api scope) that may write commit statuses; without it no GitLab status is posted. @defaultValue none (env COMPAT_GITLAB_TOKEN) */
   gitlabToken: string | null;
+  /** Package registries that libraries with `registry:` take their baselines from. @defaultValue npm and PyPI (env COMPAT_NPM_REGISTRY, COMPAT_PYPI_URL) */
+  registries: RegistryUrls;
   /**
    * A private deployment: every route but /healthz and the webhooks needs a token (read or write scope),
    * the dashboard included (it asks for one and keeps it in a cookie). @defaultValue false: reads are
@@ -147,6 +150,10 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     githubToken: env.COMPAT_GITHUB_TOKEN || null,
     gitlabApiUrl: (env.COMPAT_GITLAB_API_URL || 'https://gitlab.com/api/v4').replace(/\/+$/, ''),
     gitlabToken: env.COMPAT_GITLAB_TOKEN || null,
+    registries: {
+      npm: (env.COMPAT_NPM_REGISTRY || DEFAULT_REGISTRY_URLS.npm).replace(/\/+$/, ''),
+      pypi: (env.COMPAT_PYPI_URL || DEFAULT_REGISTRY_URLS.pypi).replace(/\/+$/, ''),
+    },
     readTokenRequired: flag('COMPAT_READ_TOKEN_REQUIRED'),
     ...overrides,
     port,

@@ -17,6 +17,14 @@ describe('gate', () => {
     expect(gateOf([run('r1', [['a.mysql', 'fixed'], ['a.sqlite', 'failing']])])).toEqual({ state: 'pass', runId: 'r1', regressions: [] });
   });
 
+  it('is incomplete, never pass, when a cell gave no evidence (its baseline passed no test)', () => {
+    const noEvidence = run('r1', [['a.sqlite', 'failing'], ['b.sqlite', 'pass']]);
+    noEvidence.cells[0].reason = 'baseline passed no test';
+    expect(gateOf([noEvidence]).state).toBe('incomplete');
+    // Fixed (or removed) in a newer run of that cell: the gate passes again.
+    expect(gateOf([run('r2', [['a.sqlite', 'pass']]), noEvidence]).state).toBe('pass');
+  });
+
   it('lets a newer partial run settle only the cells it ran', () => {
     const full = run('r1', [['a.mysql', 'regression'], ['b.mysql', 'regression'], ['a.sqlite', 'pass']]);
     const rerunA = run('r2', [['a.mysql', 'pass']]);

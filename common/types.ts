@@ -24,8 +24,12 @@ export interface TestCounts {
   skipped: number;
 }
 
+/** Where a side's library came from: built from a tag of its repository, or the registry's published file. */
+export type SideSource = 'tag' | 'registry';
+
 export interface SideSummary {
   status: SideStatus;
+  source: SideSource;
   durationMs: number | null;
   tests: TestCounts;
   /** Why the side errored or failed without tests (timeout, OOM, image missing...). */
@@ -81,6 +85,8 @@ export interface CellJson {
   consumer: string;
   backend: Backend;
   verdict: CellVerdict;
+  /** Why the verdict says less than it seems: `baseline passed no test` on a failing cell with no evidence. */
+  reason?: string;
   candidate: SideSummary;
   baseline: SideSummary;
   newFailures: string[];

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SideStatus, TestOutcome } from './types.js';
-import { decideCell, decideRun, type AttemptPair } from './verdict.js';
+import { decideCell, decideRun, NO_EVIDENCE, type AttemptPair, type CellOutcome } from './verdict.js';
 
 const t = (id: string, status: TestOutcome['status']): TestOutcome => ({ id, status });
 const side = (status: SideStatus, tests: TestOutcome[] = []) => ({ status, tests });
 const pair = (c: ReturnType<typeof side>, b: ReturnType<typeof side>): AttemptPair => ({ candidate: c, baseline: b });
+
+const cells = (...verdicts: CellOutcome['verdict'][]): CellOutcome[] => verdicts.map((verdict) => ({ verdict }));
 
 const green = side('passed', [t('a', 'passed'), t('b', 'passed')]);
 const redB = side('failed', [t('a', 'passed'), t('b', 'failed')]);
@@ -66,6 +68,19 @@ describe('cell verdicts', () => {
     expect(decideCell([pair(redB, green), pair(side('error'), green)], 1).verdict).toBe('error');
   });
 
+  it('no evidence: a baseline that passed no test makes the cell failing with a reason, whatever the candidate failed', () => {
+    const collectError = side('failed', [t('collect', 'failed')]);
+    for (const baseline of [side('failed'), collectError, side('timeout')]) {
+      for (const candidate of [side('failed'), collectError, redB, side('timeout')]) {
+        expect(decideCell([pair(candidate, baseline)], 2)).toMatchObject({ verdict: 'failing', reason: NO_EVIDENCE, rerunsWanted: 0 });
+      }
+    }
+    // A candidate that passes is evidence of its own.
+    expect(decideCell([pair(green, side('failed'))], 2)).toMatchObject({ verdict: 'fixed' });
+    // A baseline that passed one test is a baseline: both failing the same tests stays a plain failing.
+    expect(decideCell([pair(redB, redB)], 2).reason).toBeUndefined();
+  });
+
   it('with no re-runs configured, the first attempt decides', () => {
     expect(decideCell([pair(redB, green)], 0).verdict).toBe('regression');
   });
@@ -73,13 +88,18 @@ describe('cell verdicts', () => {
 
 describe('run verdicts', () => {
   it('blocked beats incomplete beats pass', () => {
-    expect(decideRun(['pass', 'flaky', 'fixed', 'failing'])).toBe('pass');
-    expect(decideRun(['pass', 'error'])).toBe('incomplete');
-    expect(decideRun(['error', 'regression'])).toBe('blocked');
+    expect(decideRun(cells('pass', 'flaky', 'fixed', 'failing'))).toBe('pass');
+    expect(decideRun(cells('pass', 'error'))).toBe('incomplete');
+    expect(decideRun(cells('error', 'regression'))).toBe('blocked');
+  });
+
+  it('a cell without evidence makes the run incomplete, never pass', () => {
+    expect(decideRun([{ verdict: 'pass' }, { verdict: 'failing', reason: NO_EVIDENCE }])).toBe('incomplete');
+    expect(decideRun([{ verdict: 'regression' }, { verdict: 'failing', reason: NO_EVIDENCE }])).toBe('blocked');
   });
 
   it('pending while cells run, unless a regression is already confirmed', () => {
-    expect(decideRun(['pass', 'running'])).toBe('pending');
-    expect(decideRun(['pending', 'regression'])).toBe('blocked');
+    expect(decideRun(cells('pass', 'running'))).toBe('pending');
+    expect(decideRun(cells('pending', 'regression'))).toBe('blocked');
   });
 });

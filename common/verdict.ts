@@ -54,8 +54,13 @@ export function isSuspect(pair: AttemptPair): boolean {
   return false;
 }
 
+/** Why a `failing` cell tells nothing about the candidate (CONTRACT: no evidence is not a pass). */
+export const NO_EVIDENCE = 'baseline passed no test';
+
 export interface CellDecision {
   verdict: CellVerdict;
+  /** Set when the verdict needs a word more: `NO_EVIDENCE`. */
+  reason?: string;
   newFailures: string[];
   fixedTests: string[];
   /** Re-runs still wanted before the verdict is final (0 when it is). */
@@ -73,6 +78,11 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
   if (first.candidate.status === 'error' || first.baseline.status === 'error') return { verdict: 'error', ...none };
   const c = first.candidate.status;
   const b = first.baseline.status;
+  // A baseline that failed without passing a single test (the suite did not collect, the artifact would
+  // not install) compares to nothing: any candidate failure, new or not, says nothing about the release.
+  if (FAILED.includes(b) && passedIds(first.baseline).size === 0 && c !== 'passed') {
+    return { verdict: 'failing', reason: NO_EVIDENCE, ...none };
+  }
   if (!isSuspect(first)) {
     if (c === 'passed' && b === 'passed') return { verdict: 'pass', ...none };
     if (c === 'passed' && FAILED.includes(b)) return { verdict: 'fixed', ...none, fixedTests: fixedTestsOf(first) };
@@ -99,13 +109,26 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
   };
 }
 
-export function decideRun(verdicts: CellVerdict[]): RunVerdict {
+/** A decided cell as the run's verdict needs it. */
+export interface CellOutcome {
+  verdict: CellVerdict;
+  reason?: string;
+}
+
+/** A cell that leaves the release unchecked: the infrastructure could not run it, or it gave no evidence. */
+export function leavesIncomplete(cell: CellOutcome): boolean {
+  return cell.verdict === 'error' || cell.reason === NO_EVIDENCE;
+}
+
+/** The run's verdict from its cells; the gate applies the same to the newest verdict of each cell. */
+export function decideRun(cells: CellOutcome[]): RunVerdict {
+  const verdicts = cells.map((c) => c.verdict);
   if (!verdicts.every(isFinished)) {
     // A regression already confirmed blocks the release even before the rest finishes.
     return verdicts.includes('regression') ? 'blocked' : 'pending';
   }
   if (verdicts.includes('regression')) return 'blocked';
-  if (verdicts.includes('error')) return 'incomplete';
+  if (cells.some(leavesIncomplete)) return 'incomplete';
   return 'pass';
 }
 
@@ -122,5 +145,5 @@ export function gateOf(runs: Array<Pick<RunJson, 'id' | 'cells'>>): GateJson {
   const regressions = cells
     .filter((c) => c.verdict === 'regression')
     .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
-  return { state: decideRun(cells.map((c) => c.verdict)), runId: runs[0].id, regressions };
+  return { state: decideRun(cells), runId: runs[0].id, regressions };
 }

@@ -152,6 +152,21 @@ export const EXAMPLE_REPOS: ExampleRepo[] = [
   },
 ];
 
+/**
+ * Real projects' history, kept as git bundles under examples/real (their commits, authors and dates as
+ * upstream): a clone of the bundle, with no remote left pointing at it.
+ */
+export interface BundleRepo {
+  name: string;
+  /** Path under examples/. */
+  bundle: string;
+}
+
+export const BUNDLE_REPOS: BundleRepo[] = [
+  { name: 'sqlalchemy', bundle: 'real/sqlalchemy.bundle' },
+  { name: 'sqlmodel', bundle: 'real/sqlmodel.bundle' },
+];
+
 interface SourceFile {
   /** Repository path, with forward slashes. */
   path: string;
@@ -228,8 +243,8 @@ async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise
   }
 }
 
-async function refsOf(dir: string, repo: ExampleRepo): Promise<Record<string, string>> {
-  const out = await git(dir, ['for-each-ref', '--format=%(refname) %(objectname)'], gitEnv(repo, '2000-01-01T00:00:00Z'));
+async function refsOf(dir: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+  const out = await git(dir, ['for-each-ref', '--format=%(refname) %(objectname)'], env);
   const refs: Record<string, string> = {};
   for (const line of out.split('\n')) {
     const [ref, sha] = line.trim().split(' ');
@@ -244,7 +259,7 @@ function sameRefs(a: Record<string, string>, b: Record<string, string>): boolean
 }
 
 /** True when `dir` is this repository built from these very sources, its refs untouched since. */
-async function upToDate(dir: string, repo: ExampleRepo, fingerprint: string): Promise<boolean> {
+async function upToDate(dir: string, env: NodeJS.ProcessEnv, fingerprint: string): Promise<boolean> {
   let stamp: Stamp;
   try {
     stamp = JSON.parse(await readFile(path.join(dir, '.git', STAMP_FILE), 'utf8')) as Stamp;
@@ -253,7 +268,7 @@ async function upToDate(dir: string, repo: ExampleRepo, fingerprint: string): Pr
   }
   if (stamp.fingerprint !== fingerprint) return false;
   try {
-    return sameRefs(stamp.refs, await refsOf(dir, repo));
+    return sameRefs(stamp.refs, await refsOf(dir, env));
   } catch {
     return false;
   }
@@ -280,7 +295,11 @@ async function build(dir: string, repo: ExampleRepo, trees: SourceFile[][], fing
     await git(dir, ['commit', '-q', '--allow-empty', '--no-verify', '-m', commit.message], env);
     if (commit.tag) await git(dir, ['tag', '-a', commit.tag.name, '-m', commit.tag.message], env);
   }
-  const stamp: Stamp = { fingerprint, refs: await refsOf(dir, repo) };
+  await writeStamp(dir, fingerprint, gitEnv(repo, repo.commits[0].date));
+}
+
+async function writeStamp(dir: string, fingerprint: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const stamp: Stamp = { fingerprint, refs: await refsOf(dir, env) };
   await writeFile(path.join(dir, '.git', STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
 }
 
@@ -288,25 +307,48 @@ export type MaterializeResult = 'up to date' | 'built' | 'rebuilt';
 
 /** Makes `destDir/<repo.name>` the repository built from its sources, unless it already is. */
 export async function materializeRepo(destDir: string, repo: ExampleRepo): Promise<MaterializeResult> {
-  const dir = path.join(destDir, repo.name);
   const trees = await Promise.all(repo.commits.map((c) => sourceFiles(c.source)));
   const fingerprint = await fingerprintOf(repo, trees);
-  if (await upToDate(dir, repo, fingerprint)) return 'up to date';
+  return swapIn(destDir, repo.name, fingerprint, gitEnv(repo, repo.commits[0].date), (fresh) => build(fresh, repo, trees, fingerprint));
+}
+
+/** Makes `destDir/<bundle.name>` a clone of its bundle, unless it already is. */
+export async function materializeBundle(destDir: string, repo: BundleRepo): Promise<MaterializeResult> {
+  const bundle = path.join(HERE, repo.bundle);
+  const fingerprint = createHash('sha256').update(JSON.stringify({ FORMAT, repo })).update(await readFile(bundle)).digest('hex');
+  const env = gitEnv({ name: repo.name, author: { name: 'compat-matrix', email: 'examples@compat.invalid' }, commits: [] }, '2000-01-01T00:00:00Z');
+  return swapIn(destDir, repo.name, fingerprint, env, async (fresh) => {
+    await git(destDir, ['clone', '-q', bundle, fresh], env);
+    await git(fresh, ['remote', 'remove', 'origin'], env);
+    await writeStamp(fresh, fingerprint, env);
+  });
+}
+
+/** Builds a repository beside its target and swaps it in, unless the target is already this build. */
+async function swapIn(
+  destDir: string,
+  name: string,
+  fingerprint: string,
+  env: NodeJS.ProcessEnv,
+  make: (fresh: string) => Promise<void>,
+): Promise<MaterializeResult> {
+  const dir = path.join(destDir, name);
+  if (await upToDate(dir, env, fingerprint)) return 'up to date';
 
   // Built beside the target and swapped in, so a reader never sees half a repository, and two
   // materializers at once (a test run and a demo) end with the same result.
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fresh = path.join(destDir, `.${repo.name}.new-${suffix}`);
-  const old = path.join(destDir, `.${repo.name}.old-${suffix}`);
+  const fresh = path.join(destDir, `.${name}.new-${suffix}`);
+  const old = path.join(destDir, `.${name}.old-${suffix}`);
   const existed = existsSync(dir);
   try {
-    await build(fresh, repo, trees, fingerprint);
+    await make(fresh);
     if (existed) await rename(dir, old).catch(() => undefined);
     try {
       await rename(fresh, dir);
     } catch (error) {
       // Someone else swapped theirs in first: fine if it is the same build.
-      if (!(await upToDate(dir, repo, fingerprint))) throw error;
+      if (!(await upToDate(dir, env, fingerprint))) throw error;
     }
   } finally {
     await rm(fresh, { recursive: true, force: true });
@@ -322,6 +364,10 @@ export async function materializeExamples(destDir: string, options: { log?: (lin
   for (const repo of EXAMPLE_REPOS) {
     const result = await materializeRepo(destDir, repo);
     options.log?.(`${repo.name}: ${result} (${path.join(destDir, repo.name)})`);
+  }
+  for (const repo of BUNDLE_REPOS) {
+    const result = await materializeBundle(destDir, repo);
+    options.log?.(`${repo.name}: ${result} from ${repo.bundle} (${path.join(destDir, repo.name)})`);
   }
 }
 

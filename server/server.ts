@@ -77,6 +77,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const hooks = options.hooks ?? [];
   const orchestrator = new Orchestrator(store, queues, {
     dataDir: config.dataDir,
+    registries: config.registries,
     log,
     hooks: {
       onRunCreated: async (run: RunJson) => {

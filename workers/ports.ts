@@ -6,7 +6,7 @@
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
-import type { ContainerOutcome, ContainerSpec } from './container/spec.js';
+import type { ContainerOutcome, ContainerSpec, ImageBuildSpec } from './container/spec.js';
 import type { FixedConnectionConfig } from '../common/matrix/schema.js';
 import type { CellDatabase, Owner, ServerBackend } from './databases/servers.js';
 import type { SecretSource } from './secrets/consumer-secrets.js';
@@ -20,6 +20,8 @@ export interface ContainerRunner {
 export interface ImageCatalog {
   /** False only for "no such image"; an engine that does not answer throws (a retryable failure). */
   has(image: string): Promise<boolean>;
+  /** Builds an image from a context; a failed build throws `ImageBuildError` with the engine's message. */
+  build(spec: ImageBuildSpec): Promise<void>;
 }
 
 /** Repositories, through mirrors kept on this worker host. Failures are `GitError`s. */

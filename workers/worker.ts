@@ -9,7 +9,7 @@ import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableE
 import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
 import { Mirror } from '../common/git/mirror.js';
-import { containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
+import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
@@ -58,7 +58,7 @@ export async function startWorker(config: Config, options: { concurrency: number
     config,
     workerId,
     containers: { run: (spec) => runContainer(docker, spec) },
-    images: { has: (image) => imageExists(docker, image) },
+    images: { has: (image) => imageExists(docker, image), build: (spec) => buildImage(docker, spec) },
     sources: gitMirrors(config.dataDir),
     databases,
     artifacts: new ArtifactStore(redis, config.prefix),

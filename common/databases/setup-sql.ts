@@ -13,7 +13,10 @@ export const PORTS: Record<ServerBackend, number> = { postgres: 5432, mysql: 330
 export interface DatabaseLogin {
   database: string;
   user: string;
-  password: string;
+  /** None: the user logs in without one (PostgreSQL: the worker adds a loopback `trust` line for it). */
+  password?: string;
+  /** For suites that create schemas, extensions or other databases. */
+  superuser?: boolean;
 }
 
 /**
@@ -32,15 +35,18 @@ export function sqlLiteral(backend: ServerBackend, value: string): string {
  * in `;`, run together. The suite connects over 127.0.0.1 or a socket, so MariaDB gets both hosts.
  */
 export function loginSetupSql(backend: ServerBackend, login: DatabaseLogin): string[] {
-  const { database, user, password } = login;
-  const literal = sqlLiteral(backend, password);
-  if (backend === 'postgres') return [`CREATE USER ${user} PASSWORD ${literal}`, `CREATE DATABASE ${database} OWNER ${user}`];
+  const { database, user, password, superuser } = login;
+  if (backend === 'postgres') {
+    const options = [superuser ? 'SUPERUSER' : '', password === undefined ? '' : `PASSWORD ${sqlLiteral(backend, password)}`].filter(Boolean).join(' ');
+    return [`CREATE USER ${user}${options ? ` ${options}` : ''}`, `CREATE DATABASE ${database} OWNER ${user}`];
+  }
+  const identified = password === undefined ? '' : ` IDENTIFIED BY ${sqlLiteral(backend, password)}`;
+  const scope = superuser ? '*.*' : `${database}.*`;
+  const grantOption = superuser ? ' WITH GRANT OPTION' : '';
   return [
     `CREATE DATABASE ${database};`,
-    `CREATE USER '${user}'@'%' IDENTIFIED BY ${literal};`,
-    `CREATE USER '${user}'@'localhost' IDENTIFIED BY ${literal};`,
-    `GRANT ALL ON ${database}.* TO '${user}'@'%';`,
-    `GRANT ALL ON ${database}.* TO '${user}'@'localhost';`,
+    ...['%', 'localhost'].map((host) => `CREATE USER '${user}'@'${host}'${identified};`),
+    ...['%', 'localhost'].map((host) => `GRANT ALL ON ${scope} TO '${user}'@'${host}'${grantOption};`),
   ];
 }
 
@@ -56,5 +62,6 @@ export function afterSetupSql(backend: ServerBackend, login: DatabaseLogin): str
 /** DATABASE_URL for a login on a server the suite reaches at `host` on the backend's standard port. */
 export function loginUrl(backend: ServerBackend, login: DatabaseLogin, host = '127.0.0.1'): string {
   const scheme = backend === 'postgres' ? 'postgresql' : 'mysql';
-  return `${scheme}://${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}@${host}:${PORTS[backend]}/${login.database}`;
+  const credentials = encodeURIComponent(login.user) + (login.password === undefined ? '' : `:${encodeURIComponent(login.password)}`);
+  return `${scheme}://${credentials}@${host}:${PORTS[backend]}/${login.database}`;
 }

@@ -18,4 +18,21 @@ describe('matrix.schema.json', () => {
     expect(consumer.required).toEqual(expect.arrayContaining(['name', 'repo', 'ref', 'image', 'installCandidate', 'test', 'backends']));
     expect(consumer.properties.backends.items.enum).toEqual(['sqlite', 'mysql', 'postgres']);
   });
+
+  it("carries the contract's fields for real libraries: registry, Dockerfile images, workdir, password-less superusers", () => {
+    const text = JSON.stringify(matrixJsonSchema());
+    const schema = matrixJsonSchema() as any;
+    const library = schema.properties.libraries.items;
+    const consumer = library.properties.consumers.items;
+    expect(JSON.stringify(library.properties.registry)).toContain('"npm"');
+    expect(JSON.stringify(library.properties.registry)).toContain('"pypi"');
+    for (const image of [consumer.properties.image, library.properties.build.properties.image]) {
+      expect(JSON.stringify(image)).toContain('"dockerfile"');
+      expect(JSON.stringify(image)).toContain('"context"');
+    }
+    expect(consumer.properties.workdir.type).toBe('string');
+    const fixed = consumer.properties.fixedConnection.properties.postgres;
+    expect(JSON.stringify(fixed)).toContain('"superuser"');
+    expect(text).not.toMatch(/"required":\[[^\]]*"password"/);
+  });
 });

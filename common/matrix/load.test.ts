@@ -66,6 +66,30 @@ describe('matrix.yaml', () => {
     expect(problems(valid.replace('version: 1', 'version: "one"'))[0]).toMatch(/^matrix\.yaml:1:10: version: /);
   });
 
+  it('takes a workdir inside the repository and refuses one that leaves it', () => {
+    const withWorkdir = (dir: string) => valid.replace('test: pytest', `test: pytest\n        workdir: "${dir}"`);
+    expect(parseMatrix(withWorkdir('packages/orm-tests'), 'matrix.yaml').libraries[0].consumers[0].workdir).toBe('packages/orm-tests');
+    expect(problems(withWorkdir('../elsewhere'))).toEqual(['matrix.yaml:13:18: libraries.0.consumers.0.workdir: must stay inside the repository (no ".." segment)']);
+    expect(problems(withWorkdir('tests/../../x'))[0]).toMatch(/workdir: must stay inside the repository/);
+    expect(problems(withWorkdir('/etc'))[0]).toMatch(/workdir: must be a path relative to the repository root/);
+  });
+
+  it('takes a fixed connection without a password, as a superuser', () => {
+    const text = valid.replace('test: pytest', 'test: pytest\n        fixedConnection:\n          mysql: { database: app_test, user: root_like, superuser: true }');
+    expect(parseMatrix(text, 'matrix.yaml').libraries[0].consumers[0].fixedConnection?.mysql).toEqual({ database: 'app_test', user: 'root_like', superuser: true });
+    expect(problems(text.replace('superuser: true', 'superuser: "yes"'))[0]).toMatch(/fixedConnection\.mysql\.superuser: /);
+  });
+
+  it('takes an image from a Dockerfile, resolved against the file, and keeps the Dockerfile inside its context', () => {
+    const text = valid.replace('image: compat-runner:bookworm\n        installCandidate', 'image: { dockerfile: images/app/Dockerfile }\n        installCandidate');
+    expect(parseMatrix(text, '/srv/conf/matrix.yaml').libraries[0].consumers[0].image).toEqual({ dockerfile: '/srv/conf/images/app/Dockerfile', context: '/srv/conf/images/app' });
+    const build = valid.replace('build: { image: compat-runner:bookworm,', 'build: { image: { dockerfile: ci/Dockerfile, context: . },');
+    expect(parseMatrix(build, '/srv/conf/matrix.yaml').libraries[0].build.image).toEqual({ dockerfile: '/srv/conf/ci/Dockerfile', context: '/srv/conf' });
+    const outside = text.replace('{ dockerfile: images/app/Dockerfile }', '{ dockerfile: other/Dockerfile, context: images/app }');
+    expect(problems(outside)).toEqual(['matrix.yaml:10:30: libraries.0.consumers.0.image.dockerfile: must be inside the context "images/app"']);
+    expect(problems(text.replace('{ dockerfile: images/app/Dockerfile }', '"Not An Image"'))[0]).toMatch(/consumers\.0\.image: must be an image reference like "name:tag"/);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('version: 1\nlibraries: [\n')[0]).toMatch(/^matrix\.yaml:\d+:\d+: \(document\): /);
     expect(problems('version: 1\nversion: 2\nlibraries: []\n')[0]).toMatch(/^matrix\.yaml:2:1: .*[Dd]uplicate|unique/);

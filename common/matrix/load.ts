@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { Matrix, type ConsumerConfig, type LibraryConfig, type MatrixData } from './schema.js';
+import { Matrix, type ConsumerConfig, type ImageRef, type LibraryConfig, type MatrixData } from './schema.js';
 import type { Backend } from '../types.js';
 
 export interface MatrixProblem {
@@ -32,8 +32,9 @@ export const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512, diskMb: 1
 const DEFAULT_RERUNS = 2;
 
 /** A consumer with every default applied and its repository resolved. */
-export interface ResolvedConsumer extends ConsumerConfig {
+export interface ResolvedConsumer extends Omit<ConsumerConfig, 'image'> {
   repo: string;
+  image: ImageRef;
   env: Record<string, string>;
   secretEnv: string[];
   timeoutSeconds: number;
@@ -44,7 +45,7 @@ export interface ResolvedConsumer extends ConsumerConfig {
 export interface ResolvedLibrary extends Omit<LibraryConfig, 'consumers'> {
   repo: string;
   tags: string;
-  build: LibraryConfig['build'] & { timeoutSeconds: number };
+  build: Omit<LibraryConfig['build'], 'image'> & { image: ImageRef; timeoutSeconds: number };
   consumers: ResolvedConsumer[];
 }
 
@@ -136,6 +137,14 @@ function resolveRepo(repo: string, file: string): string {
   return path.resolve(path.dirname(path.resolve(file)), repo);
 }
 
+/** A Dockerfile image with its paths made absolute against matrix.yaml (the schema keeps it in its context). */
+function resolveImage(image: ConsumerConfig['image'], file: string): ImageRef {
+  if (typeof image === 'string') return image;
+  const base = path.dirname(path.resolve(file));
+  const dockerfile = path.resolve(base, image.dockerfile);
+  return { dockerfile, context: image.context === undefined ? path.dirname(dockerfile) : path.resolve(base, image.context) };
+}
+
 function resolve(data: MatrixData, file: string): ResolvedMatrix {
   const defaults = data.defaults ?? {};
   const resources = { ...DEFAULT_RESOURCES, ...defaults.resources };
@@ -150,9 +159,14 @@ function resolve(data: MatrixData, file: string): ResolvedMatrix {
       ...library,
       repo: resolveRepo(library.repo, file),
       tags: library.tags ?? 'v{version}',
-      build: { ...library.build, timeoutSeconds: library.build.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS },
+      build: {
+        ...library.build,
+        image: resolveImage(library.build.image, file),
+        timeoutSeconds: library.build.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      },
       consumers: library.consumers.map((consumer) => ({
         ...consumer,
+        image: resolveImage(consumer.image, file),
         repo: resolveRepo(consumer.repo, file),
         env: consumer.env ?? {},
         secretEnv: consumer.secretEnv ?? [],
@@ -167,13 +181,39 @@ export function findLibrary(matrix: ResolvedMatrix, name: string): ResolvedLibra
   return matrix.libraries.find((library) => library.name === name);
 }
 
+/**
+ * The images a Dockerfile starts from (its `FROM` lines, less its own stages and `${ARG}` ones): what must
+ * exist before it can be built offline. A Dockerfile that cannot be read has none here; its build says why.
+ */
+export function baseImagesOf(dockerfile: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(dockerfile, 'utf8');
+  } catch {
+    return [];
+  }
+  const stages = new Set<string>();
+  const bases: string[] = [];
+  for (const match of text.matchAll(/^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+    const [, image, stage] = match;
+    if (!stages.has(image.toLowerCase()) && !image.includes('$') && image !== 'scratch') bases.push(image);
+    if (stage) stages.add(stage.toLowerCase());
+  }
+  return bases;
+}
+
+/** Named images, and the bases of Dockerfile images (the Dockerfile itself is built by the worker on first use). */
+function namedImages(image: ImageRef): string[] {
+  return typeof image === 'string' ? [image] : baseImagesOf(image.dockerfile);
+}
+
 /** Every image the matrix names: build images, consumer images and the database servers its backends need. */
 export function imagesOf(matrix: ResolvedMatrix): string[] {
   const images = new Set<string>();
   for (const library of matrix.libraries) {
-    images.add(library.build.image);
+    for (const image of namedImages(library.build.image)) images.add(image);
     for (const consumer of library.consumers) {
-      images.add(consumer.image);
+      for (const image of namedImages(consumer.image)) images.add(image);
       for (const backend of consumer.backends as Backend[]) {
         if (backend !== 'sqlite') images.add(matrix.databases[backend].image);
       }

@@ -2,6 +2,7 @@
  * matrix.yaml, as a zod schema: the single source of its shape. `compat validate` reports every issue
  * this finds, with the YAML position; `matrix.schema.json` is generated from it for editors.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../types.js';
 import { refNameProblem } from '../git-ref.js';
@@ -35,6 +36,26 @@ const Image = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?$/, 'must be an image reference like "name:tag"');
 
+/** An image built from a Dockerfile, tagged by the digest of its context and reused while that is unchanged. */
+export const DockerfileImage = z.strictObject({
+  /** The Dockerfile, relative to matrix.yaml; inside the context. */
+  dockerfile: z.string().min(1).max(500),
+  /** The build context, relative to matrix.yaml. @defaultValue the Dockerfile's folder */
+  context: z.string().min(1).max(500).optional(),
+}).superRefine((image, ctx) => {
+  // Both are relative to matrix.yaml, so whether one holds the other is a question of the paths alone.
+  if (image.context === undefined) return;
+  const inside = path.posix.relative(path.posix.normalize(image.context), path.posix.normalize(image.dockerfile));
+  if (inside.startsWith('..') || path.posix.isAbsolute(inside)) {
+    ctx.addIssue({ code: 'custom', path: ['dockerfile'], message: `must be inside the context "${image.context}"` });
+  }
+});
+
+/** `image: NAME` or `image: {dockerfile: PATH, context: DIR}`. */
+const ImageSpec = z.union([Image, DockerfileImage], {
+  error: 'must be an image reference like "name:tag", or {dockerfile: PATH, context: DIR}',
+});
+
 const TemplatedValue = z.string().superRefine((value, ctx) => {
   for (const match of value.matchAll(/\$\{([^}]*)\}/g)) {
     if (!(CONTRACT_VARIABLES as readonly string[]).includes(match[1])) {
@@ -61,10 +82,29 @@ export const Resources = z.strictObject({
 export const FixedConnection = z.strictObject({
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain SQL identifier'),
   user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,31}$/, 'must be a plain SQL identifier'),
-  password: z.string().max(128),
+  /** Omitted: the user logs in without a password (on the cell's loopback only). */
+  password: z.string().max(128).optional(),
+  /** The user is a superuser, for suites that create schemas, extensions or other databases. @defaultValue false */
+  superuser: z.boolean().optional(),
   /** SQL run as the database superuser after the database is created, before the tests. */
   setupSql: z.string().optional(),
 });
+
+/** A folder inside a repository: relative, and never out of it. */
+export const RepoPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .superRefine((value, ctx) => {
+    const parts = value.split('/');
+    if (value.startsWith('/') || /^[A-Za-z]:/.test(value) || value.includes('\\')) {
+      ctx.addIssue({ code: 'custom', message: 'must be a path relative to the repository root, with "/" separators' });
+    } else if (parts.includes('..')) {
+      ctx.addIssue({ code: 'custom', message: 'must stay inside the repository (no ".." segment)' });
+    } else if (value.includes('\0')) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a NUL byte' });
+    }
+  });
 
 export const Consumer = z.strictObject({
   name: Name,
@@ -72,7 +112,9 @@ export const Consumer = z.strictObject({
   repo: z.string().min(1),
   /** The consumer's pinned tag, branch or commit. */
   ref: RefName,
-  image: Image,
+  image: ImageSpec,
+  /** The folder of the repository the commands run in, for monorepos and suites in a subfolder. @defaultValue the root */
+  workdir: RepoPath.optional(),
   /** Installs the consumer's own dependencies (e.g. `npm ci`). */
   install: Command.optional(),
   /** Installs the library artifact in $COMPAT_ARTIFACT_DIR over whatever version the consumer declares. */
@@ -95,9 +137,25 @@ export const Consumer = z.strictObject({
   fixedConnection: z.strictObject({ mysql: FixedConnection.optional(), postgres: FixedConnection.optional() }).optional(),
 });
 
+/** npm names (scoped too) and PyPI project names. */
+const PackageName = z
+  .string()
+  .max(214)
+  .regex(/^(@[a-z0-9][a-z0-9._~-]*\/)?[A-Za-z0-9][A-Za-z0-9._~-]*$/, 'must be a package name as the registry spells it');
+
+/** Where the library is published; its default baseline is then what that registry serves. */
+export const Registry = z.union([z.strictObject({ npm: PackageName }), z.strictObject({ pypi: PackageName })], {
+  error: 'must be {npm: NAME} or {pypi: NAME}',
+});
+
 export const Library = z.strictObject({
   name: Name,
   repo: z.string().min(1),
+  /**
+   * The package the library publishes. The default baseline is then the highest version published below
+   * the candidate, installed from the registry's own file; the candidate is still built from its tag.
+   */
+  registry: Registry.optional(),
   /**
    * How tags map to versions: `{version}` is a semver string; `{major}`, `{minor}`, `{patch}` are
    * numbers and `{pre}` an optional prerelease suffix, e.g. `rel_{major}_{minor}_{patch}`.
@@ -110,7 +168,7 @@ export const Library = z.strictObject({
     })
     .optional(),
   build: z.strictObject({
-    image: Image,
+    image: ImageSpec,
     /** Builds installable artifacts from the checkout into $COMPAT_ARTIFACT_DIR. */
     command: Command,
     timeoutSeconds: z.number().int().min(1).max(86400).optional(),
@@ -192,3 +250,6 @@ export type MatrixData = z.output<typeof Matrix>;
 export type LibraryConfig = z.output<typeof Library>;
 export type ConsumerConfig = z.output<typeof Consumer>;
 export type FixedConnectionConfig = z.output<typeof FixedConnection>;
+/** An image as a job carries it (and the store keeps it): a name, or a Dockerfile and its context as absolute paths. */
+export const ResolvedImage = z.union([z.string(), z.object({ dockerfile: z.string(), context: z.string() })]);
+export type ImageRef = z.infer<typeof ResolvedImage>;

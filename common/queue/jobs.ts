@@ -5,15 +5,19 @@
  */
 import type { Backend, Side, SideStatus, TestOutcome } from '../types.js';
 import type { ResolvedConsumer } from '../matrix/load.js';
+import type { ImageRef } from '../matrix/schema.js';
+import type { PublishedFile } from '../registry/published.js';
 
 export interface BuildJob {
   kind: 'build';
   runId: string;
   side: Side;
-  library: { name: string; repo: string; image: string; command: string; timeoutSeconds: number };
+  library: { name: string; repo: string; image: ImageRef; command: string; timeoutSeconds: number };
   ref: string;
   sha: string;
   version: string;
+  /** Set when this side is the registry's published file: downloaded, not built. */
+  published?: PublishedFile;
 }
 
 export interface CellJob {

@@ -205,6 +205,7 @@ export function createApp(deps: AppDeps): express.Express {
           config,
           library: plan?.library ? { repo: plan.library.repo, image: plan.library.image, command: plan.library.command } : null,
           databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
+          baselineFile: store.runMeta(run.id)?.baselineFile ?? null,
         },
         side,
       );

@@ -10,6 +10,7 @@ import { refNameProblem } from '../../common/git-ref.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';
+import { DEFAULT_REGISTRY_URLS, describePublished, publishedFiles, registryOf, type PublishedFile, type RegistryUrls } from '../../common/registry/published.js';
 import { chooseBaseline, compileTagPattern, taggedVersions, versionOfTag } from '../../common/versions.js';
 import type { NewCell, NewRun } from '../store/store.js';
 import type { RunMeta } from '../store/schema.js';
@@ -52,7 +53,7 @@ export function newRunId(): string {
 export async function planRun(
   matrix: ResolvedMatrix,
   request: RunRequest,
-  options: { dataDir: string; trigger: Trigger; meta?: RunMeta },
+  options: { dataDir: string; trigger: Trigger; meta?: RunMeta; registries?: RegistryUrls },
 ): Promise<Plan> {
   const library = findLibrary(matrix, request.library);
   if (!library) {
@@ -82,9 +83,29 @@ export async function planRun(
 
   let baselineRef: string;
   let baselineVersion: string;
+  let baselineFile: PublishedFile | null = null;
   if (request.baseline) {
     baselineRef = request.baseline;
     baselineVersion = versionOfTag(request.baseline, pattern) ?? request.baseline;
+  } else if (library.registry) {
+    // What users run today is what the registry serves, whatever the tags say.
+    if (!candidateVersion) {
+      throw new PlanError('baseline', `candidate "${request.candidate}" is not a release tag matching "${library.tags}"; give a baseline`);
+    }
+    let published: PublishedFile[];
+    try {
+      published = await publishedFiles(library.registry, options.registries ?? DEFAULT_REGISTRY_URLS);
+    } catch (error) {
+      throw new PlanError('baseline', `the registry did not answer: ${(error as Error).message}; give a baseline tag`);
+    }
+    const choice = chooseBaseline(candidateVersion, published.map((file) => ({ tag: file.published, version: file.version })));
+    baselineFile = published.find((file) => file.published === choice?.tag) ?? null;
+    if (!baselineFile) {
+      const { kind, name } = registryOf(library.registry);
+      throw new PlanError('baseline', `${kind} publishes no version of ${name} below ${candidateVersion}; give a baseline`);
+    }
+    baselineRef = describePublished(baselineFile);
+    baselineVersion = baselineFile.version;
   } else {
     if (!candidateVersion) {
       throw new PlanError('baseline', `candidate "${request.candidate}" is not a release tag matching "${library.tags}"; give a baseline`);
@@ -94,7 +115,8 @@ export async function planRun(
     baselineRef = baseline.tag;
     baselineVersion = baseline.version;
   }
-  const baselineSha = await resolve('baseline', baselineRef);
+  // A published file has no commit: its digest is what identifies it (and keys its artifact).
+  const baselineSha = baselineFile ? baselineFile.digest.hex : await resolve('baseline', baselineRef);
 
   const wanted = request.consumers ? new Set(request.consumers) : null;
   for (const name of wanted ?? []) {
@@ -125,7 +147,8 @@ export async function planRun(
       baselineSha,
       trigger: options.trigger,
       reruns: matrix.reruns,
-      meta: { ...options.meta, buildImage: library.build.image },
+      baselineSource: baselineFile ? 'registry' : 'tag',
+      meta: { ...options.meta, buildImage: library.build.image, ...(baselineFile ? { baselineFile } : {}) },
     },
     cells,
   };

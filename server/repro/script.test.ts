@@ -3,7 +3,7 @@ import { cellEnv } from '../../common/cell-env.js';
 import { afterSetupSql, loginSetupSql } from '../../common/databases/setup-sql.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { CellJson, RunJson } from '../../common/types.js';
-import { dockerScript, shellQuote, type ReproInput } from './script.js';
+import { compatRunCommand, dockerScript, shellQuote, type ReproInput } from './script.js';
 
 const run: Omit<RunJson, 'cells'> = {
   id: 'r1',
@@ -20,7 +20,7 @@ const run: Omit<RunJson, 'cells'> = {
   createdAt: '2026-01-01T00:00:00Z',
   finishedAt: '2026-01-01T00:01:00Z',
 };
-const side = { status: 'failed' as const, durationMs: 1, tests: { passed: 1, failed: 1, skipped: 0 } };
+const side = { status: 'failed' as const, source: 'tag' as const, durationMs: 1, tests: { passed: 1, failed: 1, skipped: 0 } };
 const cell: CellJson = { id: 'legacy.postgres', consumer: 'legacy', backend: 'postgres', verdict: 'regression', candidate: side, baseline: side, newFailures: [], fixedTests: [], attempts: 3 };
 const fixed = { database: 'legacy_test', user: 'legacy', password: "it's-fixed", setupSql: 'CREATE EXTENSION IF NOT EXISTS pgcrypto' };
 const config = {
@@ -76,5 +76,23 @@ describe('the reproduce script', () => {
     expect(sqlite).not.toContain('compat-repro-db');
     expect(sqlite).toContain('-e DATABASE_URL=sqlite:///compat/db/test.sqlite');
     expect(sqlite).toContain('-e COMPAT_SIDE=baseline');
+  });
+});
+
+describe('the reproduce script of a real library', () => {
+  it('downloads a registry baseline instead of building it, and leaves the default to pick it again', () => {
+    const registryCell: CellJson = { ...cell, baseline: { ...side, source: 'registry' } };
+    const published = { url: 'https://registry.npmjs.org/is-number/-/is-number-7.0.0.tgz', filename: 'is-number-7.0.0.tgz' };
+    const baseline = dockerScript({ ...input, cell: registryCell, baselineFile: published }, 'baseline');
+    expect(baseline).toContain(`curl -fsSL -o artifact/is-number-7.0.0.tgz ${published.url}`);
+    expect(baseline).not.toContain('git -C library checkout');
+    expect(dockerScript({ ...input, cell: registryCell, baselineFile: published }, 'candidate')).toContain('git -C library checkout');
+    expect(compatRunCommand({ run, cell: registryCell })).not.toContain('--baseline');
+    expect(compatRunCommand({ run, cell })).toContain('--baseline');
+  });
+
+  it('builds a Dockerfile image where the worker would', () => {
+    const script = dockerScript({ ...input, config: { ...config, image: { dockerfile: '/srv/images/app/Dockerfile', context: '/srv/images/app' } } }, 'candidate');
+    expect(script).toContain(`"$(docker build -q -f /srv/images/app/Dockerfile /srv/images/app)" sh -c`);
   });
 });

@@ -10,14 +10,22 @@ import { afterSetupSql, loginSetupSql, loginUrl, type DatabaseLogin, type Server
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import { redactText } from '../../common/redact.js';
 import type { CellJson, RunJson, Side } from '../../common/types.js';
+import type { ImageRef } from '../../common/matrix/schema.js';
+
+/** A named image as it is; a Dockerfile image as the build that makes it (docker prints the image id). */
+function imageArg(image: ImageRef): string {
+  return typeof image === 'string' ? shellQuote(image) : `"$(docker build -q -f ${shellQuote(image.dockerfile)} ${shellQuote(image.context)})"`;
+}
 
 /** What a run recorded of how its library is built, and the database images it used. */
 export interface ReproInput {
   run: Omit<RunJson, 'cells'>;
   cell: CellJson;
   config: ResolvedConsumer;
-  library: { repo: string; image: string; command: string } | null;
+  library: { repo: string; image: ImageRef; command: string } | null;
   databaseImage: string | null;
+  /** The registry's file the baseline is, when it is one (`registry:`): downloaded, not built. */
+  baselineFile?: { url: string; filename: string } | null;
 }
 
 /**
@@ -35,7 +43,8 @@ export function compatRunCommand({ run, cell }: Pick<ReproInput, 'run' | 'cell'>
     'compat run',
     `--library ${shellQuote(run.library)}`,
     `--candidate ${shellQuote(run.candidate)}`,
-    `--baseline ${shellQuote(run.baseline)}`,
+    // A registry baseline is what the default picks again; a tag is named.
+    ...(cell.baseline.source === 'registry' ? [] : [`--baseline ${shellQuote(run.baseline)}`]),
     `--consumer ${shellQuote(cell.consumer)}`,
     `--backend ${cell.backend}`,
     '--wait',
@@ -64,19 +73,27 @@ export function dockerScript(input: ReproInput, side: Side): string {
   const q = shellQuote;
   const lines: string[] = ['set -e', 'mkdir -p compat-repro && cd compat-repro', ''];
 
-  lines.push(`# 1. Build the ${side} artifact: ${run.library} ${ref} (${sha.slice(0, 12)})`);
-  if (library) {
+  const published = side === 'baseline' ? input.baselineFile : null;
+  if (published) {
     lines.push(
+      `# 1. The ${side} artifact: ${ref}, the registry's own file`,
+      'mkdir -p artifact',
+      `curl -fsSL -o ${q(`artifact/${published.filename}`)} ${q(published.url)}`,
+    );
+  } else if (library) {
+    lines.push(
+      `# 1. Build the ${side} artifact: ${run.library} ${ref} (${sha.slice(0, 12)})`,
       `git clone ${q(redactText(library.repo))} library && git -C library checkout --quiet ${q(sha)}`,
       'mkdir -p artifact',
       [
         'docker run --rm -w /workspace',
         `-v "$PWD/library:/workspace" -v "$PWD/artifact:${CELL_PATHS.artifact}"`,
         `-e COMPAT_ARTIFACT_DIR=${CELL_PATHS.artifact} -e COMPAT_LIBRARY=${q(run.library)} -e COMPAT_LIBRARY_VERSION=${q(version)} -e COMPAT_SIDE=${side}`,
-        `${q(library.image)} sh -c ${q(library.command)}`,
+        `${imageArg(library.image)} sh -c ${q(library.command)}`,
       ].join(' \\\n  '),
     );
   } else {
+    lines.push(`# 1. Build the ${side} artifact: ${run.library} ${ref} (${sha.slice(0, 12)})`);
     lines.push(`# (this run does not record how its library was built; build ${run.library} at ${sha} into ./artifact)`);
   }
 
@@ -121,7 +138,7 @@ export function dockerScript(input: ReproInput, side: Side): string {
     ...Object.entries(env).map(([k, v]) => `-e ${k}=${q(v)}`),
     // Secrets are not stored with the run: docker passes them on from your own environment.
     ...(config.secretEnv ?? []).map((k) => `-e ${k}`),
-    `${q(config.image)} sh -c ${q('sh -c "$COMPAT_CMD_INSTALL" && sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" && exec sh -c "$COMPAT_CMD_TEST"')}`,
+    `${imageArg(config.image)} sh -c ${q('sh -c "$COMPAT_CMD_INSTALL" && sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" && exec sh -c "$COMPAT_CMD_TEST"')}`,
   ].join(' \\\n  ');
   lines.push('', `# ${cell.backend === 'sqlite' ? 3 : 4}. The suite, as the worker runs it (JUnit XML lands in ./results)`, runLine);
   if (network) lines.push(`# Afterwards: docker rm -f ${DB_CONTAINER}`);

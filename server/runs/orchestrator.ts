@@ -10,6 +10,7 @@ import type { CellJob, ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, type AttemptPair } from '../../common/verdict.js';
+import type { RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -38,7 +39,7 @@ export class Orchestrator {
   constructor(
     private readonly store: Store,
     private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
-    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks },
+    private readonly options: { dataDir: string; log: Logger; hooks?: RunHooks; registries?: RegistryUrls },
   ) {
     this.bisector = new Bisector(store, queues, {
       dataDir: options.dataDir,
@@ -60,7 +61,7 @@ export class Orchestrator {
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
-    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta });
+    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta, registries: this.options.registries });
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
@@ -85,6 +86,7 @@ export class Orchestrator {
   private async startBuilds(runId: string): Promise<void> {
     const run = this.store.runRecord(runId)!;
     const { library } = this.planMeta(runId);
+    const baselineFile = this.store.runMeta(runId)?.baselineFile;
     for (const side of SIDES) {
       const build = this.store.build(runId, side);
       if (build?.status === 'ok') {
@@ -100,6 +102,7 @@ export class Orchestrator {
         ref: side === 'candidate' ? run.candidate : run.baseline,
         sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
+        ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
       });
     }
   }
@@ -214,14 +217,14 @@ export class Orchestrator {
         }
       }
     }
-    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests);
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
     if (decision.verdict !== 'running') await this.bisector.consider(runId, cellId.slice(0, cellId.lastIndexOf('.')));
   }
 
   private async evaluateRun(runId: string): Promise<void> {
     const before = this.store.runRecord(runId)!;
     const run = this.store.getRun(runId)!;
-    const verdict = decideRun(run.cells.map((c) => c.verdict));
+    const verdict = decideRun(run.cells);
     const finished = run.cells.every((c) => isFinished(c.verdict));
     const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;

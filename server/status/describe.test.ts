@@ -3,7 +3,7 @@ import type { CellJson, CellVerdict, RunJson } from '../../common/types.js';
 import { DESCRIPTION_MAX, describeRun, stateOf, truncate } from './describe.js';
 
 function cell(id: string, verdict: CellVerdict): CellJson {
-  const side = { status: 'passed' as const, durationMs: 1, tests: { passed: 1, failed: 0, skipped: 0 } };
+  const side = { status: 'passed' as const, source: 'tag' as const, durationMs: 1, tests: { passed: 1, failed: 0, skipped: 0 } };
   return { id, consumer: id.split('.')[0], backend: id.split('.')[1] as CellJson['backend'], verdict, candidate: side, baseline: side, newFailures: [], fixedTests: [], attempts: 1 };
 }
 

@@ -109,7 +109,15 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write';
   `,
-  // 4: bisects of confirmed regressions (one per run and consumer), their steps, and the artifacts of
+  // 4: a cell's verdict may carry a reason (a failing cell whose baseline passed no test).
+  `
+  ALTER TABLE cells ADD COLUMN reason TEXT;
+  `,
+  // 5: a run's baseline may be a registry's published file rather than a tag.
+  `
+  ALTER TABLE runs ADD COLUMN baseline_source TEXT NOT NULL DEFAULT 'tag';
+  `,
+  // 6: bisects of confirmed regressions (one per run and consumer), their steps, and the artifacts of
   // the commits they built (one per run and commit, shared by the consumers' bisects).
   `
   CREATE TABLE IF NOT EXISTS bisects (

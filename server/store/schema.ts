@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
-import { Consumer } from '../../common/matrix/schema.js';
+import { Consumer, ResolvedImage } from '../../common/matrix/schema.js';
+import { PublishedFileSchema } from '../../common/registry/published.js';
 
 /** What the run was planned with, kept so a restart re-enqueues the same jobs (and the dashboard can show how to reproduce). */
 export const RunPlanMeta = z.object({
-  library: z.object({ name: z.string(), repo: z.string(), image: z.string(), command: z.string(), timeoutSeconds: z.number() }),
+  library: z.object({ name: z.string(), repo: z.string(), image: ResolvedImage, command: z.string(), timeoutSeconds: z.number() }),
   databases: z.object({ postgres: z.object({ image: z.string() }), mysql: z.object({ image: z.string() }) }),
   /** matrix.yaml's `bisect` of the library (absent in plans stored before it existed: on). */
   bisect: z.boolean().optional(),
@@ -24,7 +25,9 @@ export const RunMeta = z.looseObject({
   /** Written by the orchestrator when it plans the run. */
   plan: RunPlanMeta.optional(),
   /** The library's build image at planning time. */
-  buildImage: z.string().optional(),
+  buildImage: ResolvedImage.optional(),
+  /** The registry's file the baseline is, when the library names its package (`registry:`) and no baseline tag was asked for. */
+  baselineFile: PublishedFileSchema.optional(),
   /** The API token's name, for runs created through `POST /api/runs`. */
   requestedBy: z.string().optional(),
   // Webhook-triggered runs (server/webhooks TagRunMeta); the status reporter reads forge, repository and projectId.
@@ -40,6 +43,7 @@ export type RunMeta = z.infer<typeof RunMeta>;
 
 /** A cell's consumer as planned: matrix.yaml's consumer with every default applied (common/matrix/load.ts resolve()). */
 export const StoredConsumer = Consumer.extend({
+  image: ResolvedImage,
   env: z.record(z.string(), z.string()),
   secretEnv: z.array(z.string()),
   timeoutSeconds: z.number().int().positive(),

@@ -17,6 +17,7 @@ import type {
   RunSummaryJson,
   RunVerdict,
   Side,
+  SideSource,
   SideStatus,
   SideSummary,
   TestOutcome,
@@ -43,6 +44,8 @@ export interface NewRun {
   baselineSha: string;
   trigger: Trigger;
   reruns: number;
+  /** Where the baseline comes from: built from a tag, or the registry's published file. @defaultValue tag */
+  baselineSource?: SideSource;
   /** Anything a trigger wants back when the run ends (e.g. the commit to post a status on). */
   meta?: RunMeta;
 }
@@ -82,6 +85,7 @@ interface RunRow {
   trigger: Trigger;
   reruns: number;
   meta: string;
+  baseline_source: SideSource;
   created_at: string;
   finished_at: string | null;
 }
@@ -96,6 +100,7 @@ interface CellRow {
   new_failures: string;
   fixed_tests: string;
   config: string;
+  reason: string | null;
 }
 
 interface SideRow {
@@ -112,7 +117,7 @@ interface SideRow {
   reason: string | null;
 }
 
-const EMPTY_SIDE: SideSummary = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
+const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
   private readonly db: Database.Database;
@@ -174,13 +179,13 @@ export class Store {
 
   insertRun(run: NewRun, cells: NewCell[]): void {
     const insertRun = this.db.prepare(`INSERT INTO runs (id, library, candidate, baseline, candidate_version, baseline_version,
-      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, created_at)
+      candidate_sha, baseline_sha, status, verdict, trigger, reruns, meta, baseline_source, created_at)
       VALUES (@id, @library, @candidate, @baseline, @candidateVersion, @baselineVersion, @candidateSha, @baselineSha,
-      'queued', 'pending', @trigger, @reruns, @meta, @createdAt)`);
+      'queued', 'pending', @trigger, @reruns, @meta, @baselineSource, @createdAt)`);
     const insertCell = this.db.prepare(`INSERT INTO cells (run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests, config)
       VALUES (?, ?, ?, ?, 'pending', 0, '[]', '[]', ?)`);
     this.db.transaction(() => {
-      insertRun.run({ ...run, meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
+      insertRun.run({ ...run, baselineSource: run.baselineSource ?? 'tag', meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
       for (const cell of cells) insertCell.run(run.id, cell.id, cell.consumer, cell.backend, JSON.stringify(cell.config));
     })();
   }
@@ -220,10 +225,10 @@ export class Store {
     return this.db.prepare('SELECT id, verdict FROM cells WHERE run_id = ? AND consumer = ?').all(runId, consumer) as Array<{ id: string; verdict: CellVerdict }>;
   }
 
-  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[]): void {
+  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
     this.db
-      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ? WHERE run_id = ? AND id = ?')
-      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), runId, cellId);
+      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ?, reason = ? WHERE run_id = ? AND id = ?')
+      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), reason ?? null, runId, cellId);
   }
 
   /** Marks a side as started unless a result for it is already in (a late "started" never undoes a result). */
@@ -319,12 +324,13 @@ export class Store {
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
+    const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
     // A consumer's bisect shows on each of its regressed cells.
     const bisects = new Map(this.bisects.ofRun(id).map((b) => [b.consumer, this.bisects.json(b)]));
     return {
       ...runFields(row),
       cells: cells.map((cell) => {
-        const json = cellJson(id, cell, byCell.get(cell.id) ?? []);
+        const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
         const bisect = bisects.get(cell.consumer);
         return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
       }),
@@ -378,19 +384,20 @@ function runFields(row: RunRow): Omit<RunJson, 'cells'> {
   };
 }
 
-function sideSummary(rows: SideRow[], side: Side): SideSummary {
+function sideSummary(rows: SideRow[], side: Side, source: SideSource): SideSummary {
   // The first attempt is the one shown; re-runs only confirm it.
   const row = rows.find((r) => r.side === side && r.attempt === 0);
-  if (!row) return EMPTY_SIDE;
+  if (!row) return { ...EMPTY_SIDE, source };
   return {
     status: row.status,
+    source,
     durationMs: row.duration_ms,
     tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
     ...(row.reason ? { reason: row.reason } : {}),
   };
 }
 
-function cellJson(runId: string, cell: CellRow, sides: SideRow[]): CellJson {
+function cellJson(runId: string, cell: CellRow, sides: SideRow[], sources: Record<Side, SideSource>): CellJson {
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -399,8 +406,9 @@ function cellJson(runId: string, cell: CellRow, sides: SideRow[]): CellJson {
     consumer: cell.consumer,
     backend: cell.backend,
     verdict,
-    candidate: sideSummary(sides, 'candidate'),
-    baseline: sideSummary(sides, 'baseline'),
+    ...(cell.reason ? { reason: cell.reason } : {}),
+    candidate: sideSummary(sides, 'candidate', sources.candidate),
+    baseline: sideSummary(sides, 'baseline', sources.baseline),
     newFailures: parseStringList(cell.new_failures, `run "${runId}" cell "${cell.id}" new_failures`),
     fixedTests: parseStringList(cell.fixed_tests, `run "${runId}" cell "${cell.id}" fixed_tests`),
     attempts: Math.max(cell.attempts, attemptsSeen),

@@ -7,8 +7,8 @@ import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { LABEL_KIND, type ContainerOutcome, type ContainerSpec, type Limits } from './spec.js';
+import { PassThrough, Readable } from 'node:stream';
+import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ImageBuildSpec, type Limits } from './spec.js';
 
 export type { Docker };
 
@@ -296,4 +296,44 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
 export async function containersWith(docker: Docker, labels: Record<string, string | undefined>) {
   const filters = Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
   return docker.listContainers({ all: true, filters: { label: filters } });
+}
+
+/**
+ * Builds an image through the engine's build API (the classic builder: a base image present locally is
+ * used as it is, so a build from `FROM compat-runner:bookworm` needs no registry). Intermediate
+ * containers are removed even when a step fails.
+ */
+export async function buildImage(docker: Docker, spec: ImageBuildSpec): Promise<void> {
+  const memory = spec.limits.memoryMb * 1024 * 1024;
+  const stream = await docker.buildImage(Readable.from([spec.context]), {
+    t: spec.tag,
+    dockerfile: spec.dockerfile,
+    labels: spec.labels,
+    rm: true,
+    forcerm: true,
+    pull: false,
+    memory,
+    memswap: memory,
+    cpuperiod: 100_000,
+    cpuquota: Math.round(spec.limits.cpus * 100_000),
+    abortSignal: spec.signal,
+  } as Docker.ImageBuildOptions);
+  let failure: string | null = null;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => (error ? reject(error) : resolve()),
+      (event: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } }) => {
+        if (event.stream) spec.onOutput(event.stream);
+        else if (event.status) spec.onOutput(`${event.status}\n`);
+        if (event.error) {
+          failure = event.errorDetail?.message ?? event.error;
+          spec.onOutput(`${failure}\n`);
+        }
+      },
+    );
+  }).catch((error: Error) => {
+    failure ??= error.message;
+  });
+  if (failure) throw new ImageBuildError(failure);
 }

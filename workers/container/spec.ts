@@ -53,3 +53,23 @@ export interface ContainerOutcome {
   pidLimitHit: boolean;
   durationMs: number;
 }
+
+/** Why an image build failed, with the engine's own words; the build output went to `onOutput`. */
+export class ImageBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageBuildError';
+  }
+}
+
+export interface ImageBuildSpec {
+  /** The build context as a tar archive. */
+  context: Buffer;
+  /** The Dockerfile's path inside the context. */
+  dockerfile: string;
+  tag: string;
+  labels: Record<string, string>;
+  limits: Limits;
+  onOutput: (text: string) => void;
+  signal?: AbortSignal;
+}

@@ -173,6 +173,20 @@ export class DatabaseServers {
     await this.sql(server.id, backend, server.rootPassword, drop);
   }
 
+  /**
+   * Lets the suite's user in without a password, from the cell's loopback only: a line of its own at the
+   * top of the server's pg_hba.conf (found by asking the server), then a reload. The names come from the
+   * schema-validated config and reach the file as arguments, never as shell text.
+   */
+  private async trustOnLoopback(id: string, rootPassword: string, fixed: FixedConnectionConfig): Promise<void> {
+    const hbaFile = (await this.sql(id, 'postgres', rootPassword, 'SHOW hba_file')).trim();
+    const script = 'f=$1; { for a in 127.0.0.1/32 ::1/128; do printf "host %s %s %s trust\\n" "$2" "$3" "$a"; done; cat "$f"; } > "$f.compat" && cat "$f.compat" > "$f" && rm -f "$f.compat"';
+    // Any database: a suite may connect to another one it creates (or to `postgres`) as the same user.
+    const result = await execIn(this.docker, id, ['sh', '-c', script, 'sh', hbaFile, 'all', fixed.user]);
+    if (result.exitCode !== 0) throw new DatabaseError(`postgres: could not let ${fixed.user} in without a password: ${result.output.trim().slice(0, 300)}`);
+    await this.sql(id, 'postgres', rootPassword, 'SELECT pg_reload_conf()');
+  }
+
   /** Cell databases present on this host's shared servers. */
   async listCellDatabases(backend: ServerBackend, image: string): Promise<string[]> {
     const server = await this.ensureShared(backend, image);
@@ -213,6 +227,7 @@ export class DatabaseServers {
       await container.start();
       await this.waitReady(container.id, backend, rootPassword);
       await this.sql(container.id, backend, rootPassword, loginSetupSql(backend, fixed));
+      if (backend === 'postgres' && fixed.password === undefined) await this.trustOnLoopback(container.id, rootPassword, fixed);
       if (fixed.setupSql) {
         await this.sql(container.id, backend, rootPassword, fixed.setupSql, fixed.database);
         const grants = afterSetupSql(backend, fixed);

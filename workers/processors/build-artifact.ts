@@ -5,8 +5,10 @@
 import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
 import { GitError } from '../../common/git/mirror.js';
+import { downloadPublished, type PublishedFile } from '../../common/registry/published.js';
 import { LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { ensureImage } from '../images/image-ref.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { ArtifactOutputError, readArtifactOutput } from './artifact-output.js';
 import { OutputMasker } from '../secrets/masker.js';
@@ -28,13 +30,12 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
   const existing = await ports.artifacts.files(artifactKey);
   if (existing) return { ...base, ok: true, artifactKey, files: existing, durationMs: Date.now() - started };
+  if (job.published) return downloadArtifact(job, job.published, artifactKey, ports, started);
 
-  if (!(await ports.images.has(job.library.image))) {
-    throw new InfraError(`image ${job.library.image} is missing on this worker host: run \`compat images\``, false);
-  }
   const ws = await createWorkspace(ports.config.dataDir, place?.name ?? `build-${job.runId}-${job.side}`);
   const log = ports.openLog(place?.logKey ?? logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
   try {
+    const image = await ensureImage(ports.images, job.library.image, { caBundle: ports.config.caBundle, log: (text) => log.write(text), signal });
     try {
       await ports.sources.checkout(job.library.repo, job.sha, ws.src);
     } catch (error) {
@@ -45,7 +46,7 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
     // No secrets in a build: this only decodes UTF-8 per stream, across chunk boundaries.
     const output = new OutputMasker([]);
     const outcome = await ports.containers.run({
-      image: job.library.image,
+      image,
       cmd: ['sh', '-c', 'exec sh -c "$COMPAT_BUILD_COMMAND"'],
       env: {
         COMPAT_BUILD_COMMAND: job.library.command,
@@ -90,6 +91,31 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   } finally {
     await log.end();
     ws.remove();
+  }
+}
+
+/**
+ * A baseline as users install it: the registry's own file, checked against the digest it publishes. A
+ * registry that does not answer is retried; a file whose digest does not match fails the side as `error`.
+ */
+async function downloadArtifact(job: BuildJob, file: PublishedFile, artifactKey: string, ports: WorkerPorts, started: number): Promise<BuildDone> {
+  const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
+  const log = ports.openLog(logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
+  try {
+    log.write(`[compat-matrix] ${job.side}: ${file.name} ${file.published} as published on ${file.registry}, not built: ${file.url} (${file.digest.algorithm} ${file.digest.hex.slice(0, 16)}...)\n`);
+    let data: Buffer;
+    try {
+      data = await downloadPublished(file, ports.config.artifactLimitMb * 1024 * 1024);
+    } catch (error) {
+      log.write(`[compat-matrix] ${(error as Error).message}\n`);
+      throw new InfraError(`registry download failed: ${(error as Error).message}`, !/publishes|more than/.test((error as Error).message));
+    }
+    const files = new Map([[file.filename, data]]);
+    await ports.artifacts.put(artifactKey, files);
+    log.write(`[compat-matrix] downloaded ${file.filename} (${data.length} bytes), digest checked\n`);
+    return { ...base, ok: true, artifactKey, files: [file.filename], durationMs: Date.now() - started };
+  } finally {
+    await log.end();
   }
 }
 

@@ -4,7 +4,7 @@
  * Whatever happens, the container, the database and the workspace are removed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
@@ -14,11 +14,31 @@ import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
 import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
+import { ensureImage } from '../images/image-ref.js';
 import { readResultsDir } from '../results/junit.js';
 import { chownForRunner, createWorkspace } from '../workspace.js';
 import { caBind, caEnv } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { maskText, OutputMasker } from '../secrets/masker.js';
+
+/**
+ * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
+ * here the checkout itself is asked, so a symlink out of the repository or a folder the pinned ref does
+ * not have is a clear error of the cell (deterministic: no retry) rather than a confusing test failure.
+ */
+export function consumerWorkdir(checkout: string, workdir: string | undefined): string {
+  if (!workdir) return '/workspace';
+  const root = realpathSync(checkout);
+  let real: string;
+  try {
+    real = realpathSync(path.join(checkout, workdir));
+  } catch {
+    throw new InfraError(`workdir "${workdir}" does not exist in the consumer's checkout`, false);
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) throw new InfraError(`workdir "${workdir}" leads out of the consumer's repository`, false);
+  if (!statSync(real).isDirectory()) throw new InfraError(`workdir "${workdir}" is not a folder of the consumer's repository`, false);
+  return path.posix.join('/workspace', ...path.relative(root, real).split(path.sep));
+}
 
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<string> {
   const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
@@ -42,9 +62,6 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   // yet) when another worker takes the same job, and a fixed name would make every retry fail on it.
   const name = `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}-${randomBytes(3).toString('hex')}`;
   const owner = { prefix: ports.config.prefix, worker: ports.workerId, runId: job.runId, cellId: job.cellId };
-  if (!(await ports.images.has(consumer.image))) {
-    throw new InfraError(`image ${consumer.image} is missing on this worker host: run \`compat images\``, false);
-  }
   const ws = await createWorkspace(ports.config.dataDir, name);
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
@@ -53,6 +70,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   const output = new OutputMasker(Object.values(secretValues));
   const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   try {
+    const image = await ensureImage(ports.images, consumer.image, { caBundle: ports.config.caBundle, log: (text) => log.write(mask(text)), signal });
     const artifacts = await artifactDir(job, ports);
     try {
       const sha = await ports.sources.resolve(consumer.repo, consumer.ref);
@@ -61,6 +79,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     } catch (error) {
       throw new InfraError((error as Error).message, !(error instanceof GitError && error.deterministic));
     }
+    const workdir = consumerWorkdir(ws.src, consumer.workdir);
     await chownForRunner(ws.root);
 
     let databaseUrl = SQLITE_URL;
@@ -88,7 +107,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     const phases = new PhaseTracker();
     const outcome = await ports.containers.run({
       name,
-      image: consumer.image,
+      image,
       cmd: ['sh', '-c', PHASE_SCRIPT],
       env: {
         HOME: '/home/compat',
@@ -96,7 +115,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
         ...cellEnv({ databaseUrl, backend: job.backend, library: job.library, version: job.version, side: job.side, attempt: job.attempt, consumer }),
         ...secretValues,
       },
-      workdir: '/workspace',
+      workdir,
       user: `${RUNNER_UID}:${RUNNER_UID}`,
       binds: [
         `${ws.src}:/workspace:rw`,

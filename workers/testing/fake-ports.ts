@@ -80,7 +80,13 @@ export function fakePorts(overrides: { secrets?: Record<string, Record<string, s
         return { exitCode: 0, oomKilled: false, timedOut: false, aborted: false, diskExceeded: false, pidLimitHit: false, durationMs: 1, ...outcome };
       },
     },
-    images: { present, has: async (image) => present.has(image) },
+    images: {
+      present,
+      has: async (image) => present.has(image),
+      build: async (spec) => {
+        present.add(spec.tag);
+      },
+    },
     sources: {
       async resolve(repo, ref) {
         const sha = ports.repos.get(repo)?.refs[ref];

@@ -96,6 +96,10 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
           </dd>
         </div>
         <div>
+          <dt>Source</dt>
+          <dd>{summary.source === 'registry' ? "the registry's published file" : 'built from its tag'}</dd>
+        </div>
+        <div>
           <dt>Duration</dt>
           <dd>{formatDuration(summary.durationMs)}</dd>
         </div>
@@ -135,6 +139,7 @@ function TestChanges({ detail }: { detail: CellDetailJson }) {
         <h2 id="new-failures">
           Newly failing tests <span class="count-pill">{cell.newFailures.length}</span>
         </h2>
+        {cell.reason && <p class="note note-bad">No evidence: {cell.reason}. The run stays incomplete until this consumer is fixed or removed from the matrix.</p>}
         {noTestsNamed && (
           <p class="note note-bad">
             The candidate failed without naming a test that the baseline passes{cell.candidate.reason ? `: ${cell.candidate.reason}` : ''}. See its log below.

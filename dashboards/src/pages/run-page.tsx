@@ -28,7 +28,7 @@ type Show = 'all' | 'attention' | 'not-pass';
 const ATTENTION: ReadonlySet<CellVerdict> = new Set(['regression', 'error', 'flaky']);
 
 function cellSignature(c: CellJson): string {
-  return `${c.verdict}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}`;
+  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}`;
 }
 
 export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
@@ -40,7 +40,7 @@ export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
     if (!row) byConsumer.set(cell.consumer, (row = { consumer: cell.consumer, cells: {}, group: 2, signature: '' }));
     row.cells[cell.backend] = cell;
     if (cell.verdict === 'regression') row.group = 0;
-    else if (cell.verdict === 'error' && row.group > 1) row.group = 1;
+    else if ((cell.verdict === 'error' || cell.reason) && row.group > 1) row.group = 1;
     row.signature += `${cell.backend}:${cellSignature(cell)};`;
   }
   const rows = [...byConsumer.values()].sort((a, b) => a.group - b.group || (a.consumer < b.consumer ? -1 : a.consumer > b.consumer ? 1 : 0));
@@ -213,10 +213,11 @@ function rowHtml(row: Row, runId: string, library: string, backends: Backend[]):
     }
     const cand = formatShortDuration(cell.candidate.durationMs);
     const base = formatShortDuration(cell.baseline.durationMs);
-    const label = `${row.consumer} on ${backend}: ${cell.verdict}; candidate ${cand}, baseline ${base}`;
+    const why = cell.reason ? ` (${cell.reason})` : '';
+    const label = `${row.consumer} on ${backend}: ${cell.verdict}${why}; candidate ${cand}, baseline ${base}`;
     html +=
       `<span role="cell" class="mcell c-${cell.verdict}" data-cell="${esc(cell.id)}" data-verdict="${cell.verdict}">` +
-      `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span> cand ${cand} · base ${base}` +
+      `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}` +
       (cell.bisect?.firstBad ? ` · <span class="mfirstbad">first bad <span class="mono">${esc(cell.bisect.firstBad.sha.slice(0, 7))}</span></span>` : '') +
       `</a></span>`;
   }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import type { RunJson } from '../common/types.js';
+import { renderRun, timeToVerdict } from './table.js';
+
+const side = { status: 'failed' as const, source: 'tag' as const, durationMs: 1000, tests: { passed: 0, failed: 0, skipped: 0 } };
+const run: RunJson = {
+  id: 'r1',
+  library: 'lib',
+  candidate: 'v2.0.0',
+  baseline: 'npm:lib@1.9.0',
+  candidateVersion: '2.0.0',
+  baselineVersion: '1.9.0',
+  candidateSha: 'a'.repeat(40),
+  baselineSha: 'b'.repeat(40),
+  status: 'done',
+  verdict: 'incomplete',
+  trigger: 'cli',
+  createdAt: '2026-01-01T10:00:00.000Z',
+  finishedAt: '2026-01-01T10:04:12.400Z',
+  cells: [
+    { id: 'app.sqlite', consumer: 'app', backend: 'sqlite', verdict: 'failing', reason: 'baseline passed no test', candidate: side, baseline: side, newFailures: [], fixedTests: [], attempts: 1 },
+  ],
+};
+
+describe('the verdict table', () => {
+  it('closes with the time to verdict, once the run is done', () => {
+    expect(timeToVerdict(run)).toBe('4 min 12 s');
+    expect(timeToVerdict({ createdAt: run.createdAt, finishedAt: '2026-01-01T10:00:09.000Z' })).toBe('9 s');
+    expect(renderRun(run)).toContain('time to verdict: 4 min 12 s');
+    expect(renderRun({ ...run, status: 'running', finishedAt: null })).not.toContain('time to verdict');
+  });
+
+  it('says why a failing cell is no evidence', () => {
+    expect(renderRun(run)).toContain('(baseline passed no test)');
+  });
+});
