@@ -26,6 +26,9 @@ function exampleMatrix(dir: string): string {
     .replaceAll('repo: examples/.repos/', `repo: ${path.join(REPO_ROOT, 'examples', '.repos')}/`)
     .replace('command: sh build-artifacts.sh', `command: sh build-artifacts.sh && head -c ${PADDING_BYTES} /dev/urandom > "$COMPAT_ARTIFACT_DIR/padding.bin"`);
   if (!text.includes('padding.bin')) throw new Error('matrix.yaml: the build command to extend was not found');
+  // A deployment test: the run's own two artifacts are what it follows, not a bisect's builds after it.
+  text = text.replace('  - name: quarry\n', '  - name: quarry\n    bisect: false\n');
+  if (!text.includes('bisect: false')) throw new Error('matrix.yaml: the quarry library to keep from bisecting was not found');
   // A deployment test, not a timeout test: on a machine shared by many, a suite may take over 300 s.
   text = text.replaceAll('timeoutSeconds: 300', 'timeoutSeconds: 1800');
   const file = path.join(dir, 'matrix.yaml');
