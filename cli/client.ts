@@ -1,7 +1,7 @@
 /** The CLI's HTTP client for a compat server (local by default). */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../common/config.js';
-import type { GateJson, RunJson } from '../common/types.js';
+import type { BisectJson, GateJson, RunJson } from '../common/types.js';
 import { localTokenFile } from '../server/auth/tokens.js';
 
 export class ApiError extends Error {
@@ -59,6 +59,10 @@ export class Client {
 
   getRun(id: string): Promise<RunJson> {
     return this.request('GET', `/api/runs/${encodeURIComponent(id)}`);
+  }
+
+  startBisect(runId: string, cellId: string): Promise<{ bisect: BisectJson }> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/cells/${encodeURIComponent(cellId)}/bisect`);
   }
 
   gate(library: string, version: string): Promise<GateJson> {

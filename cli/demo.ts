@@ -8,12 +8,14 @@ import { spawnSync } from 'node:child_process';
 import type { Config } from '../common/config.js';
 import { REPO_ROOT } from '../common/config.js';
 import { materializeExamples } from '../examples/materialize.js';
+import type { RunJson } from '../common/types.js';
 import { EXIT } from './exit-codes.js';
+import { bisectCosts } from './table.js';
 import { ensureLocalStack } from './local-stack.js';
 
 export interface DemoDeps {
   say(msg: string): void;
-  run(opts: { library: string; candidate: string; wait: boolean }): Promise<number>;
+  run(opts: { library: string; candidate: string; wait: boolean }, onDone?: (run: RunJson) => void): Promise<number>;
 }
 
 export async function runDemo(config: Config, deps: DemoDeps): Promise<number> {
@@ -28,7 +30,10 @@ export async function runDemo(config: Config, deps: DemoDeps): Promise<number> {
   }
   await ensureLocalStack(config, { say: deps.say });
   deps.say('demo: running quarry v1.1.0 (candidate) against its previous release');
-  const code = await deps.run({ library: 'quarry', candidate: 'v1.1.0', wait: true });
+  let finished: RunJson | null = null;
+  const code = await deps.run({ library: 'quarry', candidate: 'v1.1.0', wait: true }, (run) => (finished = run));
+  // What naming the commit cost, in cell sides measured in this same run.
+  for (const line of finished ? bisectCosts(finished) : []) deps.say(`demo: ${line}`);
   deps.say(`demo: finished in ${((Date.now() - started) / 1000).toFixed(0)} s; dashboard: ${config.publicUrl}`);
   deps.say('demo: next, the fixed release: node bin/compat.js run --library quarry --candidate v1.1.1 --wait');
   return code;

@@ -8,12 +8,12 @@ import { loadConfig, type Config } from '../common/config.js';
 import { refNameProblem } from '../common/git-ref.js';
 import { redactText } from '../common/redact.js';
 import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
-import { BACKENDS, type GateJson, type RunJson } from '../common/types.js';
+import { BACKENDS, type BisectJson, type GateJson, type RunJson } from '../common/types.js';
 import { ApiError, Client } from './client.js';
 import { EXIT, exitCodeOf, UsageError } from './exit-codes.js';
 import { withLocalTokens } from './local-admin.js';
 import { ensureLocalStack, stopLocalStack } from './local-stack.js';
-import { progressLine, renderRun } from './table.js';
+import { progressLine, renderBisect, renderRun } from './table.js';
 
 const config = loadConfig();
 // All the CLI prints goes through the redaction: a message or a run read from the store may quote a
@@ -39,7 +39,8 @@ function reason(error: unknown): string {
   return (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
 }
 
-async function followRun(client: Client, id: string, json: boolean): Promise<RunJson> {
+/** Polls a run until it is done and its bisects (which start on confirmed regressions) have ended. */
+async function followRun(client: Client, id: string, json: boolean, until: (run: RunJson) => boolean = settled): Promise<RunJson> {
   const startedAt = Date.now();
   let last = '';
   for (;;) {
@@ -48,9 +49,13 @@ async function followRun(client: Client, id: string, json: boolean): Promise<Run
     const key = line.replace(/^\[\d+s\] /, '');
     if (!json && key !== last) say(line);
     last = key;
-    if (run.status === 'done') return run;
+    if (until(run)) return run;
     await new Promise((r) => setTimeout(r, 1500));
   }
+}
+
+function settled(run: RunJson): boolean {
+  return run.status === 'done' && !run.cells.some((c) => c.bisect?.status === 'running');
 }
 
 async function fetchRun(client: Client, id: string): Promise<RunJson> {
@@ -76,7 +81,7 @@ interface RunOptions {
   matrix?: string;
 }
 
-async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
+async function runCommand(opts: RunOptions, cfg: Config, onDone?: (run: RunJson) => void): Promise<number> {
   for (const [field, ref] of [['--candidate', opts.candidate], ['--baseline', opts.baseline]] as const) {
     if (ref === undefined) continue;
     const problem = refNameProblem(ref);
@@ -118,6 +123,7 @@ async function runCommand(opts: RunOptions, cfg: Config): Promise<number> {
   say(`run ${run.id}: ${run.library} ${run.candidate} against ${run.baseline}, ${run.cells.length} cells x 2 sides`);
   const done = await followRun(client, run.id, Boolean(opts.json));
   print(opts.json ? `${JSON.stringify(done, null, 2)}\n` : `${renderRun(done, cfg.publicUrl)}\n`);
+  onDone?.(done);
   return exitCodeOf(done.verdict);
 }
 
@@ -175,6 +181,33 @@ export function buildProgram(): Command {
     }));
 
   program
+    .command('bisect')
+    .description("name the library commit that broke a regressed cell: 0 found, 3 inconclusive, 2 not a regression, 4 unknown run or cell")
+    .argument('<runId>')
+    .argument('<cellId>')
+    .option('--wait', 'follow the bisect to its end')
+    .option('--json', 'print JSON')
+    .action(act(async (runId: string, cellId: string, opts: { wait?: boolean; json?: boolean }) => {
+      if (!process.env.COMPAT_SERVER_URL) await ensureLocalStack(config, { say });
+      const client = Client.for(config);
+      let bisect: BisectJson;
+      try {
+        bisect = (await client.startBisect(runId, cellId)).bisect;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) throw new UsageError(error.message, EXIT.unknown);
+        if (error instanceof ApiError && error.status === 409) throw new UsageError(error.message, EXIT.usage);
+        throw error;
+      }
+      if (opts.wait && bisect.status === 'running') {
+        const cellBisect = (run: RunJson) => run.cells.find((c) => c.id === cellId)?.bisect;
+        const run = await followRun(client, runId, Boolean(opts.json), (r) => cellBisect(r)?.status !== 'running');
+        bisect = cellBisect(run) ?? bisect;
+      }
+      process.stdout.write(opts.json ? `${JSON.stringify(bisect, null, 2)}\n` : `${renderBisect(cellId, bisect)}\n`);
+      return bisect.status === 'found' ? EXIT.ok : EXIT.incomplete;
+    }));
+
+  program
     .command('gate')
     .description('may this version be published? 0 pass, 1 blocked, 3 pending/incomplete, 4 no run')
     .requiredOption('--library <name>')
@@ -215,10 +248,23 @@ export function buildProgram(): Command {
   program
     .command('worker')
     .description('pull cells from the queue and run them in containers')
-    .option('--concurrency <n>', 'cells at once', '2')
-    .action(act(async (opts: { concurrency: string }) => {
+    .option('--concurrency <n>', 'cells at once (default: what the host\'s CPUs and memory allow for the matrix\'s limits)')
+    .option('--backends <list>', `only cells of these backends, comma-separated (default: ${BACKENDS.join(',')})`)
+    .option('--metrics-port <n>', 'serve Prometheus metrics on this port (/metrics; address from COMPAT_METRICS_HOST, default 127.0.0.1)')
+    .action(act(async (opts: { concurrency?: string; backends?: string; metricsPort?: string }) => {
       const { startWorkerProcess } = await import('../workers/main.js');
-      await startWorkerProcess(config, Number(opts.concurrency));
+      const { parseBackends } = await import('../workers/placement.js');
+      let backends;
+      try {
+        backends = opts.backends === undefined ? undefined : parseBackends(opts.backends);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError(`--concurrency: a whole number of 1 or more, got "${opts.concurrency}"`);
+      const metricsPort = opts.metricsPort === undefined ? undefined : Number(opts.metricsPort);
+      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) throw new UsageError(`--metrics-port: a port number, got "${opts.metricsPort}"`);
+      await startWorkerProcess(config, { concurrency, backends, metricsPort });
       return null;
     }));
 
@@ -245,7 +291,7 @@ export function buildProgram(): Command {
     .description('prepare everything, run the example matrix end to end, print the table and the dashboard URL')
     .action(act(async () => {
       const { runDemo } = await import('./demo.js');
-      return runDemo(config, { say, run: (opts) => runCommand(opts, config) });
+      return runDemo(config, { say, run: (opts, onDone) => runCommand(opts, config, onDone) });
     }));
 
   program

@@ -1,6 +1,6 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
 import Table from 'cli-table3';
-import type { CellJson, RunJson, SideSummary } from '../common/types.js';
+import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/types.js';
 import { isFinished } from '../common/verdict.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
@@ -51,18 +51,70 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       String(cell.attempts),
       side(cell.candidate),
       side(cell.baseline),
-      cell.newFailures.length ? cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (cell.newFailures.length > 3 ? `\n(+${cell.newFailures.length - 3} more)` : '') : '',
+      [
+        cell.newFailures.length ? cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (cell.newFailures.length > 3 ? `\n(+${cell.newFailures.length - 3} more)` : '') : '',
+        cell.bisect ? bisectShort(cell.bisect) : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     ]);
   }
+  // One bisect per consumer, shown on each of its regressed cells: described once below the table.
+  const bisected = new Map<string, CellJson>();
+  for (const cell of cells) if (cell.bisect && !bisected.has(cell.consumer)) bisected.set(cell.consumer, cell);
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
   const lines = [
     `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline)`,
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${run.verdict === 'blocked' ? ` (${regressions} regression${regressions === 1 ? '' : 's'}: release blocked)` : ''}  status: ${run.status}`,
   ];
+  for (const cell of bisected.values()) lines.push(renderBisect(cell.bisect!.cellId, cell.bisect!));
   if (run.finishedAt) lines.push(`time to verdict: ${timeToVerdict(run)} (from the run's creation to its last cell's verdict)`);
   if (dashboardUrl) lines.push(`dashboard: ${dashboardUrl}/runs/${run.id}`);
   return lines.join('\n');
+}
+
+function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+/** The bisect in a table cell: the commit, or the state. */
+function bisectShort(b: BisectJson): string {
+  if (b.status === 'found' && b.firstBad) return `first bad: ${shortSha(b.firstBad.sha)}`;
+  return b.status === 'running' ? `bisecting (${b.steps.length} steps)` : 'bisect inconclusive';
+}
+
+/** A bisect in full: the answer (or why there is none) and its steps. */
+export function renderBisect(cellId: string, b: BisectJson): string {
+  const head =
+    b.status === 'found' && b.firstBad
+      ? `first bad commit: ${shortSha(b.firstBad.sha)} ${b.firstBad.subject} (${b.firstBad.author}, ${b.firstBad.date.slice(0, 10)})${b.firstBad.url ? ` ${b.firstBad.url}` : ''}`
+      : b.status === 'running'
+        ? `bisecting${b.current ? `, testing ${shortSha(b.current)}` : ''}`
+        : `inconclusive: ${b.reason ?? 'no answer'}`;
+  const steps = b.steps.map((s) => `${shortSha(s.sha)} ${s.outcome}`).join(', ');
+  return `bisect ${cellId}: ${head}\n  ${b.steps.length} step${b.steps.length === 1 ? '' : 's'} over ${b.commits} commit${b.commits === 1 ? '' : 's'}${steps ? `: ${steps}` : ''}`;
+}
+
+/**
+ * Each finished bisect's wall time as a multiple of one candidate side of the cell it ran on (the cost
+ * of one step's unit of work, measured in the same run).
+ */
+export function bisectCosts(run: RunJson): string[] {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const cell of run.cells) {
+    const b = cell.bisect;
+    if (!b || seen.has(cell.consumer) || !b.finishedAt) continue;
+    seen.add(cell.consumer);
+    const side = run.cells.find((c) => c.id === b.cellId)?.candidate.durationMs;
+    const wall = Date.parse(b.finishedAt) - Date.parse(b.startedAt);
+    if (!side || !Number.isFinite(wall)) continue;
+    lines.push(
+      `bisect of ${b.cellId}: ${b.steps.length} steps over ${b.commits} commits in ${seconds(wall)}, ${(wall / side).toFixed(1)}x one candidate side of that cell (${seconds(side)})`,
+    );
+  }
+  return lines;
 }
 
 export function progressLine(run: RunJson, startedAt: number): string {
@@ -70,5 +122,7 @@ export function progressLine(run: RunJson, startedAt: number): string {
   for (const c of run.cells) counts.set(c.verdict, (counts.get(c.verdict) ?? 0) + 1);
   const done = run.cells.filter((c) => isFinished(c.verdict)).length;
   const parts = [...counts.entries()].map(([v, n]) => `${n} ${v}`).join(', ');
-  return `[${Math.round((Date.now() - startedAt) / 1000)}s] ${done}/${run.cells.length} cells decided: ${parts}`;
+  const bisects = new Map(run.cells.filter((c) => c.bisect).map((c) => [c.consumer, c.bisect!]));
+  const bisecting = [...bisects.entries()].map(([consumer, b]) => `${consumer} ${b.status}${b.status === 'running' ? ` (${b.steps.length} steps)` : ''}`);
+  return `[${Math.round((Date.now() - startedAt) / 1000)}s] ${done}/${run.cells.length} cells decided: ${parts}${bisecting.length ? `; bisect: ${bisecting.join(', ')}` : ''}`;
 }

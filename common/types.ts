@@ -6,11 +6,17 @@
 export const BACKENDS = ['sqlite', 'mysql', 'postgres'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
+/** A cell's id is `<consumer>.<backend>`. */
+export function backendOfCell(cellId: string): Backend {
+  return cellId.slice(cellId.lastIndexOf('.') + 1) as Backend;
+}
+
 export const SIDES = ['candidate', 'baseline'] as const;
 export type Side = (typeof SIDES)[number];
 
 /** Per cell (consumer x backend), candidate against baseline. */
-export type CellVerdict = 'pass' | 'regression' | 'flaky' | 'fixed' | 'failing' | 'error' | 'pending' | 'running';
+export const CELL_VERDICTS = ['pass', 'regression', 'flaky', 'fixed', 'failing', 'error', 'pending', 'running'] as const;
+export type CellVerdict = (typeof CELL_VERDICTS)[number];
 export type RunVerdict = 'pass' | 'blocked' | 'incomplete' | 'pending';
 export type RunStatus = 'queued' | 'running' | 'done';
 export type Trigger = 'cli' | 'api' | 'webhook';
@@ -40,6 +46,50 @@ export interface SideSummary {
   phases?: Record<string, number>;
 }
 
+export type BisectStatus = 'running' | 'found' | 'inconclusive';
+export type BisectOutcome = 'good' | 'bad' | 'skip' | 'error';
+
+/** A library commit, as a bisect names it. */
+export interface BisectCommit {
+  sha: string;
+  subject: string;
+  author: string;
+  /** Author date, ISO 8601. */
+  date: string;
+  /** The commit's page, when the library's repository is on GitHub or GitLab. */
+  url?: string;
+}
+
+export interface BisectStepJson {
+  sha: string;
+  outcome: BisectOutcome;
+  subject?: string;
+  /** `confirm`: a second look at a commit next to the answer; `retry`: after an infrastructure error. */
+  purpose?: 'search' | 'confirm' | 'retry';
+  durationMs?: number | null;
+  /** Why a step was skipped or errored (the build's failure, the side's reason). */
+  detail?: string;
+}
+
+/** Which library commit broke a regressed cell (CONTRACT: the cell field `bisect`). */
+export interface BisectJson {
+  status: BisectStatus;
+  firstBad?: BisectCommit;
+  steps: BisectStepJson[];
+  /** Why it is inconclusive. */
+  reason?: string;
+  /** The cell whose candidate side each step ran (one bisect per run and consumer). */
+  cellId: string;
+  /** First-parent commits after the baseline, up to and including the candidate. */
+  commits: number;
+  /** The commit a step is running on now. */
+  current?: string;
+  /** When inconclusive: the commits the first bad one is among. */
+  candidates?: BisectCommit[];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
 export interface CellJson {
   id: string;
   consumer: string;
@@ -52,6 +102,7 @@ export interface CellJson {
   newFailures: string[];
   fixedTests: string[];
   attempts: number;
+  bisect?: BisectJson;
 }
 
 export interface RunJson {

@@ -25,7 +25,7 @@ const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Bump to rebuild every repository even when its sources did not change (e.g. a new commit layout). */
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Written into each built repository's .git: what it was built from and the refs that resulted. */
 const STAMP_FILE = 'compat-examples.json';
@@ -34,8 +34,12 @@ const STAMP_FILE = 'compat-examples.json';
 const IGNORED = new Set(['node_modules', '__pycache__', '.pytest_cache', 'dist', 'build', '.venv', 'test-results']);
 
 export interface ExampleCommit {
-  /** Folder under examples/ holding the complete tree of this commit. */
+  /**
+   * Folder under examples/ holding the complete tree of this commit; or, with `overlay`, only the files
+   * this commit adds or changes on top of the previous commit's tree.
+   */
   source: string;
+  overlay?: boolean;
   message: string;
   /** Author, committer and tagger date (ISO 8601, UTC). */
   date: string;
@@ -50,6 +54,36 @@ export interface ExampleRepo {
   commits: ExampleCommit[];
 }
 
+/**
+ * quarry's work between 1.0.0 and 1.1.0, one folder per commit under quarry/history/ holding the files
+ * it changes. Commit 7 does not build (its build script copies a LICENSE that commit 8 adds); commit 9
+ * alone breaks upsert on MySQL/MariaDB; the others touch unrelated files. What a bisect walks.
+ */
+const QUARRY_HISTORY: ExampleCommit[] = [
+  ['01-docs-drivers', 'docs: the driver each dialect is meant for'],
+  ['02-js-insert-many', 'js: insertMany, one INSERT for many rows'],
+  ['03-python-insert-many', 'python: insert_many, one INSERT for many rows'],
+  ['04-editorconfig', 'Add .editorconfig'],
+  ['05-docs-insert-many', 'docs: insertMany / insert_many in the README'],
+  ['06-tests-select-edges', 'tests: select without filters and with a zero limit'],
+  ['07-build-ship-license', 'build: ship the LICENSE in both packages'],
+  ['08-license', 'Add the MIT LICENSE file the packages ship'],
+  [
+    '09-mysql-row-alias',
+    'Use INSERT ... ON DUPLICATE KEY for upsert\n\nmysql: ON DUPLICATE KEY UPDATE refers to the new row through a row alias\n(INSERT ... AS new ... b = new.b) instead of VALUES(b), which MySQL 8.0.20 deprecated.\n',
+  ],
+  ['10-js-keywords', 'js: package keywords'],
+  ['11-python-readme', 'python: mention insert_many in the README'],
+  ['12-gitignore', 'Ignore .venv and coverage output'],
+  ['13-changelog', 'Changelog for 1.1.0'],
+].map(([folder, message], i) => ({
+  source: `quarry/history/${folder}`,
+  overlay: true,
+  message: message.endsWith('\n') ? message : `${message}\n`,
+  // Working days after 1.0.0, one commit each, at 10:00 UTC.
+  date: new Date(Date.parse('2024-03-11T10:00:00Z') + i * 4 * 86_400_000).toISOString().replace('.000Z', 'Z'),
+}));
+
 export const EXAMPLE_REPOS: ExampleRepo[] = [
   {
     name: 'quarry',
@@ -61,6 +95,7 @@ export const EXAMPLE_REPOS: ExampleRepo[] = [
         message: 'Release 1.0.0\n\ninsert, select and upsert for sqlite, mysql and postgres, in JavaScript and Python.\n',
         tag: { name: 'v1.0.0', message: 'quarry 1.0.0' },
       },
+      ...QUARRY_HISTORY,
       {
         source: 'quarry/v1.1.0',
         date: '2024-05-13T10:00:00Z',
@@ -244,8 +279,9 @@ async function build(dir: string, repo: ExampleRepo, trees: SourceFile[][], fing
   await git(dir, ['init', '-q', '-b', 'main'], gitEnv(repo, repo.commits[0].date));
   for (const [i, commit] of repo.commits.entries()) {
     const env = gitEnv(repo, commit.date);
-    // Each commit's tree is exactly its source folder: clear the previous one first.
-    for (const entry of await readdir(dir)) if (entry !== '.git') await rm(path.join(dir, entry), { recursive: true, force: true });
+    // A full commit's tree is exactly its source folder: clear the previous one first. An overlay
+    // commit keeps the previous tree and writes its files over it.
+    if (!commit.overlay) for (const entry of await readdir(dir)) if (entry !== '.git') await rm(path.join(dir, entry), { recursive: true, force: true });
     for (const file of trees[i]) {
       const target = path.join(dir, ...file.path.split('/'));
       await mkdir(path.dirname(target), { recursive: true });

@@ -111,6 +111,12 @@ export async function buildOffline(recipe: Recipe, hash: string, options: { cach
       copyFileSync(recipeFile(source), dest);
       chmodSync(dest, 0o755);
     }
+    for (const [target, source] of Object.entries(recipe.hostPaths ?? {})) {
+      const dest = path.join(root, target);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      // cp -a keeps modes and symlinks (node_modules/.bin) as they are.
+      await run('cp', ['-a', source, dest]);
+    }
     // Leave no host details and no package caches in the image.
     await chroot(root, ['apt-get', 'clean']);
     for (const leftover of ['var/lib/apt/lists', 'var/cache/apt/archives', 'usr/sbin/policy-rc.d', 'etc/resolv.conf', '.compat-complete']) {

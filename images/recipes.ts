@@ -4,12 +4,14 @@
  * input), files to add, and the image config. Its hash labels the image, so an image is rebuilt
  * exactly when its recipe changes.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..');
 
 export interface Recipe {
   /** The image reference it produces. */
@@ -23,6 +25,10 @@ export interface Recipe {
   postInstall?: string;
   /** Files copied into the image: image path → repository file. */
   files?: Record<string, string>;
+  /** Host files and folders copied in whole: image path → absolute host path (the service's own code). */
+  hostPaths?: Record<string, string>;
+  /** What else shapes the image, for its hash (the service's sources, its Node binary). */
+  hashInputs?: () => string[];
   /** docker import --change lines. */
   config: string[];
 }
@@ -77,13 +83,70 @@ export const MARIADB: Recipe = {
   ],
 };
 
+export const REDIS: Recipe = {
+  name: 'compat-redis:7',
+  aliases: ['redis:7'],
+  packages: ['redis-server'],
+  postInstall: 'mkdir -p /data && chown redis:redis /data',
+  config: ['ENV LANG=C.UTF-8', 'WORKDIR /data', 'EXPOSE 6379', 'CMD ["redis-server", "--protected-mode", "no", "--dir", "/data"]'],
+};
+
+/** What of this repository the service needs at run time (sources run through tsx, no build step). */
+const SERVICE_PATHS = ['bin', 'cli', 'common', 'server', 'workers', 'images', 'dashboards', 'examples', 'node_modules', 'package.json', 'package-lock.json', 'matrix.yaml', 'matrix.schema.json', 'tsconfig.json'];
+
+/**
+ * compat-matrix itself, for docker-compose.yml (`image: compat-matrix:local`): Debian bookworm has only
+ * Node 18, so the host's own Node binary (20 or later, the one running this) goes in, with this
+ * checkout's code and node_modules (native modules built for this same Debian).
+ */
+export const SERVICE: Recipe = {
+  name: 'compat-matrix:local',
+  aliases: [],
+  packages: ['git', 'ca-certificates', 'libstdc++6'],
+  hostPaths: {
+    '/usr/local/bin/node': process.execPath,
+    ...Object.fromEntries(SERVICE_PATHS.map((p) => [`/app/${p}`, path.join(REPO_ROOT, p)])),
+  },
+  hashInputs: () => [process.version, sourceDigest()],
+  config: [
+    'ENV LANG=C.UTF-8',
+    'ENV NODE_ENV=production',
+    'ENV COMPAT_DATA_DIR=/data',
+    'WORKDIR /app',
+    'ENTRYPOINT ["/usr/local/bin/node", "/app/bin/compat.js"]',
+  ],
+};
+
+/** This checkout's code as git sees it (committed, staged and not), and its lock file. */
+function sourceDigest(): string {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const hash = createHash('sha256');
+  hash.update(git(['ls-files', '-s']));
+  hash.update(git(['diff', 'HEAD']));
+  hash.update(readFileSync(path.join(REPO_ROOT, 'package-lock.json')));
+  // The example repositories (materialized, not tracked) go in too.
+  const examples = path.join(REPO_ROOT, 'examples', '.repos');
+  for (const repo of existsSync(examples) ? readdirSync(examples).sort() : []) {
+    hash.update(repo);
+    hash.update(execFileSync('git', ['show-ref'], { cwd: path.join(examples, repo), encoding: 'utf8' }));
+  }
+  return hash.digest('hex');
+}
+
 export const RECIPES: Recipe[] = [RUNNER, POSTGRES, MARIADB];
 
-/** The images the project itself needs whatever matrix.yaml says (the fixtures' runner, the DB servers). */
-export const DEFAULT_IMAGES = RECIPES.map((r) => r.name);
+/** The images docker-compose.yml runs: built by `compat images` too, where no registry has them. */
+export const SERVICE_RECIPES: Recipe[] = [REDIS, SERVICE];
+
+/**
+ * The images the project itself needs whatever matrix.yaml says: the fixtures' runner, the DB servers,
+ * and what docker-compose.yml runs (Redis under its official name, so a registry's is used where one
+ * answers, and the service).
+ */
+export const DEFAULT_IMAGES = [...RECIPES.map((r) => r.name), ...SERVICE_RECIPES.map((r) => r.aliases[0] ?? r.name)];
 
 export function recipeFor(image: string): Recipe | undefined {
-  return RECIPES.find((r) => r.name === image || r.aliases.includes(image));
+  return [...RECIPES, ...SERVICE_RECIPES].find((r) => r.name === image || r.aliases.includes(image));
 }
 
 export function recipeFile(relative: string): string {
@@ -93,7 +156,7 @@ export function recipeFile(relative: string): string {
 /** Changes whenever anything that shapes the image changes: packages, scripts, files, config. */
 export function recipeHash(recipe: Recipe, suite: string): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ suite, ...recipe, aliases: undefined }));
+  hash.update(JSON.stringify({ suite, ...recipe, aliases: undefined, hashInputs: recipe.hashInputs?.() }));
   for (const [target, source] of Object.entries(recipe.files ?? {})) {
     hash.update(target);
     hash.update(readFileSync(recipeFile(source)));

@@ -17,6 +17,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v git >/dev/null || need+=(git)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 if [ ${#need[@]} -gt 0 ]; then
@@ -59,8 +60,10 @@ fi
 # 5. The dashboard's bundle (a few seconds with esbuild; the server serves what is there when it starts).
 node dashboards/build.js >/dev/null
 
-# 6. Images matrix.yaml names (and the fixtures' runner), built offline where nothing can be pulled.
+# 6. Images matrix.yaml names (and the fixtures' runner, Redis and the service for docker-compose.yml),
+#    built offline where nothing can be pulled. The example repositories first: the service image has them.
 if [ "${COMPAT_SKIP_IMAGES:-0}" != 1 ]; then
+  node --import tsx examples/materialize.ts >/dev/null
   node bin/compat.js images
 fi
 log "ready"

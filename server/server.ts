@@ -11,14 +11,15 @@ import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
-import { logKey, type ResultMessage } from '../common/queue/jobs.js';
-import type { RunJson } from '../common/types.js';
+import { MatrixNeeds } from '../common/queue/redis-data.js';
+import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jobs.js';
+import { backendOfCell, type RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
 import { requireToken } from './auth/access.js';
 import { createApp } from './http/app.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
-import { archiveLog, logFile } from './logs/logs.js';
+import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
+import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
 import type { Router, RequestHandler } from 'express';
@@ -70,26 +71,30 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const queues = createQueues(config);
   const tokens = new Tokens(store);
   const adminToken = tokens.ensureLocalAdmin(config.dataDir);
-  const metrics = createMetrics(queues);
+  const metrics = createMetrics(queues, store);
   const events = new EventEmitter();
   events.setMaxListeners(1000);
 
   const hooks = options.hooks ?? [];
+  const matrixNeeds = new MatrixNeeds(queues.redis, config.prefix);
   const orchestrator = new Orchestrator(store, queues, {
     dataDir: config.dataDir,
     registries: config.registries,
     log,
     baselineReuseDays: config.baselineReuseDays,
+    publishMatrix: (matrix) => matrixNeeds.publish(matrix),
     hooks: {
       onRunCreated: async (run: RunJson) => {
         for (const h of hooks) await h.onRunCreated?.(run);
       },
       onRunFinished: async (run: RunJson) => {
-        metrics.runsFinished.inc({ verdict: run.verdict });
-        for (const cell of run.cells) metrics.cellsFinished.inc({ verdict: cell.verdict });
+        observeRunFinished(metrics, run);
         for (const h of hooks) await h.onRunFinished?.(run);
       },
       onRunChanged: (runId) => events.emit(`run:${runId}`),
+      onBisectFinished: async (run: RunJson) => {
+        for (const h of hooks) await h.onBisectFinished?.(run);
+      },
     },
   });
 
@@ -97,11 +102,19 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     await orchestrator.handle(message);
     metrics.resultsHandled.inc({ kind: message.kind });
     if (message.kind === 'side-done') metrics.observeSide(message.side, message.result);
+    if (message.kind === 'side-started' && message.queuedMs !== undefined) {
+      metrics.queueWait.observe({ backend: backendOfCell(message.cellId) }, message.queuedMs / 1000);
+    }
     if (message.kind === 'side-done') {
       // Keep the log beyond Redis's retention; a failure here must not fail the result.
       const key = logKey(config.prefix, message.runId, message.cellId, message.side, message.attempt);
       await archiveLog(queues.redis, key, logFile(config.dataDir, message.runId, message.cellId, message.side, message.attempt)).catch((error) =>
         log.warn({ err: error, run: message.runId, cell: message.cellId }, 'Failed to archive cell log'),
+      );
+    } else if (message.kind === 'bisect-step-done') {
+      const key = bisectStepLogKey(config.prefix, message.runId, message.consumer, message.seq);
+      await archiveLog(queues.redis, key, bisectStepLogFile(config.dataDir, message.runId, message.consumer, message.seq)).catch((error) =>
+        log.warn({ err: error, run: message.runId, consumer: message.consumer }, 'Failed to archive bisect step log'),
       );
     }
   };
@@ -110,7 +123,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
-  createBullBoard({ queues: [new BullMQAdapter(queues.work), new BullMQAdapter(queues.results)], serverAdapter: board });
+  createBullBoard({ queues: [...Object.values(queues.lanes).map((q) => new BullMQAdapter(q)), new BullMQAdapter(queues.results)], serverAdapter: board });
   const auth = requireToken(tokens);
   const boardAuth: RequestHandler = (req, res, next) => {
     try {
@@ -147,6 +160,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     ],
   });
 
+  // Worker hosts size themselves by the matrix's limits: they may start before the first run.
+  await Promise.resolve()
+    .then(() => matrixNeeds.publish(loadMatrix(config.matrixFile)))
+    .catch((error) => log.warn({ err: error }, 'Could not publish the matrix limits'));
   // Started before resuming, so run hooks fired by the resume reach them.
   const started: ServerService[] = [];
   const stopServices = async () => {

@@ -204,6 +204,9 @@ describe('cell page', () => {
     expect(await page.locator('[data-side="candidate"]').textContent()).toMatch(/failed.*2 passed, 1 failed, 0 skipped/);
     expect(await page.locator('[data-side="baseline"]').textContent()).toMatch(/passed.*3 passed, 0 failed, 0 skipped/);
     expect(await page.locator('#fixed-tests').textContent()).toContain('0');
+    // v1.1.0 is the one commit after v1.0.0: its bisect names it without a step.
+    expect(await page.locator('.bisect-answer').getAttribute('data-first-bad')).toBe(regression.candidateSha);
+    expect(await page.locator('.bisect-answer').textContent()).toContain(`First bad commit: ${regression.candidateSha.slice(0, 7)} release v1.1.0`);
 
     await page.waitForSelector('#log-candidate[data-state="done"]');
     await page.waitForSelector('#log-baseline[data-state="done"]');
@@ -411,5 +414,15 @@ describe.skipIf(!exampleRepos)('the example matrix (optional: needs examples/.re
     expect(await page.locator('.test-new-failure').count()).toBe(5);
     expect(await page.locator('.test-new-failure .test-id').allTextContents()).toContain('tests.test_stock::test_a_new_count_replaces_the_previous_one');
     expect(await page.locator('.test-new-failure .failure').first().textContent()).toMatch(/1064|syntax/i);
-  }, 1_800_000);
+
+    // The bisect goes on after the run is done: the open page shows its end without a reload.
+    await page.waitForSelector('.bisect[data-bisect-status="found"]', { timeout: 1_500_000 });
+    expect(await page.locator('.bisect-answer').textContent()).toMatch(/First bad commit: [0-9a-f]{7} Use INSERT \.\.\. ON DUPLICATE KEY for upsert by Quarry Maintainers/);
+    expect(await page.locator('.bisect-steps li[data-outcome="skip"]').textContent()).toContain('build: ship the LICENSE in both packages');
+    await screenshot(page, 'bisect.png');
+    await page.goto(`${example.server.url}/runs/${run.id}`);
+    await page.waitForSelector('.matrix[data-ready="true"]');
+    expect(await page.locator('.bisect-list li[data-consumer="py-inventory"]').textContent()).toContain('first bad commit');
+    expect(await page.locator('[data-cell="py-inventory.mysql"]').textContent()).toMatch(/first bad [0-9a-f]{7}/);
+  }, 3_600_000);
 });

@@ -49,7 +49,8 @@ libraries:
 async function run(candidate: string, baseline: string) {
   const created = await stack.api('POST', '/api/runs', { library: 'fixlib', candidate, baseline });
   expect(created.status).toBe(201);
-  return stack.waitForRun(created.body.id);
+  // Bisects of its regressions too: their steps run in containers of the run.
+  return stack.waitForSettled(created.body.id);
 }
 
 beforeAll(async () => {

@@ -149,6 +149,24 @@ describe('what is posted', () => {
     expect(store.statusReports.get(run.id)).toMatchObject({ wanted: 'failure', sent: 'failure', gave_up: 0 });
   });
 
+  it('sends the failure again, naming the first bad commit, when a bisect ends after it went out', async () => {
+    const r = reporter();
+    const run = storeRun({ cells: ['pending'] });
+    r.onRunFinished(run.finish('blocked', ['regression']));
+    await until(() => store.statusReports.get(run.id)?.sent === 'failure');
+    // The orchestrator's bisect, as the store records it, ends with the culprit.
+    const culprit = { sha: 'c0ffee1234'.padEnd(40, '0'), subject: 'Use INSERT ... ON DUPLICATE KEY for upsert', author: 'Q', date: '2024-04-12T10:00:00Z' };
+    store.bisects.create({ runId: run.id, consumer: 'app0', cellId: 'app0.sqlite', commits: [culprit], newFailures: ['suite::test_b'], cap: 3 });
+    store.bisects.finish(run.id, 'app0', { status: 'found', firstBad: culprit });
+    r.onBisectFinished(run.get());
+    await until(() => fake.statuses().length === 2);
+    expect(fake.statuses().map((s) => [s.state, s.description])).toEqual([
+      ['failure', '1 regression in 1 cell (1.1.0 vs 1.0.0): app0.sqlite'],
+      ['failure', '1 regression in 1 cell (1.1.0 vs 1.0.0): app0.sqlite; first bad: c0ffee1 Use INSERT ... ON DUPLICATE KEY for upsert'],
+    ]);
+    await until(() => store.statusReports.get(run.id)?.sent === 'failure');
+  });
+
   it('success for pass and error for incomplete, each naming the regression count', async () => {
     const r = reporter();
     const pass = storeRun();

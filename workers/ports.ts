@@ -11,6 +11,7 @@ import type { FixedConnectionConfig } from '../common/matrix/schema.js';
 import type { CellDatabase, Owner, ServerBackend } from './databases/servers.js';
 import type { SecretSource } from './secrets/consumer-secrets.js';
 import type { LayerName, LayerRef } from './snapshots/layers.js';
+import type { CacheName } from './metrics.js';
 
 /** Runs one container to its end, within its limits; it is removed afterwards whatever happened. */
 export interface ContainerRunner {
@@ -95,6 +96,8 @@ export interface WorkerPorts {
   spareDatabases: SpareCellDatabases;
   /** Install snapshots and candidate layers on this worker host. */
   layers: SnapshotLayers;
+  /** Counts a lookup in one of the host's caches (the worker's metrics); absent where nobody counts. */
+  cacheLookup?: (cache: CacheName, hit: boolean) => void;
   artifacts: ArtifactFiles;
   /** A consumer's secretEnv values: set aside for it on this host, never the worker's own environment. */
   secrets: SecretSource;

@@ -5,9 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
-import { createQueues, handBack, isFinalAttempt, startWorkWorker, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
-import type { WorkJob, SideDone, BuildDone } from '../common/queue/jobs.js';
-import { ArtifactStore, LogWriter } from '../common/queue/redis-data.js';
+import { loadMatrix } from '../common/matrix/load.js';
+import { createQueues, handBack, isFinalAttempt, startWorkWorkers, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
+import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
+import { ArtifactStore, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
+import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
 import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
@@ -15,9 +17,12 @@ import { SpareDatabases } from './databases/spare-pool.js';
 import { imageConfigOf, imageIdOf } from './container/images.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
+import { bisectJobFailed, runBisectJob } from './processors/bisect.js';
+import { isEngineError, WorkerMetrics } from './metrics.js';
+import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { LayerStore } from './snapshots/layers.js';
-import { runCellSide } from './processors/run-cell.js';
+import { artifactCacheDir, runCellSide } from './processors/run-cell.js';
 import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
@@ -31,14 +36,43 @@ const HEARTBEAT_SECONDS = Number(process.env.COMPAT_HEARTBEAT_SECONDS || 20);
  */
 const JOB_LOCK_SECONDS = Number(process.env.COMPAT_JOB_LOCK_SECONDS || 30);
 
+export interface WorkerOptions {
+  /** Cells at once. @defaultValue what the host's CPUs and memory allow for the matrix's limits ({@link defaultConcurrency}) */
+  concurrency?: number;
+  /** Only cells of these backends. @defaultValue all */
+  backends?: readonly Backend[];
+  /** Serve Prometheus metrics on this port (0: any free port). @defaultValue none */
+  metricsPort?: number;
+  /** Address the metrics are served on. @defaultValue 127.0.0.1 (env COMPAT_METRICS_HOST) */
+  metricsHost?: string;
+}
+
 export interface WorkerHandle {
   id: string;
   ports: WorkerPorts;
+  concurrency: number;
+  backends: readonly Backend[];
+  /** What bounded the concurrency when none was given. */
+  concurrencyWhy: string;
+  metrics: WorkerMetrics;
+  /** The port /metrics is served on, when asked for. */
+  metricsPort: number | null;
   /** Stops taking jobs; waits up to `deadlineMs` for running ones, then hands them back. */
   close(deadlineMs?: number): Promise<void>;
 }
 
-export async function startWorker(config: Config, options: { concurrency: number }): Promise<WorkerHandle> {
+/** The matrix's limits: as the server published them in Redis, else from a local matrix file, else none. */
+async function matrixNeeds(config: Config, needs: MatrixNeeds): Promise<CellNeeds[]> {
+  const published = await needs.read();
+  if (published) return published;
+  try {
+    return MatrixNeeds.of(loadMatrix(config.matrixFile));
+  } catch {
+    return [];
+  }
+}
+
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<WorkerHandle> {
   const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
@@ -47,6 +81,12 @@ export async function startWorker(config: Config, options: { concurrency: number
   await ensureNetwork(docker, config.network);
   const queues = createQueues(config);
   const redis = queues.redis;
+  const backends = options.backends ?? BACKENDS;
+  const sized = options.concurrency
+    ? { concurrency: options.concurrency, why: 'as given' }
+    : defaultConcurrency(hostCapacity(), await matrixNeeds(config, new MatrixNeeds(redis, config.prefix)), backends);
+  const concurrency = sized.concurrency;
+  const metrics = new WorkerMetrics(concurrency);
   const heartbeatKey = (id: string) => `${config.prefix}:worker:${id}`;
   const dbRegistry = `${config.prefix}:databases`;
   /** Spare databases made ahead and not yet taken by a cell: the janitor drops a dead worker's too. */
@@ -94,6 +134,7 @@ export async function startWorker(config: Config, options: { concurrency: number
     sources: gitMirrors(config.dataDir),
     databases,
     spareDatabases,
+    cacheLookup: (cache, hit) => metrics.cacheLookup(cache, hit),
     layers: new LayerStore(docker, { prefix: config.prefix, dataDir: config.dataDir, budgetMb: config.snapshotBudgetMb, log }),
     artifacts: new ArtifactStore(redis, config.prefix),
     secrets,
@@ -121,7 +162,14 @@ export async function startWorker(config: Config, options: { concurrency: number
       isStrayDatabase: (name, worker) => worker === workerId && !databasesInUse.has(name),
     });
   const sweep = async () => {
-    const report = await janitor();
+    let report;
+    try {
+      report = await janitor();
+      metrics.janitorSwept(report);
+    } catch (error) {
+      if (isEngineError(error)) metrics.engineError();
+      throw error;
+    }
     // Snapshots are swept like containers: past the budget, least recently used first.
     const evicted = await ports.layers.evict().catch((error) => (log.warn({ err: error }, 'Snapshot eviction failed'), { removed: 0 }));
     return { ...report, snapshots: evicted.removed };
@@ -139,11 +187,20 @@ export async function startWorker(config: Config, options: { concurrency: number
         await ports.sendResult(done);
         return { ok: done.ok };
       }
-      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId });
+      if (data.kind === 'bisect-build' || data.kind === 'bisect-step') {
+        const done = await runBisectJob(data, ports, signal);
+        await ports.sendResult(done);
+        return { kind: done.kind };
+      }
+      const queuedMs = Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp);
+      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, queuedMs });
+      metrics.cacheLookup('artifact', artifactCacheDir(config.dataDir, data.artifactKey).complete);
       const result = await runCellSide(data, ports, signal);
+      metrics.observeSide(data.backend, result);
       await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, result });
       return { status: result.status };
     } catch (error) {
+      if (isEngineError(error)) metrics.engineError();
       const retryable = !(error instanceof InfraError) || error.retryable;
       const reason = (error as Error).message;
       if (retryable && !isFinalAttempt(job) && !signal?.aborted) {
@@ -154,8 +211,10 @@ export async function startWorker(config: Config, options: { concurrency: number
       if (signal?.aborted) throw await handBack(job, token);
       // Out of retries, or deterministic: the side ends as `error`, never as a test failure.
       log.error({ job: job.id, reason }, 'Job failed for good');
-      const message: SideDone | BuildDone =
-        data.kind === 'build'
+      const message: ResultMessage =
+        data.kind === 'bisect-build' || data.kind === 'bisect-step'
+          ? bisectJobFailed(data, reason)
+          : data.kind === 'build'
           ? { kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 }
           : {
               kind: 'side-done',
@@ -170,14 +229,28 @@ export async function startWorker(config: Config, options: { concurrency: number
     }
   };
 
-  const worker = startWorkWorker(config, processor, { concurrency: options.concurrency, lockDurationMs: JOB_LOCK_SECONDS * 1000 });
+  const worker = startWorkWorkers(config, processor, {
+    concurrency,
+    lanes: lanesFor(backends),
+    lockDurationMs: JOB_LOCK_SECONDS * 1000,
+    onSlots: (busy) => metrics.setBusy(busy),
+  });
   worker.on('error', (error) => log.warn({ err: error }, 'Queue connection problem'));
   await worker.waitUntilReady();
-  log.info({ concurrency: options.concurrency }, 'Worker started');
+  const metricsServer =
+    options.metricsPort === undefined ? null : await metrics.serve(options.metricsPort, options.metricsHost ?? process.env.COMPAT_METRICS_HOST ?? '127.0.0.1');
+  const metricsAddress = metricsServer?.address();
+  const metricsPort = metricsAddress && typeof metricsAddress === 'object' ? metricsAddress.port : null;
+  log.info({ concurrency, backends, why: sized.why, metricsPort }, 'Worker started');
 
   return {
     id: workerId,
     ports,
+    concurrency,
+    backends,
+    concurrencyWhy: sized.why,
+    metrics,
+    metricsPort,
     async close(deadlineMs = 30_000) {
       clearInterval(janitorTimer);
       // The heartbeat goes on while running cells finish: a worker that stopped beating counts as dead,
@@ -194,6 +267,8 @@ export async function startWorker(config: Config, options: { concurrency: number
       }
       await spareDatabases.close().catch((error) => log.warn({ err: error }, 'Failed to drop spare databases'));
       clearInterval(heartbeat);
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       await redis.del(heartbeatKey(workerId)).catch(() => undefined);
       await queues.close();
     },

@@ -158,6 +158,27 @@ export class Mirror {
     return sha;
   }
 
+  /**
+   * `from` and the first-parent commits after it up to `to`, oldest first: what a bisect walks
+   * (`git rev-list --first-parent from..to`). Both are commit shas.
+   */
+  async firstParentCommits(from: string, to: string): Promise<Array<{ sha: string; subject: string; author: string; date: string }>> {
+    const format = ['--format=%H%x1f%s%x1f%an%x1f%aI%x1e'];
+    const git = createGit(this.dir);
+    const parse = (out: string) =>
+      out
+        .split('\x1e')
+        .map((record) => record.trim())
+        .filter(Boolean)
+        .map((record) => {
+          const [sha, subject, author, date] = record.split('\x1f');
+          return { sha, subject, author, date };
+        });
+    const first = parse(await git.raw(['log', '-1', ...format, '--end-of-options', from]));
+    const rest = parse(await git.raw(['log', '--first-parent', '--reverse', ...format, '--end-of-options', `${from}..${to}`]));
+    return [...first, ...rest];
+  }
+
   /** A working copy of one commit in `dest` (a local clone: hard links, fast). */
   async checkout(sha: string, dest: string): Promise<void> {
     rmSync(dest, { recursive: true, force: true });

@@ -186,6 +186,11 @@ export const Library = z.strictObject({
     command: Command,
     timeoutSeconds: z.number().int().min(1).max(86400).optional(),
   }),
+  /**
+   * Bisect a confirmed regression between the baseline and the candidate commits, to name the commit
+   * that broke it. @defaultValue true
+   */
+  bisect: z.boolean().optional(),
   consumers: z.array(Consumer).min(1),
 });
 

@@ -4,13 +4,25 @@
 import { DelayedError, Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
-import { resultJobId, workJobId, type ResultMessage, type WorkJob } from './jobs.js';
+import { BACKENDS } from '../types.js';
+import { laneOf, resultJobId, workJobId, type Lane, type ResultMessage, type WorkJob } from './jobs.js';
 
 export { UnrecoverableError };
 export type { Job };
 
-export const WORK_QUEUE = 'work';
 export const RESULTS_QUEUE = 'results';
+
+/**
+ * One queue per lane, so that a worker host takes only the cells it can serve (`--backends`): builds
+ * on `work` (any worker builds), each backend's cells on `work-<backend>`.
+ */
+export const LANES: readonly Lane[] = ['build', ...BACKENDS];
+export function laneQueueName(lane: Lane): string {
+  return lane === 'build' ? 'work' : `work-${lane}`;
+}
+
+/** BullMQ's highest priority number (lowest priority): 2^21 - 1. */
+export const LOWEST_PRIORITY = 2_097_151;
 
 /** Infrastructure failures are retried with exponential backoff (BullMQ adds jitter below). */
 const WORK_ATTEMPTS = 3;
@@ -22,8 +34,12 @@ export function createRedis(config: Pick<Config, 'redisUrl'>): Redis {
 
 export interface Queues {
   redis: Redis;
+  /** The build queue. */
   work: Queue<WorkJob>;
+  /** Every lane's queue: builds, then one per backend. */
+  lanes: Record<Lane, Queue<WorkJob>>;
   results: Queue<ResultMessage>;
+  /** `priority`: 1 is taken first; within a priority, first in first out. */
   enqueueWork(job: WorkJob, priority?: number): Promise<void>;
   sendResult(message: ResultMessage): Promise<void>;
   close(): Promise<void>;
@@ -31,18 +47,19 @@ export interface Queues {
 
 export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis = createRedis(config)): Queues {
   const opts = { connection: redis, prefix: config.prefix };
-  const work = new Queue<WorkJob>(WORK_QUEUE, opts);
+  const lanes = Object.fromEntries(LANES.map((lane) => [lane, new Queue<WorkJob>(laneQueueName(lane), opts)])) as Record<Lane, Queue<WorkJob>>;
   const results = new Queue<ResultMessage>(RESULTS_QUEUE, opts);
   return {
     redis,
-    work,
+    work: lanes.build,
+    lanes,
     results,
     async enqueueWork(job, priority) {
-      await work.add(job.kind, job, {
+      await lanes[laneOf(job)].add(job.kind, job, {
         jobId: workJobId(job),
         attempts: WORK_ATTEMPTS,
         backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
-        priority,
+        priority: priority === undefined ? undefined : Math.max(1, Math.min(LOWEST_PRIORITY, Math.round(priority))),
         removeOnComplete: { age: 7 * 86400, count: 20000 },
         removeOnFail: false,
       });
@@ -57,43 +74,109 @@ export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis 
       });
     },
     async close() {
-      await Promise.allSettled([work.close(), results.close()]);
+      await Promise.allSettled([...Object.values(lanes).map((q) => q.close()), results.close()]);
       redis.disconnect();
     },
   };
 }
 
 export interface WorkerOptions {
+  /** Jobs at once across every lane this worker serves. */
   concurrency: number;
+  /** The lanes (build, backends) this worker takes jobs from. */
+  lanes: readonly Lane[];
   /** A worker that stops heart-beating for this long has its jobs handed to another. */
   lockDurationMs?: number;
+  /** Called when a job takes or gives back a slot, with the slots in use. */
+  onSlots?: (busy: number) => void;
 }
 
-export function startWorkWorker(
+/** The BullMQ workers of one `compat worker`, one per lane, sharing its slots. */
+export interface WorkWorkers {
+  on(event: 'error', listener: (error: Error) => void): void;
+  waitUntilReady(): Promise<void>;
+  /** Running jobs are aborted (their AbortSignal fires). */
+  cancelAllJobs(reason: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * One BullMQ worker per lane, each allowed the whole concurrency, and a shared count of busy slots:
+ * when every slot is busy the lanes stop fetching (pause), when one frees they resume. A lane that had
+ * a fetch in flight when the others filled the slots hands its job straight back, untouched.
+ */
+export function startWorkWorkers(
   config: Pick<Config, 'redisUrl' | 'prefix'>,
   processor: (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => Promise<unknown>,
   options: WorkerOptions,
-): Worker<WorkJob> {
-  return new Worker<WorkJob>(WORK_QUEUE, async (job, token, signal) => processor(job, signal, token), {
-    connection: createRedis(config),
-    prefix: config.prefix,
-    concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    // Stalled jobs (their worker died) are looked for twice per lock period.
-    stalledInterval: Math.round((options.lockDurationMs ?? 30_000) / 2),
-    maxStalledCount: 2,
-  });
+): WorkWorkers {
+  let busy = 0;
+  let paused = false;
+  const workers: Array<Worker<WorkJob>> = [];
+  const setPaused = (value: boolean) => {
+    if (paused === value) return;
+    paused = value;
+    for (const w of workers) void (value ? w.pause(true) : w.resume()).catch(() => undefined);
+  };
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  for (const lane of options.lanes) {
+    const worker = new Worker<WorkJob>(
+      laneQueueName(lane),
+      async (job, token, signal) => {
+        if (busy >= options.concurrency) throw await handBack(job, token);
+        busy++;
+        options.onSlots?.(busy);
+        if (busy >= options.concurrency) setPaused(true);
+        try {
+          return await processor(job, signal, token);
+        } finally {
+          busy--;
+          options.onSlots?.(busy);
+          if (busy < options.concurrency) setPaused(false);
+        }
+      },
+      {
+        connection: createRedis(config),
+        prefix: config.prefix,
+        concurrency: options.concurrency,
+        lockDuration,
+        // Stalled jobs (their worker died) are looked for twice per lock period.
+        stalledInterval: Math.round(lockDuration / 2),
+        maxStalledCount: 2,
+      },
+    );
+    workers.push(worker);
+  }
+  return {
+    on(event, listener) {
+      for (const w of workers) w.on(event, listener);
+    },
+    async waitUntilReady() {
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    cancelAllJobs(reason) {
+      for (const w of workers) w.cancelAllJobs(reason);
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
 }
+
+/** Result messages fetched at once by the server. */
+const RESULTS_CONCURRENCY = 16;
 
 export function startResultsWorker(
   config: Pick<Config, 'redisUrl' | 'prefix'>,
   handler: (message: ResultMessage) => Promise<void>,
 ): Worker<ResultMessage> {
-  // One at a time: the server is the store's single writer and handles results in order.
+  // Several fetched at once, so Redis round trips overlap; the handler applies them one at a time (the
+  // orchestrator takes turns), and applying is order-insensitive: a result is recorded once, a start
+  // never overwrites a finished side.
   return new Worker<ResultMessage>(RESULTS_QUEUE, async (job) => handler(job.data), {
     connection: createRedis(config),
     prefix: config.prefix,
-    concurrency: 1,
+    concurrency: RESULTS_CONCURRENCY,
   });
 }
 

@@ -55,7 +55,31 @@ export interface SideFacts {
   databaseImageId?: string;
 }
 
-export type WorkJob = BuildJob | CellJob;
+/** A bisect's build of one library commit (one per run and commit: the consumers' bisects share it). */
+export interface BisectBuildJob extends Omit<BuildJob, 'kind' | 'side'> {
+  kind: 'bisect-build';
+}
+
+/**
+ * One bisect step: the regressed cell's candidate side against one commit's artifact. `attempt` counts
+ * this bisect's earlier steps on the same commit (COMPAT_ATTEMPT), `seq` numbers the bisect's steps.
+ */
+export interface BisectStepJob extends Omit<CellJob, 'kind' | 'side'> {
+  kind: 'bisect-step';
+  side: 'candidate';
+  seq: number;
+  sha: string;
+  /** The tests whose outcome decides the step (the cell's confirmed newFailures). */
+  tests: string[];
+}
+
+export type WorkJob = BuildJob | CellJob | BisectBuildJob | BisectStepJob;
+
+/** Where a job queues: builds (a bisect's too) on their own lane (any worker builds), cells and bisect steps on their backend's. */
+export type Lane = 'build' | Backend;
+export function laneOf(job: WorkJob): Lane {
+  return job.kind === 'build' || job.kind === 'bisect-build' ? 'build' : job.backend;
+}
 
 export interface SideResultPayload {
   status: SideStatus;
@@ -92,6 +116,8 @@ export interface SideStarted {
   side: Side;
   attempt: number;
   worker: string;
+  /** How long the job waited in its queue before this worker took it. */
+  queuedMs?: number;
 }
 
 export interface SideDone {
@@ -103,13 +129,41 @@ export interface SideDone {
   result: SideResultPayload;
 }
 
-export type ResultMessage = BuildDone | SideStarted | SideDone;
+export interface BisectBuildDone {
+  kind: 'bisect-build-done';
+  runId: string;
+  sha: string;
+  ok: boolean;
+  /** The build could not run (infrastructure), as opposed to the commit not building. */
+  infra?: boolean;
+  artifactKey?: string;
+  reason?: string;
+  durationMs: number;
+}
+
+export interface BisectStepDone {
+  kind: 'bisect-step-done';
+  runId: string;
+  /** The bisect's consumer. */
+  consumer: string;
+  seq: number;
+  result: SideResultPayload;
+}
+
+export type ResultMessage = BuildDone | SideStarted | SideDone | BisectBuildDone | BisectStepDone;
 
 /** Custom BullMQ ids may not contain ":"; these are built from validated names only. */
 export function workJobId(job: WorkJob): string {
-  return job.kind === 'build'
-    ? `build-${job.runId}-${job.side}`
-    : `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}`;
+  switch (job.kind) {
+    case 'build':
+      return `build-${job.runId}-${job.side}`;
+    case 'cell':
+      return `cell-${job.runId}-${job.cellId}-${job.side}-${job.attempt}`;
+    case 'bisect-build':
+      return `bisect-build-${job.runId}-${job.sha}`;
+    case 'bisect-step':
+      return `bisect-step-${job.runId}-${job.consumer.name}-${job.seq}`;
+  }
 }
 
 export function resultJobId(message: ResultMessage): string {
@@ -120,7 +174,20 @@ export function resultJobId(message: ResultMessage): string {
       return `started-${message.runId}-${message.cellId}-${message.side}-${message.attempt}`;
     case 'side-done':
       return `done-${message.runId}-${message.cellId}-${message.side}-${message.attempt}`;
+    case 'bisect-build-done':
+      return `bisect-built-${message.runId}-${message.sha}`;
+    case 'bisect-step-done':
+      return `bisect-stepped-${message.runId}-${message.consumer}-${message.seq}`;
   }
+}
+
+/** The log of a bisect's build of one commit, and of one of its steps. */
+export function bisectBuildLogKey(prefix: string, runId: string, sha: string): string {
+  return `${prefix}:log:${runId}:bisect-build:${sha}`;
+}
+
+export function bisectStepLogKey(prefix: string, runId: string, consumer: string, seq: number): string {
+  return `${prefix}:log:${runId}:bisect:${consumer}:${seq}`;
 }
 
 export function logKey(prefix: string, runId: string, cellId: string, side: Side, attempt: number): string {

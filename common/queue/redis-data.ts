@@ -3,6 +3,8 @@
  * to get them) and cell logs (a Redis stream per side, so the server can stream them live).
  */
 import type { Redis } from 'ioredis';
+import type { ResolvedMatrix } from '../matrix/load.js';
+import type { Backend } from '../types.js';
 import { artifactRedisKey } from './jobs.js';
 
 /** The Redis client type, for code that is handed a connection (queues.redis) without importing ioredis. */
@@ -37,6 +39,46 @@ export class ArtifactStore {
     if (entries.length === 0) return null;
     await this.redis.expire(key, ARTIFACT_TTL_SECONDS);
     return new Map(entries.map(([name, data]) => [name, data]));
+  }
+}
+
+/** What one consumer's cells may take of a host: what a worker sizes its default concurrency by. */
+export interface CellNeeds {
+  backends: Backend[];
+  cpus: number;
+  memoryMb: number;
+}
+
+/**
+ * The matrix's resource limits, published by the server (at start and with each run it plans), so a
+ * worker host without the matrix file knows how many cells it can take.
+ */
+export class MatrixNeeds {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private get key(): string {
+    return `${this.prefix}:matrix-needs`;
+  }
+
+  static of(matrix: ResolvedMatrix): CellNeeds[] {
+    return matrix.libraries.flatMap((l) =>
+      l.consumers.map((c) => ({ backends: c.backends as Backend[], cpus: c.resources.cpus, memoryMb: c.resources.memoryMb })),
+    );
+  }
+
+  async publish(matrix: ResolvedMatrix): Promise<void> {
+    await this.redis.set(this.key, JSON.stringify(MatrixNeeds.of(matrix)));
+  }
+
+  /** null when no server has published yet. */
+  async read(): Promise<CellNeeds[] | null> {
+    const raw = await this.redis.get(this.key);
+    if (!raw) return null;
+    const parsed = JSON.parse(raw) as unknown;
+    return Array.isArray(parsed) ? (parsed as CellNeeds[]) : null;
   }
 }
 

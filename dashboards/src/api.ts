@@ -50,6 +50,7 @@ export const api = {
   cellLog: (id: string, cellId: string, side: Side, attempt: number, follow: boolean) =>
     `/api/runs/${e(id)}/cells/${e(cellId)}/logs?side=${side}&attempt=${attempt}&follow=${follow ? 1 : 0}`,
   buildLog: (id: string, side: Side) => `/api/runs/${e(id)}/builds/${side}/logs`,
+  bisectStepLog: (id: string, consumer: string, seq: number) => `/api/runs/${e(id)}/bisects/${e(consumer)}/steps/${seq}/logs`,
   repro: (id: string, cellId: string, side: Side) => `/api/runs/${e(id)}/cells/${e(cellId)}/repro?side=${side}`,
   history: (library: string, consumer: string) => `/api/history?library=${e(library)}&consumer=${e(consumer)}`,
 };
@@ -112,6 +113,11 @@ export type LiveState = 'connecting' | 'live' | 'closed' | 'reconnecting';
  * `fetchFirst` reads the run by plain GET before opening the stream (a 404 is a clear error, and a
  * finished run needs no stream); `enabled: false` opens nothing.
  */
+/** Nothing more will change: the run is done and no bisect of it is still running. */
+export function settled(run: RunJson): boolean {
+  return run.status === 'done' && !run.cells.some((c) => c.bisect?.status === 'running');
+}
+
 export function useLiveRun(id: string, options: { enabled?: boolean; fetchFirst?: boolean } = {}): { run: RunJson | null; error: Error | null; live: LiveState } {
   const enabled = options.enabled ?? true;
   const fetchFirst = options.fetchFirst ?? true;
@@ -133,7 +139,7 @@ export function useLiveRun(id: string, options: { enabled?: boolean; fetchFirst?
         const next = JSON.parse((event as MessageEvent<string>).data) as RunJson | null;
         if (!next) return;
         setRun(next);
-        if (next.status === 'done') {
+        if (settled(next)) {
           source?.close();
           setLive('closed');
         }
@@ -147,7 +153,7 @@ export function useLiveRun(id: string, options: { enabled?: boolean; fetchFirst?
         (first) => {
           if (closed) return;
           setRun(first);
-          if (first.status === 'done') setLive('closed');
+          if (settled(first)) setLive('closed');
           else stream();
         },
         (err: Error) => {

@@ -12,13 +12,14 @@ import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { redactDeep } from '../../common/redact.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
-import { logKey } from '../../common/queue/jobs.js';
+import { bisectStepLogKey, logKey } from '../../common/queue/jobs.js';
+import { NotARegression, UnknownCell } from '../bisect/bisector.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { gateOf } from '../../common/verdict.js';
 import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
 import { loginRouter, readGuard, requireToken } from '../auth/access.js';
 import type { Tokens } from '../auth/tokens.js';
-import { logFile, streamLog } from '../logs/logs.js';
+import { bisectStepLogFile, logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
 import { compatRunCommand, dockerScript } from '../repro/script.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
@@ -164,6 +165,29 @@ export function createApp(deps: AppDeps): express.Express {
         reproduce: { compat: compatRunCommand({ run, cell }) },
       };
       return { status: 200, body };
+    }),
+  );
+  api.post(
+    '/runs/:id/cells/:cellId/bisect',
+    route(async (req) => {
+      auth(req);
+      try {
+        return { status: 202, body: { bisect: await deps.orchestrator.startBisect(String(req.params.id), String(req.params.cellId)) } };
+      } catch (error) {
+        if (error instanceof UnknownCell) throw new HttpError(404, error.message);
+        if (error instanceof NotARegression) throw new HttpError(409, error.message);
+        throw error;
+      }
+    }),
+  );
+  api.get(
+    '/runs/:id/bisects/:consumer/steps/:seq/logs',
+    route(async (req, res) => {
+      const run = store.runRecord(String(req.params.id));
+      const consumer = String(req.params.consumer);
+      const seq = parse(z.coerce.number().int().min(0).max(1000), req.params.seq, 'seq');
+      if (!run || !store.bisects.steps(run.id, consumer).some((s) => s.seq === seq)) throw new HttpError(404, `no bisect step ${seq} of ${consumer} in run "${req.params.id}"`);
+      await streamLog(res, deps.queues.redis, bisectStepLogKey(config.prefix, run.id, consumer, seq), bisectStepLogFile(config.dataDir, run.id, consumer, seq), true);
     }),
   );
   // Plain text, built here from the worker's own modules: the dashboard shows it as it comes.

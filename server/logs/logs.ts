@@ -15,6 +15,11 @@ export function logFile(dataDir: string, runId: string, cellId: string, side: st
   return path.join(dataDir, 'logs', runId, `${cellId}.${side}.${attempt}.log`);
 }
 
+/** A bisect step's log, once archived. */
+export function bisectStepLogFile(dataDir: string, runId: string, consumer: string, seq: number): string {
+  return path.join(dataDir, 'logs', runId, 'bisect', `${consumer}.${seq}.log`);
+}
+
 /** Copies a finished side's stream to its file, so the log outlives Redis's retention. */
 export async function archiveLog(redis: Redis, key: string, file: string): Promise<void> {
   const parts: string[] = [];

@@ -6,20 +6,24 @@
  */
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
-import type { CellJob, ResultMessage } from '../../common/queue/jobs.js';
+import type { ResultMessage } from '../../common/queue/jobs.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
 import type { RegistryUrls } from '../../common/registry/published.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { StoredSideResult, Store } from '../store/store.js';
+import { Bisector } from '../bisect/bisector.js';
 import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
+import { BUILD_PRIORITY, cellPriority } from './priority.js';
 
 export interface RunHooks {
   onRunCreated?(run: RunJson): void | Promise<void>;
   onRunFinished?(run: RunJson): void | Promise<void>;
   onRunChanged?(runId: string): void;
+  /** A consumer's bisect ended (found or inconclusive): the run's status description may name the commit. */
+  onBisectFinished?(run: RunJson): void | Promise<void>;
 }
 
 export class Orchestrator {
@@ -32,9 +36,11 @@ export class Orchestrator {
     return next;
   }
 
+  readonly bisector: Bisector;
+
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'work'>,
+    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes'>,
     private readonly options: {
       dataDir: string;
       log: Logger;
@@ -42,8 +48,26 @@ export class Orchestrator {
       registries?: RegistryUrls;
       /** How long a baseline result may be reused by later runs; 0 never. @defaultValue 0 */
       baselineReuseDays?: number;
+      /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
+      publishMatrix?: (matrix: ResolvedMatrix) => Promise<void>;
     },
-  ) {}
+  ) {
+    this.bisector = new Bisector(store, queues, {
+      dataDir: options.dataDir,
+      log: options.log,
+      plan: (runId) => this.planMeta(runId),
+      onChanged: (runId) => options.hooks?.onRunChanged?.(runId),
+      onFinished: async (runId) => {
+        const run = this.store.getRun(runId);
+        if (run) await options.hooks?.onBisectFinished?.(run);
+      },
+    });
+  }
+
+  /** `compat bisect` and its route: the bisect of a regressed cell's consumer, started unless it exists. */
+  startBisect(runId: string, cellId: string) {
+    return this.serialized(() => this.bisector.start(runId, cellId));
+  }
 
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
@@ -52,9 +76,11 @@ export class Orchestrator {
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
+      bisect: library!.bisect ?? true,
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
     this.store.insertRun(plan.run, plan.cells);
+    await this.options.publishMatrix?.(matrix).catch((error) => this.options.log.warn({ err: error }, 'Failed to publish the matrix limits'));
     this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
     await this.startBuilds(plan.run.id);
     const run = this.store.getRun(plan.run.id)!;
@@ -89,7 +115,7 @@ export class Orchestrator {
         sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
-      });
+      }, BUILD_PRIORITY);
     }
   }
 
@@ -99,7 +125,7 @@ export class Orchestrator {
     const digest = this.store.build(runId, 'baseline')?.artifact_digest;
     if (!digest) return null;
     const { databases } = this.planMeta(runId);
-    const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+    const backend = backendOfCell(cellId);
     return baselineReuseKey({
       library: run.library,
       version: run.baselineVersion,
@@ -114,9 +140,11 @@ export class Orchestrator {
     const run = this.store.runRecord(runId)!;
     const { databases } = this.planMeta(runId);
     const mayReuse = side === 'baseline' && attempt === 0 && !run.meta.freshBaseline;
-    for (const cellId of only ?? this.store.cellIds(runId)) {
+    const all = this.store.cellIds(runId);
+    const index = new Map(all.map((id, i) => [id, i]));
+    for (const cellId of only ?? all) {
       const consumer = this.store.cellConfig(runId, cellId)!;
-      const backend = cellId.slice(cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+      const backend = backendOfCell(cellId);
       const key = mayReuse ? this.reuseKeyOf(runId, cellId) : null;
       const reusable = key ? findReusableBaseline(this.store, key, this.options.baselineReuseDays ?? 0) : null;
       await this.queues.enqueueWork({
@@ -133,7 +161,7 @@ export class Orchestrator {
         databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
         ...(rerunTests?.length && consumer.rerun ? { rerunTests } : {}),
         ...(reusable ? { reuse: { runId: reusable.runId, facts: reusable.facts } } : {}),
-      });
+      }, cellPriority(index.get(cellId) ?? 0, side, attempt));
     }
   }
 
@@ -190,13 +218,25 @@ export class Orchestrator {
         break;
       }
       case 'side-started':
+        // A started side changes no cell's verdict: only a queued run's status.
         this.store.markSideRunning(message.runId, message.cellId, message.side, message.attempt, message.worker);
         if (run.status === 'queued') this.store.setRunState(message.runId, 'running', 'pending');
-        break;
+        this.options.hooks?.onRunChanged?.(message.runId);
+        return;
       case 'side-done':
         this.store.recordSideResult(this.storedSide(message));
-        await this.evaluateCell(message.runId, message.cellId);
+        // Until both sides of an attempt are in, the cell (and so the run) stays as it was.
+        if (!(await this.evaluateCell(message.runId, message.cellId))) {
+          this.options.hooks?.onRunChanged?.(message.runId);
+          return;
+        }
         break;
+      case 'bisect-build-done':
+        await this.bisector.onBuildDone(message);
+        return;
+      case 'bisect-step-done':
+        await this.bisector.onStepDone(message);
+        return;
     }
     await this.evaluateRun(message.runId);
     this.options.hooks?.onRunChanged?.(message.runId);
@@ -221,10 +261,11 @@ export class Orchestrator {
     return pairs;
   }
 
-  private async evaluateCell(runId: string, cellId: string): Promise<void> {
+  /** Decides a cell from its finished attempt pairs; false when it has none yet. */
+  private async evaluateCell(runId: string, cellId: string): Promise<boolean> {
     const run = this.store.runRecord(runId)!;
     const pairs = this.attemptPairs(runId, cellId);
-    if (pairs.length === 0) return;
+    if (pairs.length === 0) return false;
     // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
     const baselineReused = Boolean(this.store.sideResult(runId, cellId, 'baseline', 0)?.reusedFrom);
     const reruns = baselineReused ? Math.max(1, run.reruns) : run.reruns;
@@ -241,14 +282,18 @@ export class Orchestrator {
       }
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
+    if (decision.verdict !== 'running') await this.bisector.consider(runId, cellId.slice(0, cellId.lastIndexOf('.')));
+    return true;
   }
 
   private async evaluateRun(runId: string): Promise<void> {
     const before = this.store.runRecord(runId)!;
-    const run = this.store.getRun(runId)!;
-    const verdict = decideRun(run.cells);
-    const finished = run.cells.every((c) => isFinished(c.verdict));
-    const status = finished ? 'done' : before.status === 'queued' && run.cells.every((c) => c.verdict === 'pending') ? 'queued' : 'running';
+    // What the cells' outcomes are, not the whole run: this runs after every decided cell, and a run may have 10,000.
+    const outcomes = this.store.cellOutcomesPresent(runId);
+    const verdict = decideRun(outcomes);
+    const finished = outcomes.every((c) => isFinished(c.verdict));
+    const untouched = outcomes.every((c) => c.verdict === 'pending') && !this.store.anySideStarted(runId);
+    const status = finished ? 'done' : before.status === 'queued' && untouched ? 'queued' : 'running';
     if (status === before.status && verdict === before.verdict) return;
     this.store.setRunState(runId, status, verdict);
     if (finished && before.status !== 'done') {
@@ -269,6 +314,7 @@ export class Orchestrator {
         for (const cellId of this.store.cellIds(runId)) await this.evaluateCell(runId, cellId);
         await this.evaluateRun(runId);
       }
+      await this.bisector.resume();
     });
     await this.sweepFailedJobs();
   }
@@ -276,13 +322,26 @@ export class Orchestrator {
   /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
   async sweepFailedJobs(): Promise<number> {
     let count = 0;
-    const failed = await this.queues.work.getFailed(0, 1000);
+    const failed = (await Promise.all(Object.values(this.queues.lanes).map((q) => q.getFailed(0, 1000)))).flat();
     // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
     for (const job of failed) {
       if (!job?.data) continue;
       const data = job.data;
       const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
-      if (data.kind === 'build') {
+      if (data.kind === 'bisect-build') {
+        if (this.store.bisects.build(data.runId, data.sha) || !this.store.runRecord(data.runId)) continue;
+        await this.handle({ kind: 'bisect-build-done', runId: data.runId, sha: data.sha, ok: false, infra: true, reason, durationMs: 0 });
+      } else if (data.kind === 'bisect-step') {
+        const step = this.store.bisects.steps(data.runId, data.consumer.name).find((s) => s.seq === data.seq);
+        if (!step || step.outcome !== null) continue;
+        await this.handle({
+          kind: 'bisect-step-done',
+          runId: data.runId,
+          consumer: data.consumer.name,
+          seq: data.seq,
+          result: { status: 'error', durationMs: 0, overheadMs: null, tests: [], reason },
+        });
+      } else if (data.kind === 'build') {
         if (this.store.build(data.runId, data.side) || !this.store.runRecord(data.runId)) continue;
         await this.handle({ kind: 'build-done', runId: data.runId, side: data.side, ok: false, reason, durationMs: 0 });
       } else {

@@ -49,6 +49,22 @@ describe('describeRun', () => {
     expect(describeRun(run([['app.sqlite', 'error']], { verdict: 'incomplete' }), 'error')).toBe('0 regressions in 1 cell (1.1.0 vs 1.0.0); 1 could not run');
   });
 
+  it('names the first bad commit a bisect found, before the cell names when both do not fit', () => {
+    const culprit = { sha: 'c0ffee1'.padEnd(40, '0'), subject: 'Use INSERT ... ON DUPLICATE KEY for upsert', author: 'Q', date: '2024-04-12T10:00:00Z' };
+    const bisect = { status: 'found' as const, firstBad: culprit, steps: [], cellId: 'py-inventory.mysql', commits: 14, startedAt: '', finishedAt: '' };
+    const r = run([['py-inventory.mysql', 'regression'], ['app.sqlite', 'pass']], { verdict: 'blocked' });
+    r.cells[0].bisect = bisect;
+    expect(describeRun(r, 'failure')).toBe('1 regression in 2 cells (1.1.0 vs 1.0.0): py-inventory.mysql; first bad: c0ffee1 Use INSERT ... ON DUPLICATE KEY for upsert');
+    const two = run([['js-ledger.mysql', 'regression'], ['py-inventory.mysql', 'regression'], ['py-legacy.sqlite', 'pass']], { verdict: 'blocked' });
+    two.cells[0].bisect = { ...bisect, cellId: 'js-ledger.mysql' };
+    two.cells[1].bisect = bisect;
+    const text = describeRun(two, 'failure');
+    expect(text).toBe('2 regressions in 3 cells (1.1.0 vs 1.0.0); first bad: c0ffee1 Use INSERT ... ON DUPLICATE KEY for upsert');
+    // An inconclusive or running bisect adds nothing.
+    two.cells[0].bisect = two.cells[1].bisect = { ...bisect, status: 'inconclusive', firstBad: undefined };
+    expect(describeRun(two, 'failure')).toBe('2 regressions in 3 cells (1.1.0 vs 1.0.0): js-ledger.mysql, py-inventory.mysql');
+  });
+
   it('pending names what is being tested', () => {
     expect(describeRun(run([['app.sqlite', 'pending'], ['app.mysql', 'pending']], { status: 'queued' }), 'pending')).toBe('Testing 1 consumer in 2 cells: 1.1.0 vs 1.0.0');
   });

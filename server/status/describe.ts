@@ -41,5 +41,19 @@ export function describeRun(run: RunJson, state: StatusState): string {
   const head = `${plural(regressions.length, 'regression')} in ${plural(cells, 'cell')} (${against})`;
   const tail = extras.length ? `; ${extras.join(', ')}` : '';
   const names = regressions.length ? `: ${regressions.map((c) => c.id).join(', ')}` : '';
-  return truncate(`${head}${tail}${names}`);
+  const culprits = firstBad(run);
+  if (!culprits) return truncate(`${head}${tail}${names}`);
+  // The commit matters more than the cells' names: these go first when both do not fit.
+  const full = `${head}${tail}${names}; ${culprits}`;
+  return truncate(Array.from(full).length <= DESCRIPTION_MAX ? full : `${head}${tail}; ${culprits}`);
+}
+
+/** `first bad: abc1234 Subject` of the bisects that found one (distinct commits, in cell order). */
+function firstBad(run: RunJson): string | null {
+  const commits = new Map<string, string>();
+  for (const cell of run.cells) {
+    const commit = cell.bisect?.status === 'found' ? cell.bisect.firstBad : undefined;
+    if (commit && !commits.has(commit.sha)) commits.set(commit.sha, `${commit.sha.slice(0, 7)} ${commit.subject}`);
+  }
+  return commits.size ? `first bad: ${[...commits.values()].join(', ')}` : null;
 }

@@ -90,6 +90,18 @@ export class StatusReporter implements RunHooks, ServerService {
     this.record(run, stateOf(run));
   }
 
+  /** A bisect named the first bad commit (or gave up) after the status went out: its description says so now. */
+  onBisectFinished(run: RunJson): void {
+    try {
+      const b = this.live();
+      if (!b || run.trigger !== 'webhook' || run.status !== 'done') return;
+      b.reports.resend(run.id);
+      this.kick();
+    } catch (error) {
+      this.log.warn({ err: error, run: run.id }, 'Failed to record a commit status');
+    }
+  }
+
   /** Resolves once nothing is being sent and nothing is due now; a retry scheduled for later does not count (tests). */
   async idle(): Promise<void> {
     if (!this.sending && !this.dueNow()) return;

@@ -117,7 +117,56 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE runs ADD COLUMN baseline_source TEXT NOT NULL DEFAULT 'tag';
   `,
-  // 6: where a side's time went (phases), what it ran with (facts: consumer commit, image ids, artifact
+  // 6: bisects of confirmed regressions (one per run and consumer), their steps, and the artifacts of
+  // the commits they built (one per run and commit, shared by the consumers' bisects).
+  `
+  CREATE TABLE IF NOT EXISTS bisects (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    consumer TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    first_bad TEXT,
+    candidates TEXT,
+    commits TEXT NOT NULL,
+    new_failures TEXT NOT NULL,
+    cap INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    PRIMARY KEY (run_id, consumer)
+  );
+  CREATE TABLE IF NOT EXISTS bisect_steps (
+    run_id TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    sha TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    outcome TEXT,
+    detail TEXT,
+    duration_ms INTEGER,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    PRIMARY KEY (run_id, consumer, seq),
+    FOREIGN KEY (run_id, consumer) REFERENCES bisects (run_id, consumer) ON DELETE CASCADE
+  );
+  CREATE TABLE IF NOT EXISTS bisect_builds (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    sha TEXT NOT NULL,
+    status TEXT NOT NULL,
+    artifact_key TEXT,
+    reason TEXT,
+    infra INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER,
+    PRIMARY KEY (run_id, sha)
+  );
+  `,
+  // 7: a run's cell outcomes by index seeks (verdicts present, cells with a reason): the run's state is
+  // decided after every decided cell, and a run may have 10,000.
+  `
+  CREATE INDEX IF NOT EXISTS cells_by_verdict ON cells (run_id, verdict);
+  CREATE INDEX IF NOT EXISTS cells_with_reason ON cells (run_id, reason);
+  `,
+  // 8: where a side's time went (phases), what it ran with (facts: consumer commit, image ids, artifact
   // digest) and the key a later run's baseline may reuse it by; a reused side names the run it came from.
   `
   ALTER TABLE side_results ADD COLUMN phases TEXT;

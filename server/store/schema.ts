@@ -12,6 +12,8 @@ import { PublishedFileSchema } from '../../common/registry/published.js';
 export const RunPlanMeta = z.object({
   library: z.object({ name: z.string(), repo: z.string(), image: ResolvedImage, command: z.string(), timeoutSeconds: z.number() }),
   databases: z.object({ postgres: z.object({ image: z.string() }), mysql: z.object({ image: z.string() }) }),
+  /** matrix.yaml's `bisect` of the library (absent in plans stored before it existed: on). */
+  bisect: z.boolean().optional(),
 });
 export type RunPlanMeta = z.infer<typeof RunPlanMeta>;
 

@@ -39,6 +39,17 @@ export class StatusReports {
       .run({ runId, forge, state, now, iso: new Date(now).toISOString() });
   }
 
+  /**
+   * Sends the final state once more (its description changed: a bisect named the first bad commit).
+   * Nothing to do while the final state is still unsent: the description is made when it is sent.
+   */
+  resend(runId: string, now = Date.now()): void {
+    this.db
+      .prepare(`UPDATE status_reports SET sent = NULL, attempts = 0, next_attempt_at = ?, gave_up = 0, last_error = NULL, updated_at = ?
+        WHERE run_id = ? AND wanted != 'pending' AND sent = wanted`)
+      .run(now, new Date(now).toISOString(), runId);
+  }
+
   get(runId: string): StatusReportRow | undefined {
     return this.db.prepare('SELECT * FROM status_reports WHERE run_id = ?').get(runId) as StatusReportRow | undefined;
   }

@@ -23,9 +23,11 @@ import type {
   TestOutcome,
   Trigger,
 } from '../../common/types.js';
+import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
-import { isFinished } from '../../common/verdict.js';
+import { Bisects } from './bisects.js';
+import { isFinished, type CellOutcome } from '../../common/verdict.js';
 import { ApiTokens } from './api-tokens.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -130,6 +132,25 @@ interface SideRow {
   reused_from: string | null;
 }
 
+/**
+ * Every `db.prepare(sql)` of the store returns one statement per SQL text, compiled once: the server
+ * applies hundreds of results a second, and compiling their statements each time was a tenth of it.
+ * Safe because no caller iterates a statement while reusing it, and those that read rows as arrays
+ * (raw) are the only users of their SQL and set the mode on every use.
+ */
+function cacheStatements(db: Database.Database): void {
+  const compile = db.prepare.bind(db);
+  const compiled = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = compiled.get(sql);
+    if (!statement) compiled.set(sql, (statement = compile(sql)));
+    return statement;
+  }) as typeof db.prepare;
+}
+
+/** The columns of a side a run's JSON shows. */
+type SideSummaryRow = Pick<SideRow, 'cell_id' | 'side' | 'attempt' | 'status' | 'duration_ms' | 'passed' | 'failed' | 'skipped' | 'reason' | 'reused_from' | 'phases'>;
+
 const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
@@ -140,6 +161,8 @@ export class Store {
   readonly statusReports: StatusReports;
   /** API token hashes. */
   readonly apiTokens: ApiTokens;
+  /** Bisects of confirmed regressions, their steps and builds. */
+  readonly bisects: Bisects;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -155,6 +178,10 @@ export class Store {
     this.deliveries = new Deliveries(this.db);
     this.statusReports = new StatusReports(this.db);
     this.apiTokens = new ApiTokens(this.db);
+    // A read-only look (the CLI without a server) at a store no server of this version has migrated yet.
+    const bisectsTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bisects'`).get();
+    this.bisects = new Bisects(this.db, Boolean(bisectsTable));
+    cacheStatements(this.db);
   }
 
   static fileIn(dataDir: string): string {
@@ -226,6 +253,11 @@ export class Store {
 
   cellIds(runId: string): string[] {
     return (this.db.prepare('SELECT id FROM cells WHERE run_id = ? ORDER BY id').all(runId) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** One consumer's cells and their verdicts (as decided; a cheap look without the sides). */
+  consumerVerdicts(runId: string, consumer: string): Array<{ id: string; verdict: CellVerdict }> {
+    return this.db.prepare('SELECT id, verdict FROM cells WHERE run_id = ? AND consumer = ?').all(runId, consumer) as Array<{ id: string; verdict: CellVerdict }>;
   }
 
   setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
@@ -360,8 +392,37 @@ export class Store {
   }
 
   /** Runs that are not done: what the server resumes after a restart. */
+  /**
+   * The run's cell outcomes, each kind once (what decideRun needs): every verdict some cell has, and
+   * the cells with a reason. Index seeks, however many cells.
+   */
+  cellOutcomesPresent(runId: string): CellOutcome[] {
+    const exists = this.db.prepare('SELECT 1 FROM cells WHERE run_id = ? AND verdict = ? LIMIT 1');
+    const outcomes: CellOutcome[] = CELL_VERDICTS.filter((verdict) => exists.get(runId, verdict) !== undefined).map((verdict) => ({ verdict }));
+    const withReason = this.db.prepare('SELECT DISTINCT verdict, reason FROM cells WHERE run_id = ? AND reason IS NOT NULL').all(runId) as Array<{ verdict: CellVerdict; reason: string }>;
+    return [...outcomes, ...withReason];
+  }
+
+  /** Whether a worker has started (or finished with tests) any side of the run: a cell shown as running. */
+  anySideStarted(runId: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM side_results WHERE run_id = ? AND status IN ('running', 'passed', 'failed') LIMIT 1`).get(runId) !== undefined;
+  }
+
+  /** How many runs are in each status (queued, running, done). */
+  runCountsByStatus(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY status').all() as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   unfinishedRunIds(): string[] {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** Where and when each side of a run's cells ran, every attempt (placement and fairness are read from it). */
+  sidePlacements(runId: string): Array<{ cellId: string; side: Side; attempt: number; status: SideStatus; worker: string | null; startedAt: string | null; finishedAt: string | null }> {
+    return this.db
+      .prepare('SELECT cell_id AS cellId, side, attempt, status, worker, started_at AS startedAt, finished_at AS finishedAt FROM side_results WHERE run_id = ? ORDER BY cell_id, side, attempt')
+      .all(runId) as Array<{ cellId: string; side: Side; attempt: number; status: SideStatus; worker: string | null; startedAt: string | null; finishedAt: string | null }>;
   }
 
   /** Each side's timings of a run's cells, every attempt (the pipeline benchmark's overhead figures). */
@@ -374,17 +435,39 @@ export class Store {
   getRun(id: string): RunJson | undefined {
     const row = this.runRow(id);
     if (!row) return undefined;
-    const cells = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY consumer, backend').all(id) as CellRow[];
-    const sides = this.db.prepare('SELECT * FROM side_results WHERE run_id = ? ORDER BY attempt').all(id) as SideRow[];
+    // Not the config column: a consumer's whole configuration per cell, which a run's JSON does not show.
+    // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
+    const cells = (
+      this.db
+        .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason FROM cells WHERE run_id = ? ORDER BY consumer, backend')
+        .raw(true)
+        .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null]>
+    ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason }));
+    // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
+    // 20,000 rows or more, and each column read is a string made.
+    const tuples = this.db
+      .prepare('SELECT cell_id, side, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases FROM side_results WHERE run_id = ?')
+      .raw(true)
+      .all(id) as Array<[string, Side, number, SideStatus, number | null, number, number, number, string | null, string | null, string | null]>;
     // Grouped once: a 3,000-cell run would otherwise scan every side result once per cell.
-    const byCell = new Map<string, SideRow[]>();
-    for (const side of sides) {
+    const byCell = new Map<string, SideSummaryRow[]>();
+    for (const [cell_id, side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases] of tuples) {
+      const side: SideSummaryRow = { cell_id, side: side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases };
       const list = byCell.get(side.cell_id);
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
     }
     const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
-    return { ...runFields(row), cells: cells.map((cell) => cellJson(id, cell, byCell.get(cell.id) ?? [], sources)) };
+    // A consumer's bisect shows on each of its regressed cells.
+    const bisects = new Map(this.bisects.ofRun(id).map((b) => [b.consumer, this.bisects.json(b)]));
+    return {
+      ...runFields(row),
+      cells: cells.map((cell) => {
+        const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
+        const bisect = bisects.get(cell.consumer);
+        return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
+      }),
+    };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
@@ -434,7 +517,7 @@ function runFields(row: RunRow): Omit<RunJson, 'cells'> {
   };
 }
 
-function sideSummary(rows: SideRow[], side: Side, source: SideSource): SideSummary {
+function sideSummary(rows: SideSummaryRow[], side: Side, source: SideSource): SideSummary {
   // The first attempt is the one shown; re-runs only confirm it.
   const row = rows.find((r) => r.side === side && r.attempt === 0);
   if (!row) return { ...EMPTY_SIDE, source };
@@ -449,7 +532,9 @@ function sideSummary(rows: SideRow[], side: Side, source: SideSource): SideSumma
   };
 }
 
-function cellJson(runId: string, cell: CellRow, sides: SideRow[], sources: Record<Side, SideSource>): CellJson {
+function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[], sources: Record<Side, SideSource>): CellJson {
+  // Most cells have no such tests: the empty list needs no parser (a run may have 10,000 cells).
+  const ids = (json: string, field: string) => (json === '[]' ? [] : parseStringList(json, `run "${runId}" cell "${cell.id}" ${field}`));
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
   let verdict = cell.verdict;
   if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
@@ -461,8 +546,8 @@ function cellJson(runId: string, cell: CellRow, sides: SideRow[], sources: Recor
     ...(cell.reason ? { reason: cell.reason } : {}),
     candidate: sideSummary(sides, 'candidate', sources.candidate),
     baseline: sideSummary(sides, 'baseline', sources.baseline),
-    newFailures: parseStringList(cell.new_failures, `run "${runId}" cell "${cell.id}" new_failures`),
-    fixedTests: parseStringList(cell.fixed_tests, `run "${runId}" cell "${cell.id}" fixed_tests`),
+    newFailures: ids(cell.new_failures, 'new_failures'),
+    fixedTests: ids(cell.fixed_tests, 'fixed_tests'),
     attempts: Math.max(cell.attempts, attemptsSeen),
   };
 }

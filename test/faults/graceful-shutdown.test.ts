@@ -9,6 +9,7 @@ import { LABEL_KIND, LABEL_RUN, LABEL_WORKER } from '../../workers/container/doc
 import { createDeployment, until, type Deployment } from '../helpers/processes.js';
 import { faultMatrix, lostCells } from './fixtures.js';
 import { record } from './report.js';
+import { laneQueueName } from '../../common/queue/bullmq.js';
 
 let d: Deployment;
 const runs: RunJson[] = [];
@@ -40,9 +41,12 @@ async function startedOn(workerId: string, runId: string, count: number) {
   );
 }
 
-/** attemptsMade of a work job, as BullMQ keeps it. */
+/** attemptsMade of a sqlite cell's job, as BullMQ keeps it in that backend's queue. */
 async function attemptsMade(jobId: string): Promise<number> {
-  return Number(await d.redis().hget(`${d.prefix}:work:${jobId}`, 'atm'));
+  const key = `${d.prefix}:${laneQueueName('sqlite')}:${jobId}`;
+  // A missing job would read as 0 attempts: say so instead.
+  if (!(await d.redis().exists(key))) throw new Error(`no job ${key} in Redis`);
+  return Number((await d.redis().hget(key, 'atm')) ?? 0);
 }
 
 describe('SIGTERM to a worker with a running cell', () => {

@@ -119,7 +119,7 @@ describe('secrets', () => {
       answers.push((await d.api('GET', route, undefined, null)).text);
     }
     // The queue board shows job data: with a valid token, what it shows must be clean too.
-    for (const queue of ['work', 'results']) {
+    for (const queue of ['work', 'work-sqlite', 'results']) {
       const board = await d.api('GET', `/admin/queues/api/queues?activeQueue=${queue}&status=completed&page=1`, undefined, admin);
       expect(board.status).toBe(200);
       answers.push(board.text);

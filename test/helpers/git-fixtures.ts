@@ -21,8 +21,10 @@ function git(dir: string, args: string[]): string {
 }
 
 export interface Version {
-  tag: string;
+  /** An annotated tag on the commit; none for a commit between releases. */
+  tag?: string;
   files: Record<string, string>;
+  message?: string;
 }
 
 export function makeRepo(dir: string, versions: Version[]): string {
@@ -35,21 +37,24 @@ export function makeRepo(dir: string, versions: Version[]): string {
       writeFileSync(path.join(dir, file), content, { mode: file.endsWith('.sh') ? 0o755 : 0o644 });
     }
     git(dir, ['add', '-A']);
-    git(dir, ['commit', '-q', '--allow-empty', '-m', `release ${version.tag}`]);
-    git(dir, ['tag', '-a', version.tag, '-m', version.tag]);
+    git(dir, ['commit', '-q', '--allow-empty', '-m', version.message ?? `release ${version.tag}`]);
+    if (version.tag) git(dir, ['tag', '-a', version.tag, '-m', version.tag]);
   }
   return dir;
 }
 
 /**
  * A library whose "artifact" is a behaviour file, and a consumer whose suite acts on it: fast, real
- * containers, real JUnit, no package registry. Behaviours: ok, break-b, flaky-b, hang, extra-fail.
+ * containers, real JUnit, no package registry. Behaviours: ok, break-b, flaky-b (candidate's first attempt),
+ * flaky-once-b (any side's first attempt: a bisect step's first try), hang, both-fail-a(-and-c), build-fails.
+ * A null tag makes a commit between releases.
  */
-export function fixtureLibrary(dir: string, behaviours: Array<[tag: string, behaviour: string]>): string {
+export function fixtureLibrary(dir: string, behaviours: Array<[tag: string | null, behaviour: string]>): string {
   return makeRepo(
     dir,
-    behaviours.map(([tag, behaviour]) => ({
-      tag,
+    behaviours.map(([tag, behaviour], i) => ({
+      tag: tag ?? undefined,
+      message: tag ? `release ${tag}` : `commit ${i}: ${behaviour}`,
       files: {
         'behaviour.txt': `${behaviour}\n`,
         'build.sh': behaviour === 'build-fails'
@@ -69,6 +74,7 @@ a=pass; b=pass; c=pass
 case "$behaviour" in
   break-b) b=fail ;;
   flaky-b) if [ "$COMPAT_SIDE" = candidate ] && [ "$COMPAT_ATTEMPT" = 0 ]; then b=fail; fi ;;
+  flaky-once-b) if [ "$COMPAT_ATTEMPT" = 0 ]; then b=fail; fi ;;
   hang) echo "hanging"; sleep 3600 ;;
   both-fail-a) a=fail ;;
   both-fail-a-and-c) a=fail; c=fail ;;

@@ -49,8 +49,13 @@ export function childEnv(extra: Record<string, string | undefined>): NodeJS.Proc
   return env;
 }
 
-export function spawnCompat(name: string, args: string[], env: NodeJS.ProcessEnv, logFile?: string): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `compat ARGS`; `wrap` runs it through another command that execs it in place (e.g.
+ * `ip netns exec NS`), so the child's pid is compat's own.
+ */
+export function spawnCompat(name: string, args: string[], env: NodeJS.ProcessEnv, logFile?: string, wrap: string[] = []): Proc {
+  const argv = [...wrap, process.execPath, BIN, ...args];
+  const child = spawn(argv[0], argv.slice(1), { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let all = '';
   let out = '';
   const sink: WriteStream | null = logFile ? createWriteStream(logFile, { flags: 'a' }) : null;

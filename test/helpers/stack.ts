@@ -11,7 +11,7 @@ import { deletePrefixedKeys } from './redis-keys.js';
 import { loadConfig, type Config } from '../../common/config.js';
 import type { RunJson } from '../../common/types.js';
 import { startServer, type ServerHandle, type ServerOptions } from '../../server/server.js';
-import { startWorker, type WorkerHandle } from '../../workers/worker.js';
+import { startWorker, type WorkerHandle, type WorkerOptions } from '../../workers/worker.js';
 import { removeSnapshots } from './snapshots.js';
 
 export interface Stack {
@@ -19,8 +19,11 @@ export interface Stack {
   server: ServerHandle;
   worker: WorkerHandle | null;
   dir: string;
-  startWorker(concurrency?: number): Promise<WorkerHandle>;
+  /** Starts a worker in this process (the last one started is `worker`; all are closed by `close`). */
+  startWorker(concurrency?: number, options?: WorkerOptions): Promise<WorkerHandle>;
   waitForRun(id: string, timeoutMs?: number): Promise<RunJson>;
+  /** The run done and every bisect it started ended (its steps' containers gone with them). */
+  waitForSettled(id: string, timeoutMs?: number): Promise<RunJson>;
   api(method: string, route: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
@@ -50,13 +53,15 @@ export async function startStack(options: {
   });
   const server = await startServer(config, { port: 0, ...options.server });
   config.publicUrl = server.url;
+  const workers: WorkerHandle[] = [];
   const stack: Stack = {
     config,
     server,
     worker: null,
     dir,
-    async startWorker(concurrency = options.concurrency ?? 2) {
-      stack.worker = await startWorker(config, { concurrency });
+    async startWorker(concurrency = options.concurrency ?? 2, workerOptions = {}) {
+      stack.worker = await startWorker(config, { concurrency, ...workerOptions });
+      workers.push(stack.worker);
       return stack.worker;
     },
     async waitForRun(id, timeoutMs = 600_000) {
@@ -65,6 +70,15 @@ export async function startStack(options: {
         const run = server.store.getRun(id);
         if (run?.status === 'done') return run;
         if (Date.now() > deadline) throw new Error(`run ${id} not done after ${timeoutMs} ms: ${JSON.stringify(run?.cells.map((c) => [c.id, c.verdict]))}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
+    async waitForSettled(id, timeoutMs = 900_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await stack.waitForRun(id, timeoutMs);
+        if (!run.cells.some((c) => c.bisect?.status === 'running')) return run;
+        if (Date.now() > deadline) throw new Error(`bisects of run ${id} not done after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 300));
       }
     },
@@ -83,7 +97,7 @@ export async function startStack(options: {
       return { status: res.status, body: parsed };
     },
     async close() {
-      await stack.worker?.close(5_000).catch(() => undefined);
+      await Promise.all(workers.map((w) => w.close(5_000).catch(() => undefined)));
       await server.close().catch(() => undefined);
       await removeSnapshots(config.prefix).catch(() => undefined);
       const redis = new Redis(config.redisUrl);

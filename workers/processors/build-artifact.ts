@@ -18,7 +18,14 @@ export function artifactKeyOf(library: string, sha: string): string {
   return `${library}-${sha}`;
 }
 
-export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: AbortSignal): Promise<BuildDone> {
+/** Where a build other than a run side's (a bisect's) keeps its log and workspace. */
+export interface BuildPlace {
+  logKey: string;
+  /** Unique among the builds that may run at once on one worker. */
+  name: string;
+}
+
+export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: AbortSignal, place?: BuildPlace): Promise<BuildDone> {
   const started = Date.now();
   const artifactKey = artifactKeyOf(job.library.name, job.sha);
   const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
@@ -29,8 +36,8 @@ export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: 
   }
   if (job.published) return downloadArtifact(job, job.published, artifactKey, ports, started);
 
-  const ws = await createWorkspace(ports.config.dataDir, `build-${job.runId}-${job.side}`);
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
+  const ws = await createWorkspace(ports.config.dataDir, place?.name ?? `build-${job.runId}-${job.side}`);
+  const log = ports.openLog(place?.logKey ?? logKey(ports.config.prefix, job.runId, 'build', job.side, 0));
   try {
     const image = await ensureImage(ports.images, job.library.image, { caBundle: ports.config.caBundle, log: (text) => log.write(text), signal });
     try {

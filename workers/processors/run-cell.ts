@@ -26,6 +26,12 @@ import { PhaseTimes } from './phase-times.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { reusableBaseline } from './reuse-check.js';
 
+/** Where a worker host keeps an artifact it fetched from Redis; `.complete` marks it whole. */
+export function artifactCacheDir(dataDir: string, artifactKey: string): { dir: string; complete: boolean } {
+  const dir = path.join(dataDir, 'artifacts', artifactKey);
+  return { dir, complete: existsSync(path.join(dir, '.complete')) };
+}
+
 /**
  * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
  * here the checkout itself is asked, so a symlink out of the repository or a folder the pinned ref does
@@ -47,9 +53,9 @@ export function consumerWorkdir(checkout: string, workdir: string | undefined): 
 
 /** The artifact on this host, with the content digest its snapshots and reuse are keyed by. */
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<{ dir: string; digest: string }> {
-  const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
+  const { dir, complete } = artifactCacheDir(ports.config.dataDir, job.artifactKey);
   const digestFile = path.join(dir, '.digest');
-  if (existsSync(path.join(dir, '.complete')) && existsSync(digestFile)) return { dir, digest: readFileSync(digestFile, 'utf8') };
+  if (complete && existsSync(digestFile)) return { dir, digest: readFileSync(digestFile, 'utf8') };
   const files = await ports.artifacts.get(job.artifactKey);
   if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
   mkdirSync(dir, { recursive: true });
@@ -70,7 +76,8 @@ function emptyDir(dir: string): void {
   for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
 
-export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal): Promise<SideResultPayload> {
+/** `logKey`: where the side's log goes when it is not a run's cell side (a bisect step). */
+export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: AbortSignal, options: { logKey?: string } = {}): Promise<SideResultPayload> {
   const started = Date.now();
   const phases = new PhaseTimes();
   const { consumer } = job;
@@ -84,7 +91,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   let image: SideImage | null = null;
   const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
   const mask = maskText(Object.values(secretValues));
-  const log = ports.openLog(logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
+  const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   const dropDatabase = async () => {
     if (!database) return;
     const db = database;
@@ -191,6 +198,11 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     if (databaseUrl.status === 'rejected') throw databaseUrl.reason;
     if (prepared.status === 'rejected') throw prepared.reason;
     const snapshot = prepared.value;
+    // Two lookups in the snapshot cache: the install snapshot, then the candidate layer on it.
+    if (snapshot?.ok) {
+      ports.cacheLookup?.('snapshot', snapshot.installHit);
+      ports.cacheLookup?.('snapshot', snapshot.candidateHit);
+    }
     if (snapshot && !snapshot.ok) {
       log.write(`[compat-matrix] ${snapshot.reason}\n`);
       return { status: snapshot.status, durationMs: Date.now() - started, overheadMs: null, tests: [], reason: snapshot.reason, exitCode: snapshot.exitCode, facts, phases: phases.ms };

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { CellJson, Side, SideStatus, SideSummary, TestOutcome } from '../../../common/types.js';
 import { api, useJson, useLiveRun, useText, type CellDetailJson } from '../api.js';
 import { Breadcrumbs, CopyButton, ErrorNote, Loading, Verdict } from '../components/common.js';
+import { BisectSection } from '../components/bisect-view.js';
 import { LogView, useLogStream, type LogSearch } from '../components/log-view.js';
 import { formatDuration, shortSha, SIDE_STATUS_LABEL, VERDICTS } from '../format.js';
 import { href } from '../router.js';
@@ -16,7 +17,7 @@ function capitalize(text: string): string {
 }
 
 function cellSignature(c: CellJson | undefined): string {
-  return c ? `${c.verdict}|${c.candidate.status}|${c.baseline.status}|${c.attempts}` : '';
+  return c ? `${c.verdict}|${c.candidate.status}|${c.baseline.status}|${c.attempts}|${c.bisect?.status}|${c.bisect?.steps.length}|${c.bisect?.current}` : '';
 }
 
 export function CellPage({ id, cellId }: { id: string; cellId: string }) {
@@ -27,8 +28,9 @@ export function CellPage({ id, cellId }: { id: string; cellId: string }) {
   const detail = useJson<CellDetailJson>(api.cell(id, cellId), { reloadKey: cellSignature(liveCell) });
   const d = detail.data;
   useEffect(() => {
-    if (d && d.run.status !== 'done') setWatching(true);
-  }, [d?.run.status]);
+    // A bisect goes on after the run is done: watch it too.
+    if (d && (d.run.status !== 'done' || d.cell.bisect?.status === 'running')) setWatching(true);
+  }, [d?.run.status, d?.cell.bisect?.status]);
   const cell = d?.cell;
 
   useEffect(() => {
@@ -65,6 +67,7 @@ export function CellPage({ id, cellId }: { id: string; cellId: string }) {
         <SideCard side="baseline" summary={cell.baseline} version={run.baselineVersion} gitRef={run.baseline} sha={run.baselineSha} />
       </div>
 
+      {cell.bisect && <BisectSection runId={run.id} consumer={cell.consumer} bisect={cell.bisect} />}
       <TestChanges detail={d} />
       <Logs detail={d} />
       <Reproduce detail={d} />

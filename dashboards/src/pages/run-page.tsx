@@ -10,6 +10,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { BACKENDS, type Backend, type CellJson, type CellVerdict, type RunJson } from '../../../common/types.js';
 import { isFinished } from '../../../common/verdict.js';
 import { api, useLiveRun, type LiveState } from '../api.js';
+import { BisectSummary } from '../components/bisect-view.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
 import { href } from '../router.js';
@@ -27,7 +28,7 @@ type Show = 'all' | 'attention' | 'not-pass';
 const ATTENTION: ReadonlySet<CellVerdict> = new Set(['regression', 'error', 'flaky']);
 
 function cellSignature(c: CellJson): string {
-  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}`;
+  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}`;
 }
 
 export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
@@ -84,6 +85,7 @@ export function RunPage({ id }: { id: string }) {
         <Verdict verdict={run.verdict} large />
       </div>
       <RunFacts run={run} live={live} done={done} />
+      <BisectSummary runId={run.id} cells={run.cells} cellHref={href.cell} />
 
       <section aria-labelledby="matrix-title" class="section">
         <div class="section-head">
@@ -215,7 +217,9 @@ function rowHtml(row: Row, runId: string, library: string, backends: Backend[]):
     const label = `${row.consumer} on ${backend}: ${cell.verdict}${why}; candidate ${cand}, baseline ${base}`;
     html +=
       `<span role="cell" class="mcell c-${cell.verdict}" data-cell="${esc(cell.id)}" data-verdict="${cell.verdict}">` +
-      `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}</a></span>`;
+      `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}` +
+      (cell.bisect?.firstBad ? ` · <span class="mfirstbad">first bad <span class="mono">${esc(cell.bisect.firstBad.sha.slice(0, 7))}</span></span>` : '') +
+      `</a></span>`;
   }
   return `${html}</div>`;
 }

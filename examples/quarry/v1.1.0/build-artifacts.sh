@@ -28,12 +28,16 @@ case "${COMPAT_LIBRARY_VERSION:-$version}" in
 esac
 
 echo "== npm package quarry@$version"
-(cd js && npm pack --pack-destination "$work" >/dev/null)
+# Both packages carry the project's LICENSE: npm packs it from a copy of js/, setuptools from python/.
+cp -R js "$work/js"
+cp LICENSE "$work/js/LICENSE"
+(cd "$work/js" && npm pack --pack-destination "$work" >/dev/null)
 mv "$work/quarry-$version.tgz" "$out/quarry.tgz"
 
 echo "== python wheel quarry $version"
 # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
 cp -R python "$work/python"
+cp LICENSE "$work/python/LICENSE"
 python3 -m pip wheel --quiet --no-deps --no-build-isolation --no-index --wheel-dir "$out" "$work/python"
 test -f "$out/quarry-$version-py3-none-any.whl"
 

@@ -58,6 +58,14 @@ def test_insert_many_on_sqlite(conn):
         quarry.insert_many("sqlite", "stock", [{"sku": "A-1"}, {"qty": 2}])
 
 
+def test_select_without_filters_and_with_a_zero_limit(conn):
+    run(conn, quarry.insert("sqlite", "stock", {"sku": "A-1", "qty": 3}))
+    assert run(conn, quarry.select("sqlite", "stock", columns=["sku"], where={})) == [("A-1",)]
+    assert run(conn, quarry.select("sqlite", "stock", limit=0)) == []
+    with pytest.raises(quarry.QuarryError):
+        quarry.select("sqlite", "stock", limit=-1)
+
+
 def test_upsert_on_sqlite(conn):
     run(conn, quarry.upsert("sqlite", "stock", {"sku": "A-1", "qty": 3}, key=["sku"]))
     run(conn, quarry.upsert("sqlite", "stock", {"sku": "A-1", "qty": 5}, key=["sku"]))

@@ -1,0 +1,265 @@
+/**
+ * Bisects on the server: one per run and consumer with a confirmed regression. It numbers the library's
+ * first-parent commits between the baseline and the candidate, asks the pure search which commit to
+ * test next, queues that commit's build (once per run and commit, shared by the consumers' bisects) and
+ * then a step on the regressed cell, and records each step's outcome as its result comes back. All its
+ * state is in the store and every job id says what the job is, so a restart replays from the store and
+ * a killed worker's step is simply taken by another worker.
+ */
+import { Mirror } from '../../common/git/mirror.js';
+import type { Logger } from '../../common/logger.js';
+import type { ResolvedConsumer } from '../../common/matrix/load.js';
+import type { Queues } from '../../common/queue/bullmq.js';
+import type { BisectBuildDone, BisectStepDone, BuildJob, CellJob, WorkJob } from '../../common/queue/jobs.js';
+import { type BisectCommit, type BisectJson, type CellJson } from '../../common/types.js';
+import type { Store } from '../store/store.js';
+import type { StoredBisect } from '../store/bisects.js';
+import { commitUrl } from './commit-url.js';
+import { stepOutcome } from './outcome.js';
+import { defaultCap, search, type Unresolved } from './search.js';
+
+/** What a run's plan says that a bisect needs. */
+export interface BisectPlan {
+  library: BuildJob['library'];
+  databases: Record<'mysql' | 'postgres', { image: string }>;
+  /** matrix.yaml's `bisect` of the library at planning time (absent: on). */
+  bisect?: boolean;
+}
+
+export class NotARegression extends Error {}
+export class UnknownCell extends Error {}
+
+export interface BisectorOptions {
+  dataDir: string;
+  log: Logger;
+  plan(runId: string): BisectPlan;
+  /** A bisect's state changed (a step ended, it finished). */
+  onChanged?(runId: string): void;
+  onFinished?(runId: string, consumer: string): void | Promise<void>;
+}
+
+/** Prefetched builds wait behind anything a step needs now (BullMQ: a higher number runs later). */
+const PREFETCH_PRIORITY = 10;
+
+const FINAL = new Set(['pass', 'regression', 'flaky', 'fixed', 'failing', 'error']);
+
+export class Bisector {
+  constructor(
+    private readonly store: Store,
+    private readonly queues: Pick<Queues, 'enqueueWork'>,
+    private readonly options: BisectorOptions,
+  ) {}
+
+  /**
+   * Starts the consumer's bisect once all its cells have verdicts and one regressed, unless the library
+   * turned bisects off or it exists already. Called whenever a cell gets a verdict.
+   */
+  async consider(runId: string, consumer: string): Promise<void> {
+    const verdicts = this.store.consumerVerdicts(runId, consumer);
+    if (!verdicts.every((c) => FINAL.has(c.verdict)) || !verdicts.some((c) => c.verdict === 'regression')) return;
+    if (this.options.plan(runId).bisect === false || this.store.bisects.get(runId, consumer)) return;
+    const regressed = this.store.getRun(runId)!.cells.filter((c) => c.consumer === consumer && c.verdict === 'regression');
+    await this.startOn(runId, consumer, cheapest(regressed));
+  }
+
+  /** `compat bisect` / the API: the bisect of this cell's consumer, started now unless one exists. */
+  async start(runId: string, cellId: string): Promise<BisectJson> {
+    const run = this.store.getRun(runId);
+    const cell = run?.cells.find((c) => c.id === cellId);
+    if (!run || !cell) throw new UnknownCell(`no cell ${cellId} in run ${runId}`);
+    if (cell.verdict !== 'regression') throw new NotARegression(`cell ${cellId} is ${cell.verdict}, not a regression`);
+    if (!this.store.bisects.get(runId, cell.consumer)) await this.startOn(runId, cell.consumer, cell);
+    return this.store.getRun(runId)!.cells.find((c) => c.id === cellId)!.bisect!;
+  }
+
+  private async startOn(runId: string, consumer: string, cell: CellJson): Promise<void> {
+    const row = this.store.runRecord(runId)!;
+    const { library } = this.options.plan(runId);
+    let commits: BisectCommit[] = [];
+    // A baseline installed from the registry's file has no commit to search from.
+    const fromRegistry = cell.baseline.source === 'registry';
+    if (!fromRegistry) {
+      try {
+        const mirror = Mirror.for(this.options.dataDir, library.repo);
+        await mirror.update();
+        commits = (await mirror.firstParentCommits(row.baselineSha, row.candidateSha)).map((c) => {
+          const url = commitUrl(library.repo, c.sha);
+          return url ? { ...c, url } : c;
+        });
+      } catch (error) {
+        this.options.log.warn({ err: error, run: runId, consumer }, 'Bisect could not list the commits');
+      }
+    }
+    const count = commits.length - 1;
+    this.store.bisects.create({ runId, consumer, cellId: cell.id, commits, newFailures: cell.newFailures, cap: defaultCap(Math.max(count, 1)) });
+    this.options.log.info({ run: runId, consumer, cell: cell.id, commits: count }, 'Bisect started');
+    if (count < 1) {
+      const reason = fromRegistry
+        ? 'the baseline is the registry\'s published file, not a commit: bisect a run whose baseline is a tag (compat run --baseline TAG)'
+        : commits.length === 0
+          ? 'the library history could not be read'
+          : 'the candidate is not after the baseline on its first-parent history';
+      await this.finish(this.store.bisects.get(runId, consumer)!, { status: 'inconclusive', reason });
+      return;
+    }
+    await this.advance(runId, consumer);
+  }
+
+  /** After a restart: every running bisect goes on where its store says it is. */
+  async resume(): Promise<void> {
+    for (const b of this.store.bisects.running()) {
+      const inFlight = this.store.bisects.steps(b.runId, b.consumer).find((s) => s.outcome === null);
+      if (!inFlight || (await this.dispatch(b, inFlight.seq, inFlight.sha))) await this.advance(b.runId, b.consumer);
+    }
+  }
+
+  async onBuildDone(message: BisectBuildDone): Promise<void> {
+    this.store.bisects.recordBuild(message.runId, message.sha, {
+      status: message.ok ? 'ok' : 'failed',
+      artifactKey: message.artifactKey ?? null,
+      reason: message.reason ?? null,
+      infra: message.infra ?? false,
+      durationMs: message.durationMs,
+    });
+    for (const b of this.store.bisects.ofRun(message.runId)) {
+      if (b.status !== 'running') continue;
+      const waiting = this.store.bisects.steps(b.runId, b.consumer).find((s) => s.outcome === null && s.sha === message.sha);
+      if (waiting && (await this.dispatch(b, waiting.seq, waiting.sha))) await this.advance(b.runId, b.consumer);
+    }
+  }
+
+  async onStepDone(message: BisectStepDone): Promise<void> {
+    const b = this.store.bisects.get(message.runId, message.consumer);
+    if (!b || b.status !== 'running') return;
+    const outcome = stepOutcome(message.result, b.newFailures);
+    const detail = outcome === 'skip' || outcome === 'error' ? (message.result.reason ?? 'the step ran none of the tests that regressed') : null;
+    if (!this.store.bisects.endStep(b.runId, b.consumer, message.seq, outcome, detail, message.result.durationMs)) return;
+    this.options.onChanged?.(b.runId);
+    await this.advance(b.runId, b.consumer);
+  }
+
+  /** The next step, or the answer. */
+  private async advance(runId: string, consumer: string): Promise<void> {
+    for (;;) {
+      const b = this.store.bisects.get(runId, consumer);
+      if (!b || b.status !== 'running') return;
+      const steps = this.store.bisects.steps(runId, consumer);
+      if (steps.some((s) => s.outcome === null)) return;
+      const indexOf = new Map(b.commits.map((c, i) => [c.sha, i]));
+      const decision = search({
+        count: b.commits.length - 1,
+        observations: steps.map((s) => ({ index: indexOf.get(s.sha)!, outcome: s.outcome! })),
+        cap: b.cap,
+      });
+      if (decision.kind === 'found') {
+        await this.finish(b, { status: 'found', firstBad: b.commits[decision.index] });
+        return;
+      }
+      if (decision.kind === 'inconclusive') {
+        await this.finish(b, {
+          status: 'inconclusive',
+          reason: explain(b.commits, decision.lo, decision.hi, decision.why, b.cap),
+          candidates: b.commits.slice(decision.lo + 1, decision.hi + 1),
+        });
+        return;
+      }
+      const seq = steps.length;
+      const sha = b.commits[decision.index].sha;
+      this.store.bisects.addStep(runId, consumer, seq, sha, decision.purpose);
+      // While this step runs, the commits the next step may test (if it is good, if it is bad) are
+      // built: a step then waits for no build.
+      const observations = steps.map((s) => ({ index: indexOf.get(s.sha)!, outcome: s.outcome! }));
+      for (const outcome of ['good', 'bad'] as const) {
+        const next = search({ count: b.commits.length - 1, observations: [...observations, { index: decision.index, outcome }], cap: b.cap });
+        if (next.kind === 'test' && !this.store.bisects.build(runId, b.commits[next.index].sha)) await this.enqueueBuild(b, b.commits[next.index].sha, PREFETCH_PRIORITY);
+      }
+      // A commit whose build is known to have failed ends its step at once: the loop goes on around it.
+      if (!(await this.dispatch(b, seq, sha))) return;
+    }
+  }
+
+  /**
+   * Queues what step `seq` needs next: the commit's build, or (built) the step itself. When the commit
+   * did not build, ends the step as `skip` (`error` if the build could not run) and returns true.
+   */
+  private async dispatch(b: StoredBisect, seq: number, sha: string): Promise<boolean> {
+    const row = this.store.runRecord(b.runId)!;
+    const plan = this.options.plan(b.runId);
+    const build = this.store.bisects.build(b.runId, sha);
+    if (!build) {
+      await this.enqueueBuild(b, sha);
+      return false;
+    }
+    if (build.status === 'failed') {
+      this.store.bisects.endStep(b.runId, b.consumer, seq, build.infra ? 'error' : 'skip', build.reason ?? 'the build failed', null);
+      this.options.onChanged?.(b.runId);
+      return true;
+    }
+    const consumer = this.store.cellConfig(b.runId, b.cellId) as ResolvedConsumer;
+    const backend = b.cellId.slice(b.cellId.lastIndexOf('.') + 1) as CellJob['backend'];
+    const attempt = this.store.bisects.steps(b.runId, b.consumer).filter((s) => s.sha === sha && s.seq < seq).length;
+    await this.enqueue({
+      kind: 'bisect-step',
+      runId: b.runId,
+      cellId: b.cellId,
+      side: 'candidate',
+      attempt,
+      seq,
+      sha,
+      tests: b.newFailures,
+      library: row.library,
+      version: versionAt(row.baselineVersion, sha),
+      artifactKey: build.artifactKey!,
+      backend,
+      consumer,
+      databaseImage: backend === 'sqlite' ? '' : plan.databases[backend].image,
+    });
+    return false;
+  }
+
+  private async enqueue(job: WorkJob, priority?: number): Promise<void> {
+    await this.queues.enqueueWork(job, priority);
+  }
+
+  /** One build per run and commit (its job id): a prefetched one is simply there when the step needs it. */
+  private async enqueueBuild(b: StoredBisect, sha: string, priority?: number): Promise<void> {
+    const row = this.store.runRecord(b.runId)!;
+    await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: this.options.plan(b.runId).library, ref: sha, sha, version: versionAt(row.baselineVersion, sha) }, priority);
+  }
+
+  private async finish(
+    b: StoredBisect,
+    end: { status: 'found' | 'inconclusive'; firstBad?: BisectCommit; candidates?: BisectCommit[]; reason?: string },
+  ): Promise<void> {
+    this.store.bisects.finish(b.runId, b.consumer, end);
+    this.options.log.info(
+      { run: b.runId, consumer: b.consumer, status: end.status, firstBad: end.firstBad?.sha, reason: end.reason },
+      'Bisect finished',
+    );
+    this.options.onChanged?.(b.runId);
+    await this.options.onFinished?.(b.runId, b.consumer);
+  }
+}
+
+/** The regressed cell a step is cheapest on: the shortest measured candidate side, then sqlite < postgres < mysql. */
+export function cheapest(cells: CellJson[]): CellJson {
+  const rank = (backend: string) => ['sqlite', 'postgres', 'mysql'].indexOf(backend);
+  return [...cells].sort((a, b) => (a.candidate.durationMs ?? Infinity) - (b.candidate.durationMs ?? Infinity) || rank(a.backend) - rank(b.backend))[0];
+}
+
+/** The version a commit between two releases is built and tested as: the baseline's, plus the commit. */
+function versionAt(baselineVersion: string, sha: string): string {
+  return `${baselineVersion}+${sha.slice(0, 7)}`;
+}
+
+function explain(commits: BisectCommit[], lo: number, hi: number, why: Unresolved, cap: number): string {
+  const short = (i: number) => commits[i].sha.slice(0, 7);
+  const list = (indices: number[]) => indices.map(short).join(', ');
+  const n = hi - lo;
+  const parts = [`the first bad commit is one of ${n} (${short(lo + 1)}${n > 1 ? `..${short(hi)}` : ''})`];
+  if (why.skipped.length) parts.push(`skipped, not testable: ${list(why.skipped)}`);
+  if (why.flaky.length) parts.push(`flaky (good and bad): ${list(why.flaky)}`);
+  if (why.errored.length) parts.push(`could not run: ${list(why.errored)}`);
+  if (why.capReached) parts.push(`step cap reached (${cap})`);
+  return parts.join('; ');
+}
