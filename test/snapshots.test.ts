@@ -155,6 +155,12 @@ describe('install snapshots', () => {
     }
     expect(installsRun).toEqual(['app.sqlite', 'app2.sqlite']);
     expect(first.cells[0].candidate.phases).toMatchObject({ install: expect.any(Number), test: expect.any(Number), container: expect.any(Number) });
+    // The worker's metrics count them: each side looks up its install snapshot and its candidate layer,
+    // and each of the four candidate layers (two artifacts, two snapshots) was made anew.
+    const lookups = (await stack.worker!.metrics.registry.getSingleMetric('compat_worker_cache_lookups_total')!.get()).values;
+    const snapshotLookups = (outcome: string) => lookups.find((v) => v.labels.cache === 'snapshot' && v.labels.outcome === outcome)?.value ?? 0;
+    expect(snapshotLookups('hit') + snapshotLookups('miss')).toBe(8);
+    expect(snapshotLookups('miss')).toBeGreaterThanOrEqual(4);
   });
 
   it('a changed ref and lockfile make a new snapshot; the old ref keeps its own', async () => {
