@@ -245,7 +245,8 @@ describe('cell page', () => {
 
   it('gives commands that really reproduce the cell by hand: the candidate fails test_b, the baseline passes', async () => {
     await page.goto(`${stack.server.url}/runs/${regression.id}/cells/beta.mysql`);
-    await page.waitForSelector('#repro-docker');
+    // The script arrives from the server after the page: wait for it, not just for its frame.
+    await page.waitForSelector('#repro-docker:has-text("COMPAT_SIDE=candidate")');
     const candidate = (await page.locator('#repro-docker').textContent())!;
     await page.click('.segmented button:has-text("baseline")');
     await page.waitForSelector('#repro-docker:has-text("COMPAT_SIDE=baseline")');
