@@ -118,7 +118,9 @@ describe('docker compose', () => {
       1_800_000,
       3000,
     );
-    expect(done.verdict).toBe('blocked');
+    // A wrong verdict names each cell's own, with the sides' reasons (a deployment failure shows as errors).
+    const cellLines = done.cells.map((c) => `${c.id}: ${c.verdict}${c.reason ? ` (${c.reason})` : ''}; candidate ${c.candidate.status}${c.candidate.reason ? ` (${c.candidate.reason})` : ''}; baseline ${c.baseline.status}${c.baseline.reason ? ` (${c.baseline.reason})` : ''}`);
+    expect(done.verdict, cellLines.join('\n')).toBe('blocked');
     expect(done.cells.filter((c) => c.verdict === 'regression').map((c) => c.id).sort()).toEqual(['js-ledger.mysql', 'py-inventory.mysql']);
 
     console.log(`compose: run ${id} ${done.verdict}`);

@@ -276,14 +276,31 @@ export async function execIn(
   return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
 }
 
+/**
+ * The deployment's network, created once whoever asks first. Workers started together (compose's
+ * replicas) ask at the same moment, and Docker 20.10 gives two networks of one name unless told to
+ * check, after which every container naming it fails as "ambiguous". The engine's check is not atomic
+ * either, so a creator that finds an older twin removes its own: all agree on the oldest.
+ */
+/** Orders the engine's RFC 3339 times to the nanosecond (Date keeps milliseconds; the text drops trailing zeros). */
+export function compareCreated(a: string, b: string): number {
+  const key = (t: string) => [Date.parse(t), Number((/\.(\d+)/.exec(t)?.[1] ?? '').padEnd(9, '0').slice(3, 9))] as const;
+  const [x, y] = [key(a), key(b)];
+  return x[0] - y[0] || x[1] - y[1];
+}
+
 export async function ensureNetwork(docker: Docker, name: string): Promise<void> {
-  const existing = await docker.listNetworks({ filters: { name: [name] } });
-  if (existing.some((n) => n.Name === name)) return;
+  const named = async () => (await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
+  if ((await named()).length > 0) return;
+  let created: string | undefined;
   try {
-    await docker.createNetwork({ Name: name, Driver: 'bridge', Labels: { [LABEL_KIND]: 'network' } });
+    created = (await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_KIND]: 'network' } })).id;
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 409) throw error;
   }
+  if (!created) return;
+  const twins = (await named()).sort((a, b) => compareCreated(a.Created, b.Created) || a.Id.localeCompare(b.Id));
+  if (twins.length > 1 && twins[0]!.Id !== created) await docker.getNetwork(created).remove().catch(() => undefined);
 }
 
 export async function imageExists(docker: Docker, image: string): Promise<boolean> {

@@ -8,9 +8,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
 import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
-import { containerLimits, containersWith, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
+import { containerLimits, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 
 export { PORTS, type ServerBackend };
+
+function ignoreGone(error: unknown): void {
+  // Removed (or being removed) by another worker of this host meanwhile: what was wanted.
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status !== 404 && status !== 409) throw error;
+}
 
 export class DatabaseError extends Error {
   constructor(message: string) {
@@ -86,38 +92,55 @@ export class DatabaseServers {
     return server;
   }
 
+  /**
+   * Workers of one host (compose's replicas) share its servers and may all start at once: the one whose
+   * create loses to another's takes the winner's container, found by its name, as if it had been there.
+   */
   private async startShared(backend: ServerBackend, image: string) {
     await ensureNetwork(this.docker, this.options.network);
     const name = this.sharedName(backend);
-    const existing = (await containersWith(this.docker, { [LABEL_KIND]: 'db-server' })).find((c) => c.Names.includes(`/${name}`));
-    let id: string;
-    let rootPassword: string;
-    if (existing && existing.Image === image) {
-      id = existing.Id;
-      const info = await this.docker.getContainer(id).inspect();
-      const pwVar = (info.Config.Env ?? []).find((e) => e.startsWith(backend === 'postgres' ? 'POSTGRES_PASSWORD=' : 'MARIADB_ROOT_PASSWORD='));
-      rootPassword = pwVar?.split('=').slice(1).join('=') ?? '';
-      if (existing.State !== 'running') await this.docker.getContainer(id).start().catch(() => undefined);
-    } else {
-      if (existing) await this.docker.getContainer(existing.Id).remove({ force: true, v: true });
-      rootPassword = hex(16);
-      const container = await this.docker.createContainer({
-        name,
-        Image: image,
-        Env: envFor(backend, rootPassword),
-        Labels: { [LABEL_KIND]: 'db-server', 'compat.backend': backend, 'compat.host': this.options.hostId },
-        HostConfig: {
-          ...containerLimits({ memoryMb: 2048, cpus: 2, pids: 1024 }),
-          NetworkMode: this.options.network,
-          RestartPolicy: { Name: 'unless-stopped' },
-          Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
-        },
+    for (let tries = 1; ; tries++) {
+      // By name: a container being created holds its name before any listing shows it.
+      const existing = await this.docker.getContainer(name).inspect().catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
       });
+      if (existing && existing.Config.Image === image) {
+        const pwVar = (existing.Config.Env ?? []).find((e) => e.startsWith(backend === 'postgres' ? 'POSTGRES_PASSWORD=' : 'MARIADB_ROOT_PASSWORD='));
+        const rootPassword = pwVar?.split('=').slice(1).join('=') ?? '';
+        if (!existing.State.Running) await this.docker.getContainer(existing.Id).start().catch(() => undefined);
+        await this.waitReady(existing.Id, backend, rootPassword);
+        return { id: existing.Id, host: name, rootPassword };
+      }
+      // Another image configured since it was made: replaced.
+      if (existing) await this.docker.getContainer(existing.Id).remove({ force: true, v: true }).catch(ignoreGone);
+      const rootPassword = hex(16);
+      let container: Awaited<ReturnType<Docker['createContainer']>>;
+      try {
+        container = await this.docker.createContainer({
+          name,
+          Image: image,
+          Env: envFor(backend, rootPassword),
+          Labels: { [LABEL_KIND]: 'db-server', 'compat.backend': backend, 'compat.host': this.options.hostId },
+          HostConfig: {
+            ...containerLimits({ memoryMb: 2048, cpus: 2, pids: 1024 }),
+            NetworkMode: this.options.network,
+            RestartPolicy: { Name: 'unless-stopped' },
+            Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
+          },
+        });
+      } catch (error) {
+        // 409: another worker of this host created it between our look and our create.
+        if ((error as { statusCode?: number }).statusCode === 409 && tries < 100) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        throw error;
+      }
       await container.start();
-      id = container.id;
+      await this.waitReady(container.id, backend, rootPassword);
+      return { id: container.id, host: name, rootPassword };
     }
-    await this.waitReady(id, backend, rootPassword);
-    return { id, host: name, rootPassword };
   }
 
   private async waitReady(id: string, backend: ServerBackend, rootPassword: string, timeoutMs = 90_000): Promise<void> {
