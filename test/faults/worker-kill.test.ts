@@ -103,7 +103,8 @@ describe('a worker killed with SIGKILL in the middle of a cell', () => {
       expect((await w.exited).code).toBe(0);
     }
     const a = await d.startWorker({ concurrency: 2 });
-    const created = await d.createRun({ library: 'lib', candidate: 'v1.1.0', baseline: 'v1.0.0' });
+    // A fresh baseline: the first test's would be reused, and then only one side would ever run here.
+    const created = await d.createRun({ library: 'lib', candidate: 'v1.1.0', baseline: 'v1.0.0', freshBaseline: true });
     await until(
       'both sides of the cell running on the first worker',
       async () => (await d.containers({ [LABEL_RUN]: created.id, [LABEL_KIND]: 'cell', [LABEL_WORKER]: a.id })).filter((c) => c.State === 'running').length === 2,
