@@ -61,6 +61,7 @@ const verdictsOf = (run: RunJson) => Object.fromEntries(run.cells.map((c) => [c.
 function report(m: Measured, coldMs: number, bareMs: number): void {
   const executed = m.rows.filter((r) => !r.reusedFrom && r.status !== 'error');
   const overheads = executed.map((r) => r.overhead).filter((v): v is number => v !== null);
+  const slowest = executed.reduce<SideRow | null>((max, r) => (r.overhead !== null && (max === null || r.overhead > max.overhead!) ? r : max), null);
   let testMs = 0;
   let sideMs = 0;
   for (const r of executed) {
@@ -73,7 +74,7 @@ function report(m: Measured, coldMs: number, bareMs: number): void {
   const errors = m.rows.filter((r) => r.status === 'error').length;
   console.log(
     `speed: ${m.label.padEnd(8)} time to verdict ${(m.wallMs / coldMs).toFixed(2)}x cold (${(m.wallMs / 1000).toFixed(0)} s); ` +
-      `overhead median ${(median(overheads) / bareMs).toFixed(1)}x, max ${(Math.max(...overheads) / bareMs).toFixed(1)}x a bare docker run; ` +
+      `overhead median ${(median(overheads) / bareMs).toFixed(1)}x, max ${(Math.max(...overheads) / bareMs).toFixed(1)}x a bare docker run${slowest ? ` (${slowest.cell} ${slowest.side})` : ''}; ` +
       `test command ${((100 * testMs) / sideMs).toFixed(0)}% of side time; ` +
       `sides executed ${m.rows.filter((r) => !r.reusedFrom).length} (attempt 0: ${firstAttempt}, of which baseline ${baselineFirst})${errors ? `; ${errors} errored` : ''}`,
   );

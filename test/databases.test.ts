@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fixtureLibrary, makeRepo } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
-import { createDocker, containersWith, LABEL_KIND } from '../workers/container/docker.js';
+import { createDocker, containersWith, LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
+import { SPARE_OWNER } from '../workers/databases/spare-servers.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 
 /** A fixed connection's password with what SQL string literals escape: a backslash and a quote. */
@@ -131,5 +132,15 @@ describe('a database of its own per cell', () => {
     ];
     expect(left.filter((name) => used.includes(name))).toEqual([]);
     expect(await containersWith(docker, { [LABEL_KIND]: 'db-dedicated', 'compat.run': run.id })).toEqual([]);
+    // Servers for fixed connections are started ahead, one spare per backend; each cell removed the one it
+    // took. A leaked server would be a third or fourth one here.
+    const dedicated = await containersWith(docker, { [LABEL_KIND]: 'db-dedicated', [LABEL_PREFIX]: stack.config.prefix });
+    expect(dedicated.map((c) => c.Labels['compat.run'])).toEqual(dedicated.map(() => SPARE_OWNER));
+    expect(dedicated.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a worker that stops removes the spare servers nobody took', async () => {
+    await stack.worker!.close();
+    expect(await containersWith(createDocker(), { [LABEL_KIND]: 'db-dedicated', [LABEL_PREFIX]: stack.config.prefix })).toEqual([]);
   });
 });

@@ -65,6 +65,12 @@ export interface SpareCellDatabases {
   take(backend: ServerBackend, image: string, run: string): Promise<CellDatabase>;
 }
 
+/** Dedicated servers for fixed connections, started ahead of the cells that take them (each taken once). */
+export interface SpareDedicatedServers {
+  /** A server of its own for the cell `owner` names, removed by the cell (`drop`) after it. */
+  take(backend: ServerBackend, image: string, fixed: FixedConnectionConfig, owner: Owner, limits: { memoryMb: number }): Promise<CellDatabase>;
+}
+
 /** Install snapshots and candidate layers on this worker host (workers/snapshots/layers.ts). */
 export interface SnapshotLayers {
   /** The layer's image: found on the host, or made once by `build` (which commits it as `repo:tag`). */
@@ -94,6 +100,8 @@ export interface WorkerPorts {
   databases: CellDatabases;
   /** Cell databases on the shared servers, made ahead of the cells that take them (each taken once). */
   spareDatabases: SpareCellDatabases;
+  /** Servers of their own for suites with a fixed connection, started ahead. */
+  spareServers: SpareDedicatedServers;
   /** Install snapshots and candidate layers on this worker host. */
   layers: SnapshotLayers;
   /** Counts a lookup in one of the host's caches (the worker's metrics); absent where nobody counts. */

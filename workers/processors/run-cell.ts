@@ -153,7 +153,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
       if (job.backend === 'sqlite') return SQLITE_URL;
       const fixed = consumer.fixedConnection?.[job.backend];
       try {
-        if (fixed) database = await ports.databases.startDedicated(job.backend, job.databaseImage, fixed, owner, consumer.resources);
+        if (fixed) database = await ports.spareServers.take(job.backend, job.databaseImage, fixed, owner, consumer.resources);
         else {
           // Registered by the pool when made; this cell drops and unregisters it.
           database = await ports.spareDatabases.take(job.backend, job.databaseImage, job.runId);

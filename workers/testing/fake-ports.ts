@@ -122,6 +122,9 @@ export function fakePorts(overrides: { secrets?: Record<string, Record<string, s
       take: (backend, image, run) =>
         ports.databases.createDatabase(backend, image, (name) => ports.registerDatabase(name, { worker: ports.workerId, backend, image, run })),
     },
+    spareServers: {
+      take: (backend, image, fixed, owner, limits) => ports.databases.startDedicated(backend, image, fixed, owner, limits),
+    },
     layers: {
       async ensure() {
         throw new Error('fake ports: install snapshots are off in unit tests');
