@@ -15,7 +15,7 @@ import path from 'node:path';
 import { defaultConcurrency } from '../cli/local-stack.js';
 import { REPO_ROOT } from '../common/config.js';
 import type { RunJson } from '../common/types.js';
-import { readStore } from '../test/helpers/snapshots.js';
+import { queryStore } from '../test/helpers/snapshots.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
 
 const IMAGE = 'compat-runner:bookworm';
@@ -98,10 +98,12 @@ export async function benchSpeed(): Promise<void> {
       if (created.status !== 201) throw new Error(`${label}: ${created.status} ${JSON.stringify(created.body)}`);
       const run = await stack.waitForRun(created.body.id, 3_600_000);
       const wallMs = performance.now() - started;
-      const rows = readStore(stack.config.dataDir)
-        .prepare(`SELECT cell_id AS cell, side, attempt, status, duration_ms AS duration, overhead_ms AS overhead, phases, reused_from AS reusedFrom
-          FROM side_results WHERE run_id = ?`)
-        .all(run.id) as SideRow[];
+      const rows = queryStore<SideRow>(
+        stack.config.dataDir,
+        `SELECT cell_id AS cell, side, attempt, status, duration_ms AS duration, overhead_ms AS overhead, phases, reused_from AS reusedFrom
+          FROM side_results WHERE run_id = ?`,
+        run.id,
+      );
       const measured = { label, run, wallMs, rows };
       console.log(`speed: ${label.padEnd(8)} run ${run.id}: ${run.verdict} ${JSON.stringify(verdictsOf(run))}`);
       report(measured, cold.wallMs ?? wallMs, bareMs);

@@ -14,6 +14,7 @@ import { REPO_ROOT } from '../common/config.js';
 import type { RunJson } from '../common/types.js';
 import { containersWith, createDocker, LABEL_PREFIX } from '../workers/container/docker.js';
 import { childEnv, freePort, runCompat, until } from './helpers/processes.js';
+import { removeSnapshots } from './helpers/snapshots.js';
 
 const project = `cmc${randomUUID().slice(0, 8)}`;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'compat-compose-'));
@@ -81,6 +82,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (upCalled) await compose(['down', '-v', '--remove-orphans', '--timeout', '10']).catch(() => undefined);
   await removeDatabaseServers().catch(() => undefined);
+  // The install snapshots its workers made outlive `down` (they are the host's cache): the test's own go.
+  await removeSnapshots(project).catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
 }, 600_000);
 

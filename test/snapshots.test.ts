@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fixtureLibrary } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 import { createDocker, LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
-import { readStore } from './helpers/snapshots.js';
+import { queryStore } from './helpers/snapshots.js';
 import { imagesWith } from '../workers/container/images.js';
 import { LABEL_SNAPSHOT_CONSUMER, LABEL_SNAPSHOT_LAYER } from '../workers/snapshots/layers.js';
 
@@ -200,9 +200,11 @@ describe('baseline reuse and targeted re-runs', () => {
       expect(cell.baseline.reusedFrom).toMatch(/^r/);
       expect(cell.baseline.tests.passed).toBe(3);
     }
-    const rows = readStore(stack.config.dataDir)
-      .prepare(`SELECT cell_id AS cell, side, attempt, reused_from AS reusedFrom FROM side_results WHERE run_id = ? ORDER BY cell_id, attempt, side`)
-      .all(r.id) as Array<{ cell: string; side: string; attempt: number; reusedFrom: string | null }>;
+    const rows = queryStore<{ cell: string; side: string; attempt: number; reusedFrom: string | null }>(
+      stack.config.dataDir,
+      `SELECT cell_id AS cell, side, attempt, reused_from AS reusedFrom FROM side_results WHERE run_id = ? ORDER BY cell_id, attempt, side`,
+      r.id,
+    );
     // Only attempt 0's baseline came from elsewhere; the confirming re-run ran both sides.
     expect(rows.filter((x) => x.reusedFrom).map((x) => [x.cell, x.side, x.attempt])).toEqual([
       ['app.sqlite', 'baseline', 0],

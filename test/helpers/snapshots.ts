@@ -23,9 +23,15 @@ export async function removeSnapshots(prefix: string, tries = 30): Promise<numbe
 
 
 /**
- * A read-only connection to a test deployment's store, for tests and benches that look at columns the
- * API does not show (phases, reused_from). The store keeps its own connection private.
+ * Rows of a test deployment's store, read through a connection of their own (closed at once), for tests
+ * and benches that look at columns the API does not show (phases, reused_from). The store keeps its own
+ * connection private.
  */
-export function readStore(dataDir: string): Database.Database {
-  return new Database(Store.fileIn(dataDir), { readonly: true });
+export function queryStore<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(Store.fileIn(dataDir), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }
