@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../common/config.js';
 import { artifactRedisKey } from '../common/queue/jobs.js';
 import type { RunJson } from '../common/types.js';
 import { Store } from '../server/store/store.js';
-import { containersWith, createDocker } from '../workers/container/docker.js';
+import { containersWith, createDocker, LABEL_CELL, LABEL_KIND, LABEL_RUN, LABEL_WORKER } from '../workers/container/docker.js';
 import { createHostNamespace, namespaceExists, startPrivateRedis, type HostNamespace, type PrivateRedis } from './helpers/netns.js';
 import { createDeployment, spawnCompat, until, type Deployment, type Proc } from './helpers/processes.js';
 
@@ -132,15 +132,33 @@ describe('worker hosts that share only Redis', () => {
       for (const file of padding) expect(statSync(file).size).toBe(PADDING_BYTES);
     }
 
-    // A second run; host a's worker is killed while it runs cells of it.
+    // A second run; host a's worker dies while it runs cells of it. It is stopped (SIGSTOP) first, while
+    // a cell container of its runs: a side whose container still runs then cannot hand its result in
+    // before the kill, so those sides are surely lost with it, at any speed. (A side that had just ended
+    // may have had its result in Redis already: that one is rightly kept, and not asked of host b.)
     const second = await d.createRun({ library: 'quarry', candidate: 'v1.1.0' });
     const [a, b] = hosts;
-    const onA = (s: { status: string; worker: string | null }) => s.status === 'running' && Boolean(s.worker?.startsWith(`${a.id}-`));
-    await until('host a to run a cell of the second run', () => sideWorkers(second.id).some(onA), 900_000, 500);
+    const docker = createDocker();
+    const cellsRunningOnA = async () =>
+      (await containersWith(docker, { [LABEL_RUN]: second.id, [LABEL_KIND]: 'cell' }))
+        .filter((c) => c.State === 'running' && c.Labels[LABEL_WORKER]?.startsWith(`${a.id}-`))
+        .map((c) => c.Labels[LABEL_CELL]!);
+    let killedIn: string[] = [];
+    await until(
+      'host a to be stopped while a cell container of the second run runs',
+      async () => {
+        if ((await cellsRunningOnA()).length === 0) return false;
+        a.proc!.signal('SIGSTOP');
+        killedIn = await cellsRunningOnA();
+        if (killedIn.length > 0) return true;
+        a.proc!.signal('SIGCONT');
+        return false;
+      },
+      900_000,
+      500,
+    );
     a.proc!.signal('SIGKILL');
     expect((await a.proc!.exited).signal).toBe('SIGKILL');
-    const killedIn = sideWorkers(second.id).filter(onA).map((s) => s.cellId);
-    expect(killedIn.length).toBeGreaterThan(0);
     const finished = await d.waitForRun(second.id, 1_500_000);
     expect(verdicts(finished)).toEqual(verdicts(done));
     // What host a was running when it died was run again, to its end, on host b.

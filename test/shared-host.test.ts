@@ -1,11 +1,18 @@
 /**
- * Workers of one host started together (compose's replicas) share the host's network and database
- * servers. Each asks for them at the same moment; they must end with one of each, used by all, and no
+ * Workers of one host started together (compose's replicas) share the host's network, database
+ * servers and data dir (git mirrors, artifacts). Each asks for them at the same moment; they must end with one of each, used by all, and no
  * worker may fail for having lost the race. The engine is real: Docker 20.10 creates two networks of one
  * name when not told to check, and then every container naming the network fails.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from '../common/config.js';
+import { makeRepo } from './helpers/git-fixtures.js';
 import { containersWith, createDocker, ensureNetwork, LABEL_KIND } from '../workers/container/docker.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 
@@ -40,4 +47,25 @@ describe('workers of one host starting at once', () => {
     expect(new Set(databases.map((d) => d.name)).size).toBe(3);
     await Promise.all(databases.map((d) => d.drop()));
   }, 240_000);
+
+  it('share one data dir: processes cloning the same mirror at once each get a whole checkout', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'compat-race-'));
+    const repo = makeRepo(path.join(dir, 'repo'), [{ tag: 'v1', files: { 'app.txt': 'v1 of the app' } }]);
+    const script = path.join(dir, 'clone.mts');
+    writeFileSync(
+      script,
+      `import { Mirror } from ${JSON.stringify(path.join(REPO_ROOT, 'common/git/mirror.ts'))};
+const mirror = Mirror.for(process.env.DATA_DIR!, process.env.REPO!);
+await mirror.update();
+await mirror.checkout((await mirror.resolve('v1'))!, process.env.DEST!);
+`,
+    );
+    const run = promisify(execFile);
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        run(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, env: { ...process.env, DATA_DIR: path.join(dir, 'data'), REPO: repo, DEST: path.join(dir, `checkout${i}`) } }),
+      ),
+    );
+    for (let i = 0; i < 4; i++) expect(readFileSync(path.join(dir, `checkout${i}`, 'app.txt'), 'utf8')).toBe('v1 of the app');
+  }, 120_000);
 });

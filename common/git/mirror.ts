@@ -8,6 +8,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { refNameProblem } from '../git-ref.js';
 import { redactText } from '../redact.js';
+import { publishDir } from '../fs/publish-dir.js';
 
 export class GitError extends Error {
   constructor(
@@ -82,12 +83,10 @@ export class Mirror {
     await withLock(this.dir, async () => {
       const stamp = path.join(this.dir, 'compat-fetched');
       if (!existsSync(path.join(this.dir, 'HEAD'))) {
-        rmSync(this.dir, { recursive: true, force: true });
-        mkdirSync(path.dirname(this.dir), { recursive: true });
+        // Cloned aside and renamed into place: another worker process sharing the data dir may be cloning it too.
         try {
-          await createGit().clone(this.url, this.dir, ['--mirror', '--quiet']);
+          await publishDir(this.dir, (tmp) => createGit().clone(this.url, tmp, ['--mirror', '--quiet']).then(() => undefined), (dir) => existsSync(path.join(dir, 'HEAD')));
         } catch (error) {
-          rmSync(this.dir, { recursive: true, force: true });
           throw new GitError(`cannot clone ${this.url}: ${firstLine(error)}`, /not found|does not exist|not a git repository/i.test(String(error)));
         }
       } else if (force || !existsSync(stamp) || Date.now() - statSync(stamp).mtimeMs > FETCH_MAX_AGE_MS) {

@@ -8,6 +8,7 @@ import { chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync,
 import path from 'node:path';
 import type { CellJob, SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { logKey } from '../../common/queue/jobs.js';
+import { publishDir } from '../../common/fs/publish-dir.js';
 import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
 import { GitError } from '../../common/git/mirror.js';
 import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
@@ -58,17 +59,24 @@ async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<{ dir: str
   if (complete && existsSync(digestFile)) return { dir, digest: readFileSync(digestFile, 'utf8') };
   const files = await ports.artifacts.get(job.artifactKey);
   if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
-  mkdirSync(dir, { recursive: true });
-  const kept = new Map<string, Buffer>();
-  for (const [name, data] of files) {
-    if (name.includes('/') || name.startsWith('.')) continue;
-    writeFileSync(path.join(dir, name), data);
-    kept.set(name, data);
-  }
-  const digest = artifactDigest(kept);
-  writeFileSync(digestFile, digest);
-  writeFileSync(path.join(dir, '.complete'), '');
-  return { dir, digest };
+  // Written aside and renamed into place: a cell of another worker process sharing the data dir may be
+  // reading it already, and must never see a file half written.
+  await publishDir(
+    dir,
+    (tmp) => {
+      mkdirSync(tmp, { recursive: true });
+      const kept = new Map<string, Buffer>();
+      for (const [name, data] of files) {
+        if (name.includes('/') || name.startsWith('.')) continue;
+        writeFileSync(path.join(tmp, name), data);
+        kept.set(name, data);
+      }
+      writeFileSync(path.join(tmp, '.digest'), artifactDigest(kept));
+      writeFileSync(path.join(tmp, '.complete'), '');
+    },
+    (d) => existsSync(path.join(d, '.complete')) && existsSync(path.join(d, '.digest')),
+  );
+  return { dir, digest: readFileSync(digestFile, 'utf8') };
 }
 
 /** Empties a folder the container writes (results, SQLite file) for a second run of the suite. */

@@ -1,0 +1,30 @@
+/**
+ * Makes a folder that processes sharing a data dir (compose's workers on one host) may all want at
+ * once: each builds it under a name of its own and renames it into place, so nobody ever sees it half
+ * made. The first rename wins; the others drop what they built and use the winner's.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+export async function publishDir(dir: string, build: (tmp: string) => Promise<void> | void, isWhole: (dir: string) => boolean): Promise<void> {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await build(tmp);
+    for (let tries = 0; ; tries++) {
+      try {
+        renameSync(tmp, dir);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || tries >= 3) throw error;
+        if (isWhole(dir)) return;
+        // Not whole: left by a process that died while writing it in place (before this was the way).
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
