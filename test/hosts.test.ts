@@ -11,10 +11,11 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from '../common/config.js';
+import { createQueues } from '../common/queue/bullmq.js';
 import { artifactRedisKey } from '../common/queue/jobs.js';
 import type { RunJson } from '../common/types.js';
 import { Store } from '../server/store/store.js';
-import { containersWith, createDocker, LABEL_CELL, LABEL_KIND, LABEL_RUN, LABEL_WORKER } from '../workers/container/docker.js';
+import { containersWith, createDocker } from '../workers/container/docker.js';
 import { createHostNamespace, namespaceExists, startPrivateRedis, type HostNamespace, type PrivateRedis } from './helpers/netns.js';
 import { createDeployment, spawnCompat, until, type Deployment, type Proc } from './helpers/processes.js';
 
@@ -132,24 +133,23 @@ describe('worker hosts that share only Redis', () => {
       for (const file of padding) expect(statSync(file).size).toBe(PADDING_BYTES);
     }
 
-    // A second run; host a's worker dies while it runs cells of it. It is stopped (SIGSTOP) first, while
-    // a cell container of its runs: a side whose container still runs then cannot hand its result in
-    // before the kill, so those sides are surely lost with it, at any speed. (A side that had just ended
-    // may have had its result in Redis already: that one is rightly kept, and not asked of host b.)
+    // A second run; host a's worker dies while it runs cells of it. It is stopped (SIGSTOP) first, and the
+    // server is let apply every result already sent: a side host a had ended just before may have had its
+    // result on the way, and that one is rightly kept as host a's. What the store then still shows running
+    // on host a cannot end there any more: it is surely lost with it, at any speed, and host b must run it.
     const second = await d.createRun({ library: 'quarry', candidate: 'v1.1.0' });
     const [a, b] = hosts;
-    const docker = createDocker();
-    const cellsRunningOnA = async () =>
-      (await containersWith(docker, { [LABEL_RUN]: second.id, [LABEL_KIND]: 'cell' }))
-        .filter((c) => c.State === 'running' && c.Labels[LABEL_WORKER]?.startsWith(`${a.id}-`))
-        .map((c) => c.Labels[LABEL_CELL]!);
+    const onA = (s: { status: string; worker: string | null }) => s.status === 'running' && Boolean(s.worker?.startsWith(`${a.id}-`));
+    const queues = createQueues({ redisUrl: redis.url('127.0.0.1'), prefix: d.prefix });
+    const resultsApplied = async () => Object.values(await queues.results.getJobCounts('wait', 'active', 'delayed', 'prioritized')).every((n) => n === 0);
     let killedIn: string[] = [];
     await until(
-      'host a to be stopped while a cell container of the second run runs',
+      'host a to be stopped with a side of the second run it can no longer finish',
       async () => {
-        if ((await cellsRunningOnA()).length === 0) return false;
+        if (!sideWorkers(second.id).some(onA)) return false;
         a.proc!.signal('SIGSTOP');
-        killedIn = await cellsRunningOnA();
+        await until('the results sent before the stop to be applied', resultsApplied, 120_000, 100);
+        killedIn = sideWorkers(second.id).filter(onA).map((s) => s.cellId);
         if (killedIn.length > 0) return true;
         a.proc!.signal('SIGCONT');
         return false;
@@ -157,6 +157,7 @@ describe('worker hosts that share only Redis', () => {
       900_000,
       500,
     );
+    await queues.close();
     a.proc!.signal('SIGKILL');
     expect((await a.proc!.exited).signal).toBe('SIGKILL');
     const finished = await d.waitForRun(second.id, 1_500_000);
