@@ -200,7 +200,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       metrics.cacheLookup('artifact', artifactCacheDir(config.dataDir, data.artifactKey).complete);
       const result = await runCellSide(data, ports, signal);
       metrics.observeSide(data.backend, result);
-      await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, result });
+      await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, result });
       return { status: result.status };
     } catch (error) {
       if (isEngineError(error)) metrics.engineError();
@@ -225,6 +225,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
               cellId: data.cellId,
               side: data.side,
               attempt: data.attempt,
+              worker: workerId,
               result: { status: 'error', durationMs: 0, overheadMs: null, tests: [], reason },
             };
       await ports.sendResult(message);

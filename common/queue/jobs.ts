@@ -126,6 +126,8 @@ export interface SideDone {
   cellId: string;
   side: Side;
   attempt: number;
+  /** The worker that ended the side: it is shown on the side whatever order its start and end are applied in. */
+  worker?: string;
   result: SideResultPayload;
 }
 
@@ -171,7 +173,9 @@ export function resultJobId(message: ResultMessage): string {
     case 'build-done':
       return `built-${message.runId}-${message.side}`;
     case 'side-started':
-      return `started-${message.runId}-${message.cellId}-${message.side}-${message.attempt}`;
+      // One per worker that takes the side: a side handed to another worker after its first one died is
+      // announced again (the first start's id is kept a day, and an id kept is an id dropped).
+      return `started-${message.runId}-${message.cellId}-${message.side}-${message.attempt}-${message.worker}`;
     case 'side-done':
       return `done-${message.runId}-${message.cellId}-${message.side}-${message.attempt}`;
     case 'bisect-build-done':

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../../common/logger.js';
+import { MatrixError } from '../../common/matrix/load.js';
 import { redactDeep } from '../../common/redact.js';
 
 export interface Reply {
@@ -70,6 +71,12 @@ export function errorHandler(log: Logger) {
       return;
     }
     const correlationId = randomUUID();
+    // The operator's matrix.yaml is at fault, not the request: say where, as `compat validate` would.
+    if (error instanceof MatrixError) {
+      log.error({ err: error, correlationId }, 'The matrix the server reads is invalid');
+      res.status(500).json({ error: `the server's matrix is invalid: ${error.message}`, correlationId });
+      return;
+    }
     log.error({ err: error, correlationId }, 'Unhandled error in HTTP handler');
     res.status(500).json({ error: 'internal error', correlationId });
   };

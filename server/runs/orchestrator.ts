@@ -171,14 +171,14 @@ export class Orchestrator {
    * fresh one gets the key a later run may find it by.
    */
   private storedSide(message: Extract<ResultMessage, { kind: 'side-done' }>): StoredSideResult {
-    const { runId, cellId, side, attempt, result } = message;
+    const { runId, cellId, side, attempt, worker, result } = message;
     if (result.reusedFrom) {
       const source = this.store.sideResult(result.reusedFrom, cellId, side, 0);
-      if (source) return { ...source, runId, cellId, side, attempt, reusedFrom: result.reusedFrom, reuseKey: null };
-      return { runId, cellId, side, attempt, status: 'error', durationMs: 0, overheadMs: null, tests: [], reason: `the reused baseline result of run ${result.reusedFrom} is gone` };
+      if (source) return { ...source, runId, cellId, side, attempt, worker, reusedFrom: result.reusedFrom, reuseKey: null };
+      return { runId, cellId, side, attempt, worker, status: 'error', durationMs: 0, overheadMs: null, tests: [], reason: `the reused baseline result of run ${result.reusedFrom} is gone` };
     }
     const reusable = side === 'baseline' && attempt === 0 && (result.status === 'passed' || result.status === 'failed') && result.facts;
-    return { runId, cellId, side, attempt, ...result, reuseKey: reusable ? this.reuseKeyOf(runId, cellId) : null };
+    return { runId, cellId, side, attempt, worker, ...result, reuseKey: reusable ? this.reuseKeyOf(runId, cellId) : null };
   }
 
   /** Applies one message from the results queue. Safe to apply twice. */

@@ -64,6 +64,8 @@ export interface StoredSideResult extends SideResultPayload {
   cellId: string;
   side: Side;
   attempt: number;
+  /** The worker that ended the side (older messages lack it: the one that started it stays shown). */
+  worker?: string;
   /** What a later run's baseline may find this result by (fresh baseline results only). */
   reuseKey?: string | null;
 }
@@ -285,11 +287,12 @@ export class Store {
         .get(result.runId, result.cellId, result.side, result.attempt) as { status: SideStatus } | undefined;
       if (existing && isFinished(existing.status)) return false;
       this.db
-        .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code,
+        .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, worker, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code,
           phases, facts, reuse_key, reused_from, finished_at)
-          VALUES (@runId, @cellId, @side, @attempt, @status, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode,
+          VALUES (@runId, @cellId, @side, @attempt, @status, @worker, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode,
           @phases, @facts, @reuseKey, @reusedFrom, @finishedAt)
-          ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET status = excluded.status, duration_ms = excluded.duration_ms,
+          ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET status = excluded.status, worker = COALESCE(excluded.worker, side_results.worker),
+          duration_ms = excluded.duration_ms,
           overhead_ms = excluded.overhead_ms, passed = excluded.passed, failed = excluded.failed, skipped = excluded.skipped,
           reason = excluded.reason, exit_code = excluded.exit_code, phases = excluded.phases, facts = excluded.facts,
           reuse_key = excluded.reuse_key, reused_from = excluded.reused_from, finished_at = excluded.finished_at`)
@@ -299,6 +302,7 @@ export class Store {
           side: result.side,
           attempt: result.attempt,
           status: result.status,
+          worker: result.worker ?? null,
           durationMs: result.durationMs,
           ...counts,
           reason: result.reason ?? null,
