@@ -81,6 +81,10 @@ function report(m: Measured, coldMs: number, bareMs: number): void {
   const phases: Record<string, number[]> = {};
   for (const r of executed) for (const [name, ms] of Object.entries(r.phases ? (JSON.parse(r.phases) as Record<string, number>) : {})) (phases[name] ??= []).push(ms);
   console.log(`speed: ${''.padEnd(8)} phase medians: ${Object.entries(phases).map(([n, v]) => `${n} ${median(v).toFixed(0)} ms`).join(', ')}`);
+  if (slowest?.phases) {
+    const of = JSON.parse(slowest.phases) as Record<string, number>;
+    console.log(`speed: ${''.padEnd(8)} slowest side, overhead ${slowest.overhead} ms: ${Object.entries(of).map(([n, ms]) => `${n} ${ms} ms`).join(', ')}`);
+  }
 }
 
 export async function benchSpeed(): Promise<void> {

@@ -19,7 +19,8 @@ export const PHASE_SCRIPT = [
   `echo "${PHASE_MARKER}install"`,
   'if [ -n "${COMPAT_CMD_INSTALL:-}" ]; then sh -c "$COMPAT_CMD_INSTALL" || exit 201; fi',
   `echo "${PHASE_MARKER}install-candidate"`,
-  'sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" || exit 202',
+  // Empty when the side starts from a snapshot that holds the candidate: no shell started for nothing.
+  'if [ -n "${COMPAT_CMD_INSTALL_CANDIDATE:-}" ]; then sh -c "$COMPAT_CMD_INSTALL_CANDIDATE" || exit 202; fi',
   `echo "${PHASE_MARKER}test"`,
   'sh -c "$COMPAT_CMD_TEST"',
   'status=$?',
