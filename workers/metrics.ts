@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SideResultPayload } from '../common/queue/jobs.js';
 import type { Backend } from '../common/types.js';
+import { engineStatus } from '../common/docker/engine.js';
 
 /** Cell sides take seconds to many minutes. */
 const SIDE_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 3600];
@@ -99,9 +100,9 @@ export function phasesOf(result: SideResultPayload): Record<string, number> {
 
 /** A failure of the Docker engine itself (socket gone, API error), as opposed to a cell's outcome. */
 export function isEngineError(error: unknown): boolean {
-  const e = error as { statusCode?: unknown; code?: unknown; cause?: unknown } | null;
+  const e = error as { code?: unknown; cause?: unknown } | null;
   if (!e || typeof e !== 'object') return false;
-  if (typeof e.statusCode === 'number' && e.statusCode >= 500) return true;
+  if ((engineStatus(e) ?? 0) >= 500) return true;
   if (typeof e.code === 'string' && ['ECONNREFUSED', 'ENOENT', 'EPIPE', 'ECONNRESET', 'EACCES'].includes(e.code)) return true;
   return e.cause ? isEngineError(e.cause) : false;
 }

@@ -23,7 +23,7 @@ import { isEngineError, WorkerMetrics } from './metrics.js';
 import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { LayerStore } from './snapshots/layers.js';
-import { artifactCacheDir, runCellSide } from './processors/run-cell.js';
+import { runCellSide } from './processors/run-cell.js';
 import { loadConsumerSecrets } from './secrets/consumer-secrets.js';
 
 /**
@@ -197,7 +197,6 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       }
       const queuedMs = Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp);
       await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, queuedMs });
-      metrics.cacheLookup('artifact', artifactCacheDir(config.dataDir, data.artifactKey).complete);
       const result = await runCellSide(data, ports, signal);
       metrics.observeSide(data.backend, result);
       await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, result });

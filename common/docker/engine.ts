@@ -14,3 +14,15 @@ export function createDocker(): Docker {
 export async function pingEngine(docker: Docker = createDocker()): Promise<void> {
   await docker.ping();
 }
+
+/** The HTTP status the engine answered a failed call with (dockerode puts it on the error), if any. */
+export function engineStatus(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The engine has no such container, image or network (404). */
+export const isNotFound = (error: unknown): boolean => engineStatus(error) === 404;
+
+/** The engine refused because of another object's state (409): a name taken, an image in use. */
+export const isConflict = (error: unknown): boolean => engineStatus(error) === 409;

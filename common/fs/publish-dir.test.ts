@@ -33,9 +33,10 @@ describe('publishDir', () => {
     const dir = path.join(root, 'artifact');
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'part0'), 'crashed');
-    await publishDir(dir, slowBuild('new'), whole);
+    expect(await publishDir(dir, slowBuild('new'), whole)).toBe(true);
     expect(readFileSync(path.join(dir, 'part0'), 'utf8')).toBe('new');
-    await publishDir(dir, slowBuild('later'), whole);
+    // Whole already: not built again, and the caller told so (a cache hit).
+    expect(await publishDir(dir, slowBuild('later'), whole)).toBe(false);
     expect(readFileSync(path.join(dir, '.complete'), 'utf8')).toBe('new');
     expect(readdirSync(root)).toEqual(['artifact']);
   });

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-export async function publishDir(dir: string, build: (tmp: string) => Promise<void> | void, isWhole: (dir: string) => boolean): Promise<void> {
+/** Returns whether `build` ran: false when a whole folder was there already (a cache hit). */
+export async function publishDir(dir: string, build: (tmp: string) => Promise<void> | void, isWhole: (dir: string) => boolean): Promise<boolean> {
+  if (isWhole(dir)) return false;
   mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
@@ -15,11 +17,11 @@ export async function publishDir(dir: string, build: (tmp: string) => Promise<vo
     for (let tries = 0; ; tries++) {
       try {
         renameSync(tmp, dir);
-        return;
+        return true;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || tries >= 3) throw error;
-        if (isWhole(dir)) return;
+        if (isWhole(dir)) return true;
         // Not whole: left by a process that died while writing it in place (before this was the way).
         rmSync(dir, { recursive: true, force: true });
       }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ImageBuildSpec, type Limits } from './spec.js';
 import { commitImage } from './images.js';
+import { isConflict, isNotFound } from '../../common/docker/engine.js';
 
 export type { Docker };
 
@@ -91,7 +92,7 @@ export async function removeLeftovers(docker: Docker): Promise<number> {
       removed++;
       leftovers.delete(id);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) leftovers.delete(id);
+      if (isNotFound(error)) leftovers.delete(id);
     }
   }
   return removed;
@@ -234,9 +235,9 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
   } finally {
     clearInterval(monitor);
     spec.signal?.removeEventListener('abort', onAbort);
-    await container.remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
+    await container.remove({ force: true, v: true }).catch((error: unknown) => {
       // The engine is away (restarting): remove it at the next chance instead of leaving it for good.
-      if (error?.statusCode !== 404) leftovers.add(container.id);
+      if (!isNotFound(error)) leftovers.add(container.id);
     });
   }
 }
@@ -301,7 +302,7 @@ export async function ensureNetwork(docker: Docker, name: string): Promise<void>
   try {
     created = (await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_KIND]: 'network' } })).id;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+    if (!isConflict(error)) throw error;
   }
   if (!created) return;
   const twins = (await named()).sort((a, b) => compareCreated(a.Created, b.Created) || a.Id.localeCompare(b.Id));
@@ -315,7 +316,7 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
   } catch (error) {
     // Only "no such image" means missing; an engine that does not answer is a retryable failure, not a
     // missing image (which is final).
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    if (isNotFound(error)) return false;
     throw error;
   }
 }

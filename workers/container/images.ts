@@ -4,6 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { ImageCommit } from './spec.js';
+import { isConflict, isNotFound } from '../../common/docker/engine.js';
 
 export interface ImageSummary {
   id: string;
@@ -20,7 +21,7 @@ export async function imageIdOf(docker: Docker, image: string): Promise<string |
     const info = await docker.getImage(image).inspect();
     return info.Id;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    if (isNotFound(error)) return null;
     throw error;
   }
 }
@@ -71,8 +72,7 @@ export async function removeImage(docker: Docker, id: string): Promise<boolean> 
     await docker.getImage(id).remove({ force: false, noprune: false });
     return true;
   } catch (error) {
-    const code = (error as { statusCode?: number }).statusCode;
-    if (code === 409 || code === 404) return false;
+    if (isConflict(error) || isNotFound(error)) return false;
     throw error;
   }
 }

@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
 import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
 import { containerLimits, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
+import { isConflict, isNotFound } from '../../common/docker/engine.js';
 
 export { PORTS, type ServerBackend };
 
 function ignoreGone(error: unknown): void {
   // Removed (or being removed) by another worker of this host meanwhile: what was wanted.
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status !== 404 && status !== 409) throw error;
+  if (!isNotFound(error) && !isConflict(error)) throw error;
 }
 
 export class DatabaseError extends Error {
@@ -102,7 +102,7 @@ export class DatabaseServers {
     for (let tries = 1; ; tries++) {
       // By name: a container being created holds its name before any listing shows it.
       const existing = await this.docker.getContainer(name).inspect().catch((error: unknown) => {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        if (isNotFound(error)) return undefined;
         throw error;
       });
       if (existing && existing.Config.Image === image) {
@@ -131,7 +131,7 @@ export class DatabaseServers {
         });
       } catch (error) {
         // 409: another worker of this host created it between our look and our create.
-        if ((error as { statusCode?: number }).statusCode === 409 && tries < 100) {
+        if (isConflict(error) && tries < 100) {
           await new Promise((r) => setTimeout(r, 200));
           continue;
         }

@@ -52,4 +52,23 @@ describe('a Dockerfile image is named by its context', () => {
     expect(link?.data.toString()).toBe('/etc/passwd');
     expect(() => dockerfileContext({ ...ref, dockerfile: path.join(ref.context, 'Missing.Dockerfile') }, null)).toThrow(/Dockerfile .*Missing\.Dockerfile does not exist in its context/);
   });
+
+  it('sends what its .dockerignore leaves in, as docker build does, and a change to what it leaves out changes nothing', () => {
+    const ref = context();
+    mkdirSync(path.join(ref.context, 'node_modules', 'pkg'), { recursive: true });
+    writeFileSync(path.join(ref.context, 'node_modules', 'pkg', 'index.js'), 'module.exports = 1;\n');
+    mkdirSync(path.join(ref.context, 'docs'));
+    writeFileSync(path.join(ref.context, 'docs', 'notes.md'), 'notes\n');
+    writeFileSync(path.join(ref.context, 'docs', 'keep.md'), 'kept\n');
+    writeFileSync(path.join(ref.context, 'local.env'), 'TOKEN=1\n');
+    // Excluding the Dockerfile and .dockerignore themselves does not keep them from the engine.
+    writeFileSync(path.join(ref.context, '.dockerignore'), 'node_modules\n*.env\ndocs\n!docs/keep.md\nDockerfile\n.dockerignore\n');
+    const sent = dockerfileContext(ref, null);
+    expect(sent.entries.map((e) => e.name)).toEqual(['.dockerignore', 'Dockerfile', 'docs/keep.md', 'files/a.txt', CONTEXT_CA_FILE]);
+    writeFileSync(path.join(ref.context, 'node_modules', 'pkg', 'index.js'), 'module.exports = 2;\n');
+    writeFileSync(path.join(ref.context, 'local.env'), 'TOKEN=2\n');
+    expect(dockerfileContext(ref, null).tag).toBe(sent.tag);
+    writeFileSync(path.join(ref.context, 'docs', 'keep.md'), 'changed\n');
+    expect(dockerfileContext(ref, null).tag).not.toBe(sent.tag);
+  });
 });

@@ -1,11 +1,14 @@
 /**
  * The image a build or a cell runs in. A name must already be on this worker host; a Dockerfile is built
- * here through the engine, tagged by the digest of its context (every file's path, mode and content, and
+ * here through the engine, tagged by the digest of its context (every file's path, mode and content, what
+ * its .dockerignore leaves out not counted, and
  * the CA bundle it is given), and reused while that digest is unchanged: a second cell, a second run or a
  * second worker process finds the tag and builds nothing.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Ignore } from '@balena/dockerignore';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pack } from 'tar-stream';
 import type { ImageRef } from '../../common/matrix/schema.js';
@@ -16,6 +19,12 @@ import { InfraError, type ImageCatalog } from '../ports.js';
  * Where the host's CA bundle is put in every Dockerfile's context (empty without one): a Dockerfile whose
  * RUN steps reach a registry through a TLS-intercepting proxy copies it over the image's bundle.
  */
+/**
+ * Docker's own .dockerignore rules. Required: the module is CommonJS with typings that declare a default
+ * export it does not have, so an ESM import of it is typed one way and is another at run time.
+ */
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as () => Ignore;
+
 export const CONTEXT_CA_FILE = 'compat-ca-bundle.crt';
 export const LABEL_CONTEXT_DIGEST = 'compat.context-digest';
 /** A context is read into memory to hash and send it: real ones are a Dockerfile and a few files. */
@@ -31,8 +40,18 @@ interface ContextEntry {
   type: 'file' | 'symlink';
 }
 
-/** The context's files, sorted, `.git` left out (never part of what a Dockerfile copies from a checkout). */
-function readContext(dir: string): ContextEntry[] {
+/**
+ * The context's files, sorted, as `docker build` sends them: what the context's `.dockerignore` excludes
+ * left out (Docker's own rules, `!` exceptions included; the Dockerfile and `.dockerignore` always go),
+ * and `.git` too (never part of what a Dockerfile copies from a checkout).
+ */
+function readContext(dir: string, dockerfile: string): ContextEntry[] {
+  const rulesFile = path.join(dir, '.dockerignore');
+  const rules = existsSync(rulesFile) ? readFileSync(rulesFile, 'utf8') : '';
+  const ignore = dockerignore().add(rules);
+  // Without exceptions an excluded folder is not walked at all (node_modules, build output).
+  const hasExceptions = rules.split('\n').some((line) => line.trim().startsWith('!'));
+  const excluded = (rel: string) => rel !== dockerfile && rel !== '.dockerignore' && ignore.ignores(rel);
   const entries: ContextEntry[] = [];
   let total = 0;
   const walk = (relative: string) => {
@@ -41,11 +60,16 @@ function readContext(dir: string): ContextEntry[] {
       const rel = relative ? `${relative}/${name}` : name;
       const full = path.join(dir, rel);
       const stat = lstatSync(full);
-      if (stat.isDirectory()) walk(rel);
-      else if (stat.isSymbolicLink()) entries.push({ name: rel, mode: 0o777, data: Buffer.from(readlinkSync(full)), type: 'symlink' });
+      if (stat.isDirectory()) {
+        if (!hasExceptions && excluded(rel)) continue;
+        walk(rel);
+        continue;
+      }
+      if (excluded(rel)) continue;
+      if (stat.isSymbolicLink()) entries.push({ name: rel, mode: 0o777, data: Buffer.from(readlinkSync(full)), type: 'symlink' });
       else if (stat.isFile()) {
         total += stat.size;
-        if (total > CONTEXT_MAX_BYTES) throw new InfraError(`image context ${dir} is larger than ${CONTEXT_MAX_BYTES / 1024 / 1024} MB`, false);
+        if (total > CONTEXT_MAX_BYTES) throw new InfraError(`image context ${dir} is larger than ${CONTEXT_MAX_BYTES / 1024 / 1024} MB (leave out what the build does not need in its .dockerignore)`, false);
         // Only the executable bit matters to a build; owners and times do not change what it makes.
         entries.push({ name: rel, mode: stat.mode & 0o111 ? 0o755 : 0o644, data: readFileSync(full), type: 'file' });
       }
@@ -64,14 +88,14 @@ export interface DockerfileContext {
 
 /** Reads a Dockerfile's context and names the image it makes. */
 export function dockerfileContext(ref: { dockerfile: string; context: string }, caBundle: string | null): DockerfileContext {
+  const dockerfile = path.relative(ref.context, ref.dockerfile).split(path.sep).join('/');
   let entries: ContextEntry[];
   try {
-    entries = readContext(ref.context);
+    entries = readContext(ref.context, dockerfile);
   } catch (error) {
     if (error instanceof InfraError) throw error;
     throw new InfraError(`image context ${ref.context} cannot be read: ${(error as Error).message}`, false);
   }
-  const dockerfile = path.relative(ref.context, ref.dockerfile).split(path.sep).join('/');
   if (!entries.some((e) => e.name === dockerfile && e.type === 'file')) {
     throw new InfraError(`Dockerfile ${ref.dockerfile} does not exist in its context ${ref.context}`, false);
   }

@@ -27,12 +27,6 @@ import { PhaseTimes } from './phase-times.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { reusableBaseline } from './reuse-check.js';
 
-/** Where a worker host keeps an artifact it fetched from Redis; `.complete` marks it whole. */
-export function artifactCacheDir(dataDir: string, artifactKey: string): { dir: string; complete: boolean } {
-  const dir = path.join(dataDir, 'artifacts', artifactKey);
-  return { dir, complete: existsSync(path.join(dir, '.complete')) };
-}
-
 /**
  * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
  * here the checkout itself is asked, so a symlink out of the repository or a folder the pinned ref does
@@ -52,18 +46,20 @@ export function consumerWorkdir(checkout: string, workdir: string | undefined): 
   return path.posix.join('/workspace', ...path.relative(root, real).split(path.sep));
 }
 
-/** The artifact on this host, with the content digest its snapshots and reuse are keyed by. */
+/**
+ * The artifact on this host, with the content digest its snapshots and reuse are keyed by: fetched from
+ * Redis once per host into `artifacts/KEY` (`.complete` marks it whole), counted as a cache lookup.
+ */
 async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<{ dir: string; digest: string }> {
-  const { dir, complete } = artifactCacheDir(ports.config.dataDir, job.artifactKey);
+  const dir = path.join(ports.config.dataDir, 'artifacts', job.artifactKey);
   const digestFile = path.join(dir, '.digest');
-  if (complete && existsSync(digestFile)) return { dir, digest: readFileSync(digestFile, 'utf8') };
-  const files = await ports.artifacts.get(job.artifactKey);
-  if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
   // Written aside and renamed into place: a cell of another worker process sharing the data dir may be
   // reading it already, and must never see a file half written.
-  await publishDir(
+  const fetched = await publishDir(
     dir,
-    (tmp) => {
+    async (tmp) => {
+      const files = await ports.artifacts.get(job.artifactKey);
+      if (!files) throw new InfraError(`artifact ${job.artifactKey} is no longer in Redis`, false);
       mkdirSync(tmp, { recursive: true });
       const kept = new Map<string, Buffer>();
       for (const [name, data] of files) {
@@ -76,6 +72,7 @@ async function artifactDir(job: CellJob, ports: WorkerPorts): Promise<{ dir: str
     },
     (d) => existsSync(path.join(d, '.complete')) && existsSync(path.join(d, '.digest')),
   );
+  ports.cacheLookup?.('artifact', !fetched);
   return { dir, digest: readFileSync(digestFile, 'utf8') };
 }
 
