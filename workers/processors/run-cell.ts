@@ -11,8 +11,6 @@ import { logKey } from '../../common/queue/jobs.js';
 import { publishDir } from '../../common/fs/publish-dir.js';
 import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
 import { GitError } from '../../common/git/mirror.js';
-import { DEFAULT_RESOURCES } from '../../common/matrix/load.js';
-import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';
 import { packageCacheMounts } from '../caches/package-caches.js';
 import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
@@ -26,6 +24,7 @@ import { caBind, caEnv } from './build-artifact.js';
 import { PhaseTimes } from './phase-times.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { reusableBaseline } from './reuse-check.js';
+import { limitReason, pidLimitReason, sideContainerBase } from './side-container.js';
 
 /**
  * The folder the commands run in, as the container sees it. The schema refuses `..` and absolute paths;
@@ -215,8 +214,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     let networkMode = ports.config.network;
     if (database) networkMode = (database as CellDatabase).networkMode ?? networkMode;
 
-    // Stored plans from before diskMb existed have none: the default applies.
-    const diskMb = consumer.resources.diskMb ?? DEFAULT_RESOURCES.diskMb;
+    const container = sideContainerBase(job, ports, 'cell');
     // Candidate install and test share the side's time, as they did in one container.
     const timeoutMs = Math.max(1000, consumer.timeoutSeconds * 1000 - (snapshot?.candidateMs ?? 0));
     const wanted = job.rerunTests?.length && consumer.rerun ? job.rerunTests : null;
@@ -245,7 +243,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
           ...rerunEnv,
         },
         workdir,
-        user: `${RUNNER_UID}:${RUNNER_UID}`,
+        user: container.user,
         binds: [
           ...(snapshot ? [] : [`${ws.src}:/workspace:rw`, ...caches.binds]),
           `${ws.results}:${CELL_PATHS.results}:rw`,
@@ -255,12 +253,12 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
           ...caBind(ports.config.caBundle),
         ],
         networkMode,
-        limits: consumer.resources,
+        limits: container.limits,
         // From a snapshot, /tmp is the image's: what install put there (a venv) is still there.
         ...(snapshot ? { tmpMb: 0 } : {}),
-        disk: { limitMb: diskMb, dirs: [ws.root] },
+        disk: { limitMb: container.diskMb, dirs: [ws.root] },
         timeoutMs: snapshot ? timeoutMs : consumer.timeoutSeconds * 1000,
-        labels: { [LABEL_KIND]: 'cell', [LABEL_PREFIX]: ports.config.prefix, [LABEL_WORKER]: ports.workerId, [LABEL_RUN]: job.runId, [LABEL_CELL]: job.cellId },
+        labels: container.labels,
         onOutput: (chunk, stream) => {
           tracker.feed(chunk.toString('utf8'));
           log.write(output.push(chunk, stream));
@@ -300,13 +298,9 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     const tests = read.tests.map((t) => ({ ...t, id: mask(t.id), ...(t.message === undefined ? {} : { message: mask(t.message) }) }));
     for (const problem of problems) log.write(`[compat-matrix] ${problem}\n`);
     const base = { durationMs: Date.now() - started, overheadMs, tests, exitCode: outcome.exitCode, facts, phases: phases.ms };
-    const pidReason = outcome.pidLimitHit || tracker.forkRefused ? `hit the pid limit (${consumer.resources.pids} processes)` : undefined;
-    const limitReason = outcome.oomKilled
-      ? `ran out of memory (limit ${consumer.resources.memoryMb} MB)`
-      : outcome.diskExceeded
-        ? `filled its disk (limit ${diskMb} MB)`
-        : pidReason;
-    if (outcome.diskExceeded) log.write(`\n[compat-matrix] killed: ${limitReason}\n`);
+    const pidReason = outcome.pidLimitHit || tracker.forkRefused ? pidLimitReason(consumer.resources) : undefined;
+    const limit = limitReason(outcome, consumer.resources, tracker.forkRefused);
+    if (outcome.diskExceeded) log.write(`\n[compat-matrix] killed: ${limit}\n`);
     if (outcome.timedOut) {
       log.write(`\n[compat-matrix] killed after the ${consumer.timeoutSeconds} s timeout\n`);
       return { ...base, status: 'timeout', reason: `timed out after ${consumer.timeoutSeconds} s${pidReason ? `; ${pidReason}` : ''}` };
@@ -321,17 +315,17 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     }
     if (tracker.phase === 'install' || tracker.phase === null) {
       // The consumer's own dependencies would not install: the registry or the image, not the library.
-      throw new InfraError(`install step failed (exit ${outcome.exitCode})${limitReason ? `: ${limitReason}` : ''}`);
+      throw new InfraError(`install step failed (exit ${outcome.exitCode})${limit ? `: ${limit}` : ''}`);
     }
     if (tracker.phase === 'install-candidate') {
-      return { ...base, status: 'failed', reason: limitReason ?? `installing the ${job.side} artifact failed (exit ${outcome.exitCode})` };
+      return { ...base, status: 'failed', reason: limit ?? `installing the ${job.side} artifact failed (exit ${outcome.exitCode})` };
     }
     const anyFailed = tests.some((t) => t.status === 'failed');
     if (outcome.exitCode === 0 && !anyFailed) return { ...base, status: 'passed' };
     return {
       ...base,
       status: 'failed',
-      reason: limitReason ?? (outcome.exitCode === 0 ? 'JUnit reports failed tests' : `test command exited with ${outcome.exitCode}`),
+      reason: limit ?? (outcome.exitCode === 0 ? 'JUnit reports failed tests' : `test command exited with ${outcome.exitCode}`),
     };
   } finally {
     if (image?.ok) image.release();

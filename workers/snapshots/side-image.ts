@@ -11,10 +11,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { CellJob } from '../../common/queue/jobs.js';
 import type { SideStatus } from '../../common/types.js';
-import { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type ContainerOutcome, type CreatedContainer } from '../container/spec.js';
+import type { ContainerOutcome, CreatedContainer } from '../container/spec.js';
 import type { PackageCacheMounts } from '../caches/package-caches.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { templateEnvFrom } from '../processors/env.js';
+import { limitReason, sideContainerBase } from '../processors/side-container.js';
 import type { PhaseTimes } from '../processors/phase-times.js';
 import { OutputMasker } from '../secrets/masker.js';
 import { candidateLayerKey, installSnapshotKey } from './key.js';
@@ -70,13 +71,6 @@ async function copyCheckout(container: CreatedContainer, src: string): Promise<v
   await Promise.all([container.putArchive(tar.stdout, '/'), exited]);
 }
 
-function limitReason(outcome: ContainerOutcome, job: CellJob): string | undefined {
-  if (outcome.oomKilled) return `ran out of memory (limit ${job.consumer.resources.memoryMb} MB)`;
-  if (outcome.diskExceeded) return `filled its disk`;
-  if (outcome.pidLimitHit) return `hit the pid limit (${job.consumer.resources.pids} processes)`;
-  return undefined;
-}
-
 export async function sideImage(input: SideImageInput): Promise<SideImage> {
   const { job, ports } = input;
   const { consumer } = job;
@@ -93,26 +87,21 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
   ): Promise<ContainerOutcome> => {
     const base = await ports.images.config(spec.image);
     const output = new OutputMasker(Object.values(input.secretValues));
+    const container = sideContainerBase(job, ports, `${layer}-step`);
     const outcome = await ports.containers.run({
       name: `${input.name}-${layer}`,
       image: spec.image,
       cmd: ['sh', '-c', spec.script],
       env: spec.env,
       workdir: input.workdir,
-      user: `${RUNNER_UID}:${RUNNER_UID}`,
+      user: container.user,
       binds: [...spec.binds, ...input.caBinds, ...input.caches.binds],
       networkMode: ports.config.network,
-      limits: consumer.resources,
+      limits: container.limits,
       tmpMb: 0,
-      disk: { limitMb: consumer.resources.diskMb ?? 10240, dirs: [] },
+      disk: { limitMb: container.diskMb, dirs: [] },
       timeoutMs: spec.timeoutMs,
-      labels: {
-        [LABEL_KIND]: `${layer}-step`,
-        [LABEL_PREFIX]: ports.config.prefix,
-        [LABEL_WORKER]: ports.workerId,
-        [LABEL_RUN]: job.runId,
-        [LABEL_CELL]: job.cellId,
-      },
+      labels: container.labels,
       onOutput: (chunk, stream) => input.log.write(output.push(chunk, stream)),
       signal: input.signal,
       beforeStart: spec.checkout ? (container) => copyCheckout(container, spec.checkout!) : undefined,
@@ -178,7 +167,7 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
         if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
         if (outcome.timedOut) throw new InfraError(`install step timed out after ${consumer.timeoutSeconds} s`);
         if (outcome.exitCode !== 0) {
-          const why = limitReason(outcome, job);
+          const why = limitReason(outcome, consumer.resources);
           // The consumer's own dependencies would not install: the registry or the image, not the library.
           throw new InfraError(`install step failed (exit ${outcome.exitCode})${why ? `: ${why}` : ''}`);
         }
@@ -213,7 +202,7 @@ export async function sideImage(input: SideImageInput): Promise<SideImage> {
         candidateMs = Date.now() - candidateStarted;
         if (outcome.aborted) throw new InfraError('cell aborted (worker shutting down)');
         if (outcome.exitCode === 0 && !outcome.timedOut) return;
-        const why = limitReason(outcome, job);
+        const why = limitReason(outcome, consumer.resources);
         failure = outcome.timedOut
           ? { ok: false, status: 'timeout', reason: `timed out after ${consumer.timeoutSeconds} s installing the ${job.side} artifact`, exitCode: outcome.exitCode, candidateMs }
           : { ok: false, status: 'failed', reason: why ?? `installing the ${job.side} artifact failed (exit ${outcome.exitCode})`, exitCode: outcome.exitCode, candidateMs };
