@@ -71,4 +71,15 @@ describe('a Dockerfile image is named by its context', () => {
     writeFileSync(path.join(ref.context, 'docs', 'keep.md'), 'changed\n');
     expect(dockerfileContext(ref, null).tag).not.toBe(sent.tag);
   });
+
+  it('sends a Dockerfile that lives in a folder its .dockerignore excludes, and nothing else of that folder', () => {
+    const ref = context();
+    mkdirSync(path.join(ref.context, 'docker'));
+    writeFileSync(path.join(ref.context, 'docker', 'Build.Dockerfile'), 'FROM compat-runner:bookworm\n');
+    writeFileSync(path.join(ref.context, 'docker', 'notes.txt'), 'not sent\n');
+    writeFileSync(path.join(ref.context, '.dockerignore'), 'docker\n');
+    const sent = dockerfileContext({ ...ref, dockerfile: path.join(ref.context, 'docker', 'Build.Dockerfile') }, null);
+    expect(sent.dockerfile).toBe('docker/Build.Dockerfile');
+    expect(sent.entries.map((e) => e.name)).toEqual(['.dockerignore', 'Dockerfile', 'docker/Build.Dockerfile', 'files/a.txt', CONTEXT_CA_FILE]);
+  });
 });

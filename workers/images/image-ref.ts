@@ -1,9 +1,8 @@
 /**
  * The image a build or a cell runs in. A name must already be on this worker host; a Dockerfile is built
- * here through the engine, tagged by the digest of its context (every file's path, mode and content, what
- * its .dockerignore leaves out not counted, and
- * the CA bundle it is given), and reused while that digest is unchanged: a second cell, a second run or a
- * second worker process finds the tag and builds nothing.
+ * here through the engine, tagged by the digest of its context (every file's path, mode and content that
+ * its .dockerignore leaves in, and the CA bundle it is given), and reused while that digest is unchanged:
+ * a second cell, a second run or a second worker process finds the tag and builds nothing.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -61,7 +60,8 @@ function readContext(dir: string, dockerfile: string): ContextEntry[] {
       const full = path.join(dir, rel);
       const stat = lstatSync(full);
       if (stat.isDirectory()) {
-        if (!hasExceptions && excluded(rel)) continue;
+        // A folder the Dockerfile is in is walked anyway: the Dockerfile always goes.
+        if (!hasExceptions && excluded(rel) && !dockerfile.startsWith(`${rel}/`)) continue;
         walk(rel);
         continue;
       }
