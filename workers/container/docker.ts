@@ -52,6 +52,34 @@ function refusedForks(files: string[]): number {
   return 0;
 }
 
+/** The exit status of a process ended by SIGKILL (128 + 9): what the OOM killer leaves. */
+const SIGKILLED = 137;
+/** How long a container killed that way may wait for the engine's notice of an OOM. */
+const OOM_NOTICE_WAIT_MS = 2000;
+
+/**
+ * Whether the engine recorded an OOM of the container since `sinceMs` (its `oom` events), waiting up to
+ * `waitMs` for one still on its way. The engine keeps recent events, so one that came before is found too.
+ */
+export async function oomRecorded(docker: Docker, id: string, sinceMs: number, waitMs: number): Promise<boolean> {
+  try {
+    const stream = (await docker.getEvents({
+      since: Math.floor(sinceMs / 1000) - 1,
+      until: Math.ceil((Date.now() + waitMs) / 1000),
+      filters: { container: [id], event: ['oom'] },
+    } as Docker.GetEventsOptions)) as NodeJS.ReadableStream & { destroy?: () => void };
+    return await new Promise<boolean>((resolve) => {
+      stream.on('data', () => {
+        resolve(true);
+        stream.destroy?.();
+      });
+      for (const end of ['end', 'close', 'error']) stream.on(end, () => resolve(false));
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** Bytes a directory tree really occupies (blocks, so a sparse file counts for what it holds). */
 export async function diskUsage(dir: string, maxEntries = 500_000): Promise<number> {
   let total = 0;
@@ -137,6 +165,7 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     },
   });
   let started = Date.now();
+  let startCalledAt = started;
   let timedOut = false;
   let aborted = false;
   let diskExceeded = false;
@@ -205,9 +234,9 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     if (spec.signal?.aborted) onAbort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     await spec.beforeStart?.({ putArchive: (tar, dest) => container.putArchive(tar, { path: dest }).then(() => undefined) });
-    const startCalled = Date.now();
+    startCalledAt = Date.now();
     await container.start();
-    started = startCalled;
+    started = startCalledAt;
     const timer = setTimeout(() => {
       timedOut = true;
       void kill();
@@ -221,9 +250,15 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
     // Let the last output arrive, but never hang on a stream that does not close.
     await Promise.race([streamEnded, new Promise((r) => setTimeout(r, 2000))]);
     const info = await container.inspect();
+    let oomKilled = Boolean(info.State?.OOMKilled);
+    // Killed (SIGKILL), and not by us: the kernel's OOM killer, even when the state says no. The state's
+    // flag is set only when the engine hears of the OOM before the exit, which a loaded host can reverse.
+    if (!oomKilled && exit.StatusCode === SIGKILLED && !timedOut && !aborted && !diskExceeded) {
+      oomKilled = await oomRecorded(docker, container.id, startCalledAt, OOM_NOTICE_WAIT_MS);
+    }
     const outcome: ContainerOutcome = {
       exitCode: exit.StatusCode,
-      oomKilled: Boolean(info.State?.OOMKilled),
+      oomKilled,
       timedOut,
       aborted,
       diskExceeded,
