@@ -37,6 +37,21 @@ describe('workers of one host starting at once', () => {
     expect(await networksNamed(network)).toHaveLength(1);
   }, 60_000);
 
+  it('heal the twins an earlier run left: the oldest stays, and every caller is given its ID', async () => {
+    const left = `${network}-left`;
+    try {
+      // Docker 20.10 makes twins of one name when not told to check, as racing creators did.
+      const first = await docker.createNetwork({ Name: left, Driver: 'bridge', CheckDuplicate: false });
+      await docker.createNetwork({ Name: left, Driver: 'bridge', CheckDuplicate: false });
+      expect(await networksNamed(left)).toHaveLength(2);
+      const ids = await Promise.all(Array.from({ length: 3 }, () => ensureNetwork(docker, left)));
+      expect(new Set(ids)).toEqual(new Set([first.id]));
+      expect((await networksNamed(left)).map((n) => n.Id)).toEqual([first.id]);
+    } finally {
+      for (const n of await networksNamed(left)) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+    }
+  }, 60_000);
+
   it('share one database server: every worker gets it, and a database of its own on it', async () => {
     const workers = Array.from({ length: 3 }, () => new DatabaseServers(docker, { network, hostId }));
     const servers = await Promise.all(workers.map((w) => w.ensureShared('postgres', PG_IMAGE)));

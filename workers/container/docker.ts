@@ -330,18 +330,41 @@ export function compareCreated(a: string, b: string): number {
   return x[0] - y[0] || x[1] - y[1];
 }
 
-export async function ensureNetwork(docker: Docker, name: string): Promise<void> {
-  const named = async () => (await docker.listNetworks({ filters: { name: [name] } })).filter((n) => n.Name === name);
-  if ((await named()).length > 0) return;
-  let created: string | undefined;
-  try {
-    created = (await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_KIND]: 'network' } })).id;
-  } catch (error) {
-    if (!isConflict(error)) throw error;
+export async function ensureNetwork(docker: Docker, name: string): Promise<string> {
+  const named = async () =>
+    (await docker.listNetworks({ filters: { name: [name] } }))
+      .filter((n) => n.Name === name)
+      .sort((a, b) => compareCreated(a.Created, b.Created) || a.Id.localeCompare(b.Id));
+  let found = await named();
+  if (found.length === 0) {
+    try {
+      await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_KIND]: 'network' } });
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    found = await named();
   }
-  if (!created) return;
-  const twins = (await named()).sort((a, b) => compareCreated(a.Created, b.Created) || a.Id.localeCompare(b.Id));
-  if (twins.length > 1 && twins[0]!.Id !== created) await docker.getNetwork(created).remove().catch(() => undefined);
+  // Every caller, not only the creator, removes the younger twins: a creator whose listing did not yet
+  // show a concurrent creator's network kept its own, and an earlier run may have left a twin. A twin
+  // with a container on it stays until its container goes (removing it would cut that container off).
+  for (let settle = 0; found.length > 1 && settle < 10; settle++) {
+    for (const twin of found.slice(1)) await removeUnusedNetwork(docker, twin.Id);
+    found = await named();
+    if (found.length > 1) await new Promise((r) => setTimeout(r, 100 * (settle + 1)));
+  }
+  const oldest = found[0];
+  if (!oldest) throw new Error(`network ${name} could not be created`);
+  return oldest.Id;
+}
+
+async function removeUnusedNetwork(docker: Docker, id: string): Promise<void> {
+  try {
+    const info = (await docker.getNetwork(id).inspect()) as { Containers?: Record<string, unknown> };
+    if (Object.keys(info.Containers ?? {}).length === 0) await docker.getNetwork(id).remove();
+  } catch (error) {
+    // Gone already (another caller removed it) is what we wanted; a container joined since keeps it.
+    if (!isNotFound(error) && !isConflict(error) && !/active endpoints/.test(String(error))) throw error;
+  }
 }
 
 export async function imageExists(docker: Docker, image: string): Promise<boolean> {

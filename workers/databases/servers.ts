@@ -97,7 +97,8 @@ export class DatabaseServers {
    * create loses to another's takes the winner's container, found by its name, as if it had been there.
    */
   private async startShared(backend: ServerBackend, image: string) {
-    await ensureNetwork(this.docker, this.options.network);
+    // By ID: a twin of the name that a container still holds would make the name "ambiguous".
+    const network = await ensureNetwork(this.docker, this.options.network);
     const name = this.sharedName(backend);
     for (let tries = 1; ; tries++) {
       // By name: a container being created holds its name before any listing shows it.
@@ -124,7 +125,7 @@ export class DatabaseServers {
           Labels: { [LABEL_KIND]: 'db-server', 'compat.backend': backend, 'compat.host': this.options.hostId },
           HostConfig: {
             ...containerLimits({ memoryMb: 2048, cpus: 2, pids: 1024 }),
-            NetworkMode: this.options.network,
+            NetworkMode: network,
             RestartPolicy: { Name: 'unless-stopped' },
             Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
           },
@@ -224,7 +225,7 @@ export class DatabaseServers {
    * container joins this container's network namespace. Slower than the shared server, as isolated.
    */
   async startDedicated(backend: ServerBackend, image: string, fixed: FixedConnectionConfig, owner: Owner, limits: { memoryMb: number }): Promise<CellDatabase> {
-    await ensureNetwork(this.docker, this.options.network);
+    const network = await ensureNetwork(this.docker, this.options.network);
     const rootPassword = hex(16);
     const container = await this.docker.createContainer({
       Image: image,
@@ -239,7 +240,7 @@ export class DatabaseServers {
       HostConfig: {
         ...containerLimits({ memoryMb: Math.max(512, limits.memoryMb), cpus: 1, pids: 512 }),
         // Own network for the registries the suite's install step may need; the DB listens on its loopback.
-        NetworkMode: this.options.network,
+        NetworkMode: network,
         Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
       },
     });
