@@ -4,9 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
@@ -16,7 +13,7 @@ import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jo
 import { backendOfCell, type RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
-import { requireToken } from './auth/access.js';
+import { queueBoards } from './http/queue-board.js';
 import { createApp } from './http/app.js';
 import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
@@ -121,19 +118,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const resultsWorker = startResultsWorker(config, onResult);
   resultsWorker.on('error', (error) => log.warn({ err: error }, 'Results queue connection problem'));
 
-  const board = new ExpressAdapter();
-  board.setBasePath('/admin/queues');
-  createBullBoard({ queues: [...Object.values(queues.lanes).map((q) => new BullMQAdapter(q)), new BullMQAdapter(queues.results)], serverAdapter: board });
-  const auth = requireToken(tokens);
-  const boardAuth: RequestHandler = (req, res, next) => {
-    try {
-      auth(req, 'write');
-      next();
-    } catch {
-      res.set('WWW-Authenticate', 'Basic realm="compat-matrix queues"').status(401).json({ error: 'a valid API token is required' });
-    }
-  };
-
+  const boards = queueBoards(queues, tokens);
   const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
   const app = createApp({
     config,
@@ -154,8 +139,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       };
     },
     mount: [
-      { path: '/admin/queues', router: boardAuth },
-      { path: '/admin/queues', router: board.getRouter() as Router },
+      { path: '/admin/queues', router: boards },
       ...(options.mount?.(deps) ?? []),
     ],
   });
