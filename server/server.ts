@@ -16,6 +16,7 @@ import { Tokens } from './auth/tokens.js';
 import { queueBoards } from './http/queue-board.js';
 import { createApp } from './http/app.js';
 import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
+import { LogFollowers } from './logs/followers.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
@@ -29,6 +30,8 @@ export interface ServerHandle {
   tokens: Tokens;
   adminToken: string;
   events: EventEmitter;
+  /** The one reader of followed logs (how many follow now: `logFollowers.size`). */
+  logFollowers: LogFollowers;
   close(): Promise<void>;
 }
 
@@ -119,6 +122,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   resultsWorker.on('error', (error) => log.warn({ err: error }, 'Results queue connection problem'));
 
   const boards = queueBoards(queues, tokens);
+  const followers = new LogFollowers(queues.redis);
   const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
   const app = createApp({
     config,
@@ -129,6 +133,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     metrics,
     events,
     log,
+    followers,
     matrix: () => loadMatrix(config.matrixFile),
     ready: async () => {
       const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
@@ -188,11 +193,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     tokens,
     adminToken,
     events,
+    logFollowers: followers,
     async close() {
       // Outside in: no new requests, no new sweeps, services stopped, then the results they act on, then the store.
       clearInterval(sweep);
       server.closeAllConnections?.();
       await new Promise((r) => server.close(() => r(undefined)));
+      await followers.close();
       await stopServices();
       await resultsWorker.close();
       await queues.close();
