@@ -12,6 +12,7 @@ import { BACKENDS, type BisectJson, type GateJson, type RunJson } from '../commo
 import { ApiError, Client } from './client.js';
 import { EXIT, exitCodeOf, UsageError } from './exit-codes.js';
 import { withLocalTokens } from './local-admin.js';
+import { SCOPES } from '../server/auth/tokens.js';
 import { ensureLocalStack, stopLocalStack } from './local-stack.js';
 import { progressLine, renderBisect, renderRun } from './table.js';
 
@@ -303,14 +304,14 @@ export function buildProgram(): Command {
       return EXIT.ok;
     }));
 
-  const tokens = program.command('tokens').description('API tokens: write (POST /api/runs, the queue board) or read (a private deployment\'s reads)');
+  const tokens = program.command('tokens').description('API tokens: admin (also changes queues on the queue board), write (POST /api/runs; a read-only queue board) or read (a private deployment\'s reads)');
   tokens
     .command('create')
     .argument('<name>')
-    .option('--scope <scope>', 'write (also reads) or read (only reads, for COMPAT_READ_TOKEN_REQUIRED=1)', 'write')
+    .option('--scope <scope>', 'admin (also changes queues on /admin/queues), write (also reads) or read (only reads, for COMPAT_READ_TOKEN_REQUIRED=1)', 'write')
     .action(act(async (name: string, opts: { scope: string }) => {
-      if (opts.scope !== 'read' && opts.scope !== 'write') throw new UsageError(`--scope: "${opts.scope}" is not one of read, write`);
-      const scope = opts.scope;
+      const scope = SCOPES.find((s) => s === opts.scope);
+      if (!scope) throw new UsageError(`--scope: "${opts.scope}" is not one of ${SCOPES.join(', ')}`);
       const { token, id } = await withLocalTokens(config, (t) => t.create(name, scope));
       print(`${token}\n`);
       say(`created ${opts.scope} token ${id} "${name}"; it is shown only once`);

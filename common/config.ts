@@ -75,6 +75,20 @@ export interface Config {
    * public (env COMPAT_READ_TOKEN_REQUIRED=1)
    */
   readTokenRequired: boolean;
+  /**
+   * How many long-lived answers the server holds at once, in total and per client address: followed
+   * logs and `/events` streams. Past a cap the request gets 429 naming it. @defaultValue 1000 in total and
+   * 50 per client for each (env COMPAT_MAX_LOG_FOLLOWERS, COMPAT_MAX_LOG_FOLLOWERS_PER_CLIENT,
+   * COMPAT_MAX_EVENT_LISTENERS, COMPAT_MAX_EVENT_LISTENERS_PER_CLIENT)
+   */
+  streamCaps: StreamCaps;
+}
+
+export interface StreamCaps {
+  logFollowers: number;
+  logFollowersPerClient: number;
+  eventListeners: number;
+  eventListenersPerClient: number;
 }
 
 export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -180,6 +194,12 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
       pypi: (env.COMPAT_PYPI_URL || DEFAULT_REGISTRY_URLS.pypi).replace(/\/+$/, ''),
     },
     readTokenRequired: flag('COMPAT_READ_TOKEN_REQUIRED'),
+    streamCaps: {
+      logFollowers: int('COMPAT_MAX_LOG_FOLLOWERS', 1000),
+      logFollowersPerClient: int('COMPAT_MAX_LOG_FOLLOWERS_PER_CLIENT', 50),
+      eventListeners: int('COMPAT_MAX_EVENT_LISTENERS', 1000),
+      eventListenersPerClient: int('COMPAT_MAX_EVENT_LISTENERS_PER_CLIENT', 50),
+    },
     ...overrides,
     port,
   };

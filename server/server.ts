@@ -4,9 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
@@ -16,9 +13,10 @@ import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jo
 import { backendOfCell, type RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
-import { requireToken } from './auth/access.js';
+import { queueBoards } from './http/queue-board.js';
 import { createApp } from './http/app.js';
 import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
+import { LogFollowers } from './logs/followers.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
@@ -32,6 +30,8 @@ export interface ServerHandle {
   tokens: Tokens;
   adminToken: string;
   events: EventEmitter;
+  /** The one reader of followed logs (how many follow now: `logFollowers.size`). */
+  logFollowers: LogFollowers;
   close(): Promise<void>;
 }
 
@@ -121,19 +121,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   const resultsWorker = startResultsWorker(config, onResult);
   resultsWorker.on('error', (error) => log.warn({ err: error }, 'Results queue connection problem'));
 
-  const board = new ExpressAdapter();
-  board.setBasePath('/admin/queues');
-  createBullBoard({ queues: [...Object.values(queues.lanes).map((q) => new BullMQAdapter(q)), new BullMQAdapter(queues.results)], serverAdapter: board });
-  const auth = requireToken(tokens);
-  const boardAuth: RequestHandler = (req, res, next) => {
-    try {
-      auth(req, 'write');
-      next();
-    } catch {
-      res.set('WWW-Authenticate', 'Basic realm="compat-matrix queues"').status(401).json({ error: 'a valid API token is required' });
-    }
-  };
-
+  const boards = queueBoards(queues, tokens);
+  const followers = new LogFollowers(queues.redis);
   const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
   const app = createApp({
     config,
@@ -144,6 +133,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     metrics,
     events,
     log,
+    followers,
     matrix: () => loadMatrix(config.matrixFile),
     ready: async () => {
       const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
@@ -154,8 +144,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       };
     },
     mount: [
-      { path: '/admin/queues', router: boardAuth },
-      { path: '/admin/queues', router: board.getRouter() as Router },
+      { path: '/admin/queues', router: boards },
       ...(options.mount?.(deps) ?? []),
     ],
   });
@@ -204,11 +193,13 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     tokens,
     adminToken,
     events,
+    logFollowers: followers,
     async close() {
       // Outside in: no new requests, no new sweeps, services stopped, then the results they act on, then the store.
       clearInterval(sweep);
       server.closeAllConnections?.();
       await new Promise((r) => server.close(() => r(undefined)));
+      await followers.close();
       await stopServices();
       await resultsWorker.close();
       await queues.close();

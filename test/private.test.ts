@@ -124,13 +124,16 @@ describe('a private deployment', () => {
     expect(res.status).toBe(200);
   });
 
-  it('lets a read token read but not start a run or open the queue board; a write token does both', async () => {
+  it('lets a read token read but not start a run or change the queue board; a write token starts runs', async () => {
     const body = { library: 'privlib', candidate: 'v1.1.0', baseline: 'v1.0.0' };
     const refused = await stack.api('POST', '/api/runs', body, readToken);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatch(/may only read/);
     expect((await stack.api('POST', '/api/runs', body, null)).status).toBe(401);
-    expect((await get('/admin/queues', null, { Authorization: `Basic ${Buffer.from(`me:${readToken}`).toString('base64')}` })).status).toBe(401);
+    // Issue 16: every token but an admin one sees the queue board read-only (CONTRACT "tokens").
+    expect((await get('/admin/queues', null, { Authorization: `Basic ${Buffer.from(`me:${readToken}`).toString('base64')}` })).status).toBe(200);
+    const change = await fetch(`${stack.server.url}/admin/queues/api/queues/results/clean/completed`, { method: 'PUT', headers: { Authorization: `Basic ${Buffer.from(`me:${readToken}`).toString('base64')}` } });
+    expect(change.status).toBe(403);
     expect((await get('/admin/queues', null, { Authorization: `Basic ${Buffer.from(`me:${stack.server.adminToken}`).toString('base64')}` })).status).toBe(200);
     // The write token that made the first run reads as well.
     expect((await get(`/api/runs/${run.id}`, stack.server.adminToken)).status).toBe(200);

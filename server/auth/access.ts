@@ -1,6 +1,7 @@
 /**
- * Who may do what over HTTP. Writes (POST /api/runs, bisect, the queue board) need a write token in
- * `Authorization` (Bearer, or Basic with the token as password for the board in a browser). Reads are
+ * Who may do what over HTTP. Writes (POST /api/runs, bisect) need a write token in `Authorization`
+ * (Bearer, or Basic with the token as password for the board in a browser); changing queues on the
+ * queue board needs an admin token (server/http/queue-board.ts). Reads are
  * public unless COMPAT_READ_TOKEN_REQUIRED=1; then every route but /healthz and the webhooks needs a
  * read (or write) token, the dashboard included.
  *
@@ -43,14 +44,22 @@ function presentedToken(req: Request, needs: Scope): string | undefined {
   return undefined;
 }
 
-/** Checks a request's token for a scope; returns the token's name, or throws 401 (none valid) or 403 (read only). */
-export function requireToken(tokens: Tokens) {
-  return (req: Request, needs: Scope = 'write'): string => {
+/** Checks a request's token for a scope; returns the token's name and scope, or throws 401 (none valid) or 403 (scope too narrow). */
+export function requireScope(tokens: Tokens) {
+  return (req: Request, needs: Scope = 'write'): { name: string; scope: Scope } => {
     const found = tokens.verify(presentedToken(req, needs));
     if (!found) throw new HttpError(401, 'a valid API token is required (Authorization: Bearer TOKEN)');
-    if (!allows(found.scope, needs)) throw new HttpError(403, `token "${found.name}" may only read; this needs a write token`);
-    return found.name;
+    if (!allows(found.scope, needs)) {
+      throw new HttpError(403, found.scope === 'read' ? `token "${found.name}" may only read; this needs a write token` : `token "${found.name}" has scope ${found.scope}; this needs ${needs}`);
+    }
+    return found;
   };
+}
+
+/** Checks a request's token for a scope; returns the token's name, or throws 401 (none valid) or 403 (read only). */
+export function requireToken(tokens: Tokens) {
+  const check = requireScope(tokens);
+  return (req: Request, needs: Scope = 'write'): string => check(req, needs).name;
 }
 
 function escapeHtml(text: string): string {

@@ -1,8 +1,9 @@
 /**
  * API bearer tokens: only their SHA-256 is stored, compared in constant time; a revoked token is
- * refused at once. A token has a scope: `write` (start runs, the queue board; reads too) or `read`
- * (only reads, for deployments with COMPAT_READ_TOKEN_REQUIRED=1). The local CLI gets an admin (write)
- * token in a 0600 file in the data directory.
+ * refused at once. A token has a scope: `admin` (what `write` may, and changing queues through the
+ * queue board, which is full Redis power: it can add results no worker produced), `write` (start runs,
+ * bisects; a read-only queue board) or `read` (only reads, for deployments with
+ * COMPAT_READ_TOKEN_REQUIRED=1). The local CLI gets an admin token in a 0600 file in the data directory.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
@@ -10,12 +11,19 @@ import path from 'node:path';
 import type { ApiTokenRow } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 
-export const SCOPES = ['read', 'write'] as const;
+export const SCOPES = ['read', 'write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Whether a token of scope `has` may do what `needs` asks: write implies read. */
+const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
+
+/** Whether a token of scope `has` may do what `needs` asks: admin implies write, write implies read. */
 export function allows(has: Scope, needs: Scope): boolean {
-  return has === 'write' || needs === 'read';
+  return RANK[has] >= RANK[needs];
+}
+
+/** A stored scope as a Scope; anything unknown reads as `write` (tokens made before scopes existed). */
+function scopeOf(stored: string): Scope {
+  return (SCOPES as readonly string[]).includes(stored) ? (stored as Scope) : 'write';
 }
 
 function hash(token: string): string {
@@ -48,19 +56,23 @@ export class Tokens {
     let found: { name: string; scope: Scope } | null = null;
     for (const row of rows) {
       // Every row is compared, so timing says nothing about which one matched.
-      if (timingSafeEqual(digest, Buffer.from(row.hash, 'hex'))) found = { name: row.name, scope: row.scope === 'read' ? 'read' : 'write' };
+      if (timingSafeEqual(digest, Buffer.from(row.hash, 'hex'))) found = { name: row.name, scope: scopeOf(row.scope) };
     }
     return found;
   }
 
-  /** The local admin token, created on first start; the CLI on this host reads it from the file. */
+  /**
+   * The local admin token, created on first start; the CLI on this host reads it from the file. A file
+   * left by an older version (a write token) is replaced by an admin one: whoever reads this file is the
+   * operator of this host.
+   */
   ensureLocalAdmin(dataDir: string): string {
     const file = localTokenFile(dataDir);
     if (existsSync(file)) {
       const token = readFileSync(file, 'utf8').trim();
-      if (this.verify(token)?.scope === 'write') return token;
+      if (this.verify(token)?.scope === 'admin') return token;
     }
-    const { token } = this.create('local-cli');
+    const { token } = this.create('local-cli', 'admin');
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
     return token;

@@ -15,10 +15,11 @@ import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.
 import { bisectStepLogKey, logKey } from '../../common/queue/jobs.js';
 import { NotARegression, UnknownCell } from '../bisect/bisector.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { gateOf } from '../../common/verdict.js';
+import { gateOf, isFinished } from '../../common/verdict.js';
 import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
 import { loginRouter, readGuard, requireToken } from '../auth/access.js';
 import type { Tokens } from '../auth/tokens.js';
+import type { LogFollowers } from '../logs/followers.js';
 import { bisectStepLogFile, logFile, streamLog } from '../logs/logs.js';
 import { PlanError, RunRequest } from '../planner/plan.js';
 import { compatRunCommand, dockerScript } from '../repro/script.js';
@@ -26,6 +27,7 @@ import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
 import { errorHandler, HttpError, redactJsonAnswers, route } from './handler.js';
 import type { Metrics } from './metrics.js';
+import { StreamCap } from './stream-caps.js';
 
 export interface AppDeps {
   config: Config;
@@ -42,6 +44,8 @@ export interface AppDeps {
   log: Logger;
   /** Extra routers (webhooks, queue board) mounted before the error handler. */
   mount?: Array<{ path: string; router: Router | express.RequestHandler }>;
+  /** The server's one reader of followed logs. */
+  followers: LogFollowers;
 }
 
 /** `GET /api/runs/:id/cells/:cellId`: one cell with its tests, its consumer's config and how to reproduce it. */
@@ -81,6 +85,39 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', false);
   app.use(redactJsonAnswers);
   const auth = requireToken(deps.tokens);
+  const caps = config.streamCaps;
+  const followCap = new StreamCap({
+    what: 'log followers',
+    total: caps.logFollowers,
+    perClient: caps.logFollowersPerClient,
+    totalEnv: 'COMPAT_MAX_LOG_FOLLOWERS',
+    perClientEnv: 'COMPAT_MAX_LOG_FOLLOWERS_PER_CLIENT',
+  });
+  const eventCap = new StreamCap({
+    what: 'event listeners',
+    total: caps.eventListeners,
+    perClient: caps.eventListenersPerClient,
+    totalEnv: 'COMPAT_MAX_EVENT_LISTENERS',
+    perClientEnv: 'COMPAT_MAX_EVENT_LISTENERS_PER_CLIENT',
+  });
+  /**
+   * Whether a cell side (or the run's build, cellId "build") may still write its log: its run is not
+   * done and the side has not finished; a side the run has not started yet counts while it may still
+   * come (attempt 0, or a confirming re-run the run allows). Anything else is finished or unknown.
+   */
+  const sideLive = (runId: string, cellId: string, side: Side, attempt: number) => (): boolean => {
+    const run = store.runRecord(runId);
+    if (!run || run.status === 'done') return false;
+    if (cellId === 'build') return attempt === 0 && !store.build(runId, side);
+    const status = store.sideStatuses(runId, cellId).find((s) => s.side === side && s.attempt === attempt)?.status;
+    return status ? !isFinished(status) : attempt <= run.reruns;
+  };
+  /** A followed log: a slot under the cap only when it will really be held (its side is live). */
+  const followLog = (req: Request, res: express.Response, key: string, file: string, live: (() => boolean) | null) => {
+    const follow = live && live() ? { followers: deps.followers, live } : null;
+    if (follow) followCap.take(req, res);
+    return streamLog(res, deps.queues.redis, key, file, follow);
+  };
 
   app.get('/healthz', route(() => ({ status: 200, body: { ok: true } })));
   if (config.readTokenRequired) {
@@ -187,7 +224,8 @@ export function createApp(deps: AppDeps): express.Express {
       const consumer = String(req.params.consumer);
       const seq = parse(z.coerce.number().int().min(0).max(1000), req.params.seq, 'seq');
       if (!run || !store.bisects.steps(run.id, consumer).some((s) => s.seq === seq)) throw new HttpError(404, `no bisect step ${seq} of ${consumer} in run "${req.params.id}"`);
-      await streamLog(res, deps.queues.redis, bisectStepLogKey(config.prefix, run.id, consumer, seq), bisectStepLogFile(config.dataDir, run.id, consumer, seq), true);
+      const live = () => store.bisects.get(run.id, consumer)?.status === 'running' && store.bisects.steps(run.id, consumer).some((s) => s.seq === seq && s.outcome === null);
+      await followLog(req, res, bisectStepLogKey(config.prefix, run.id, consumer, seq), bisectStepLogFile(config.dataDir, run.id, consumer, seq), live);
     }),
   );
   // Plain text, built here from the worker's own modules: the dashboard shows it as it comes.
@@ -212,15 +250,15 @@ export function createApp(deps: AppDeps): express.Express {
       res.type('text/plain; charset=utf-8').set('Cache-Control', 'no-store').send(`${script}\n`);
     }),
   );
-  const sendLog = (runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>
-    streamLog(res, deps.queues.redis, logKey(config.prefix, runId, cellId, side, attempt), logFile(config.dataDir, runId, cellId, side, attempt), follow);
+  const sendLog = (req: Request, runId: string, cellId: string, side: Side, attempt: number, follow: boolean, res: express.Response) =>
+    followLog(req, res, logKey(config.prefix, runId, cellId, side, attempt), logFile(config.dataDir, runId, cellId, side, attempt), follow ? sideLive(runId, cellId, side, attempt) : null);
   api.get(
     '/runs/:id/cells/:cellId/logs',
     route(async (req, res) => {
       const run = store.getRun(String(req.params.id));
       if (!run || !run.cells.some((c) => c.id === req.params.cellId)) throw new HttpError(404, `no cell "${req.params.cellId}" in run "${req.params.id}"`);
       const q = parse(LogQuery, req.query, 'query');
-      await sendLog(run.id, String(req.params.cellId), q.side, q.attempt, q.follow !== '0' && q.follow !== 'false', res);
+      await sendLog(req, run.id, String(req.params.cellId), q.side, q.attempt, q.follow !== '0' && q.follow !== 'false', res);
     }),
   );
   api.get(
@@ -229,7 +267,7 @@ export function createApp(deps: AppDeps): express.Express {
       const run = store.getRun(String(req.params.id));
       const side = parse(z.enum(SIDES), req.params.side, 'side');
       if (!run) throw new HttpError(404, `no run "${req.params.id}"`);
-      await sendLog(run.id, 'build', side, 0, true, res);
+      await sendLog(req, run.id, 'build', side, 0, true, res);
     }),
   );
   api.get(
@@ -237,6 +275,7 @@ export function createApp(deps: AppDeps): express.Express {
     route((req, res) => {
       const id = String(req.params.id);
       if (!store.runRecord(id)) throw new HttpError(404, `no run "${id}"`);
+      eventCap.take(req, res);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       const send = () => res.write(`event: run\ndata: ${JSON.stringify(redactDeep(store.getRun(id)))}\n\n`);
       send();

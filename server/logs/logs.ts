@@ -8,8 +8,9 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Response } from 'express';
-import { readLog, type Redis } from '../../common/queue/redis-data.js';
+import { readLog, type LogChunk, type Redis } from '../../common/queue/redis-data.js';
 import { lineRedactor, redactText } from '../../common/redact.js';
+import type { LogFollowers } from './followers.js';
 
 export function logFile(dataDir: string, runId: string, cellId: string, side: string, attempt: number): string {
   return path.join(dataDir, 'logs', runId, `${cellId}.${side}.${attempt}.log`);
@@ -34,8 +35,21 @@ export async function archiveLog(redis: Redis, key: string, file: string): Promi
   writeFileSync(file, redactText(parts.join('')));
 }
 
-/** Streams a log to an HTTP response, following it until its end marker when `follow`. */
-export async function streamLog(res: Response, redis: Redis, key: string, file: string, follow: boolean, maxWaitMs = 30 * 60_000): Promise<void> {
+/** How a log is followed: through the server's one follower hub, while its side is live. */
+export interface FollowOptions {
+  followers: LogFollowers;
+  /** Whether the side may still write to this log (not finished, not unknown). */
+  live(): boolean;
+  /** @defaultValue 30 minutes */
+  maxWaitMs?: number;
+}
+
+/**
+ * Streams a log to an HTTP response: the archived file if there is one, else what Redis has; with
+ * `follow`, then what comes, until the end marker or the side stops being live. A log that is missing
+ * for a side that is finished or unknown answers at once (empty).
+ */
+export async function streamLog(res: Response, redis: Redis, key: string, file: string, follow: FollowOptions | null): Promise<void> {
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -54,27 +68,27 @@ export async function streamLog(res: Response, redis: Redis, key: string, file: 
     createReadStream(file).pipe(redacting).pipe(res);
     return;
   }
-  let closed = false;
-  res.on('close', () => (closed = true));
+  const gone = new AbortController();
+  res.on('close', () => gone.abort());
   let after = '0';
-  const deadline = Date.now() + maxWaitMs;
-  // A blocking read needs a connection of its own.
-  const reader = follow ? redis.duplicate() : redis;
-  try {
-    while (!closed && Date.now() < deadline) {
-      const chunks = await readLog(reader, key, after, follow ? 2000 : 0);
-      for (const chunk of chunks) {
-        if (chunk.data) res.write(redactor.push(chunk.data));
-        after = chunk.id;
-        if (chunk.eof) {
-          res.end(redactor.end());
-          return;
-        }
-      }
-      if (!follow && chunks.length === 0) break;
+  let ended = false;
+  const deliver = (chunks: LogChunk[]): boolean => {
+    for (const chunk of chunks) {
+      if (chunk.data) res.write(redactor.push(chunk.data));
+      after = chunk.id;
+      if (chunk.eof) return (ended = true);
     }
-    res.end(redactor.end());
-  } finally {
-    if (reader !== redis) reader.disconnect();
+    return false;
+  };
+  // What is there now, on the shared connection (no blocking read).
+  for (;;) {
+    const chunks = await readLog(redis, key, after);
+    if (deliver(chunks) || chunks.length < 500 || gone.signal.aborted) break;
   }
+  if (!ended && follow && !gone.signal.aborted && follow.live()) {
+    // The client learns at once that it is following, before any of the log comes.
+    res.flushHeaders();
+    await follow.followers.follow({ key, after, live: follow.live, deliver, deadline: Date.now() + (follow.maxWaitMs ?? 30 * 60_000) }, gone.signal);
+  }
+  if (!res.writableEnded) res.end(redactor.end());
 }

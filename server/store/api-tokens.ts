@@ -4,8 +4,11 @@
  */
 import type Database from 'better-sqlite3';
 
-/** What a token may do: `read` only reads; `write` (every token made before scopes existed) also writes. */
-export type TokenScope = 'read' | 'write';
+/**
+ * What a token may do: `read` only reads; `write` (every token made before scopes existed) also writes;
+ * `admin` also changes queues through the queue board.
+ */
+export type TokenScope = 'read' | 'write' | 'admin';
 
 export interface ApiTokenRow {
   id: string;
