@@ -30,6 +30,15 @@ export interface Config {
   network: string;
   /** Identifies this worker host's long-lived database servers. @defaultValue hostname (env COMPAT_HOST_ID) */
   hostId: string;
+  /**
+   * What one cell's user may take of a shared database server (shared by every cell of the host): its
+   * connections at once (PostgreSQL `CONNECTION LIMIT`, MariaDB `MAX_USER_CONNECTIONS`; the servers
+   * allow 300 in all) and how long one statement may run (`statement_timeout`, `MAX_STATEMENT_TIME`),
+   * kept well below a cell's own time limit (600 s by default) so a runaway query ends before the cell
+   * does. Cells with a server of their own (`fixedConnection`) have no such limits.
+   * @defaultValue 50 connections, 300 s (env COMPAT_CELL_DB_CONNECTIONS, COMPAT_CELL_DB_STATEMENT_SECONDS)
+   */
+  cellDatabaseLimits: CellDatabaseLimits;
   /** Cap on a cell side's log; the rest is dropped with a marker. @defaultValue 5 MiB (env COMPAT_LOG_LIMIT_BYTES) */
   logLimitBytes: number;
   /**
@@ -158,6 +167,11 @@ export function webhookSecretFor(config: Pick<Config, 'webhookSecrets' | 'webhoo
   return config.webhookSecrets[secretKey(library)] ?? config.webhookSecretDefault ?? null;
 }
 
+export interface CellDatabaseLimits {
+  connections: number;
+  statementSeconds: number;
+}
+
 export function loadConfig(overrides: Partial<Config> = {}): Config {
   const env = process.env;
   const port = overrides.port ?? int('COMPAT_PORT', 8750);
@@ -176,6 +190,7 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     caBundle,
     network: env.COMPAT_NETWORK ?? 'compat-net',
     hostId: (env.COMPAT_HOST_ID ?? os.hostname()).toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40),
+    cellDatabaseLimits: { connections: int('COMPAT_CELL_DB_CONNECTIONS', 50), statementSeconds: int('COMPAT_CELL_DB_STATEMENT_SECONDS', 300) },
     logLimitBytes: int('COMPAT_LOG_LIMIT_BYTES', 5 * 1024 * 1024),
     artifactLimitMb: int('COMPAT_ARTIFACT_LIMIT_MB', 200),
     webhookSecrets: webhooks.secrets,

@@ -96,7 +96,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
 
-  const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId });
+  const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId, cellLimits: config.cellDatabaseLimits });
   /** Cell databases a running cell of this worker holds; a registered one not in here is stray. */
   const databasesInUse = new Set<string>();
   const registerDatabase = async (name: string, info: Record<string, string>) => {

@@ -6,6 +6,7 @@
  * by the matrix schema.
  */
 import { randomBytes } from 'node:crypto';
+import type { CellDatabaseLimits } from '../../common/config.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
 import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
 import { containerLimits, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
@@ -68,12 +69,38 @@ function sqlCommand(backend: ServerBackend, rootPassword: string, sql: string | 
   };
 }
 
+/** What one cell's user may take of a shared server when none is configured (see Config.cellDatabaseLimits). */
+export const DEFAULT_CELL_LIMITS: CellDatabaseLimits = { connections: 50, statementSeconds: 300 };
+
+/**
+ * The SQL that makes a cell's user and database on a shared server, with the user's share of it: a
+ * connection limit and a statement timeout, so one cell cannot take the server from the others.
+ * The name and password are generated (hex), the limits are integers.
+ */
+export function cellDatabaseSql(backend: ServerBackend, name: string, password: string, limits: CellDatabaseLimits): string | string[] {
+  const connections = Math.floor(limits.connections);
+  const seconds = Math.floor(limits.statementSeconds);
+  if (!(connections > 0) || !(seconds > 0)) throw new DatabaseError(`cell database limits must be positive integers, got ${connections} connections, ${seconds} s`);
+  if (backend === 'postgres') {
+    return [
+      `CREATE USER ${name} PASSWORD ${sqlLiteral(backend, password)} CONNECTION LIMIT ${connections}`,
+      `ALTER ROLE ${name} SET statement_timeout = '${seconds}s'`,
+      `CREATE DATABASE ${name} OWNER ${name}`,
+      `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`,
+    ];
+  }
+  return (
+    `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlLiteral(backend, password)} ` +
+    `WITH MAX_USER_CONNECTIONS ${connections} MAX_STATEMENT_TIME ${seconds}; GRANT ALL ON ${name}.* TO '${name}'@'%';`
+  );
+}
+
 export class DatabaseServers {
   private shared = new Map<ServerBackend, Promise<{ id: string; host: string; rootPassword: string }>>();
 
   constructor(
     private readonly docker: Docker,
-    private readonly options: { network: string; hostId: string },
+    private readonly options: { network: string; hostId: string; cellLimits?: CellDatabaseLimits },
   ) {}
 
   /** One per host whatever the queue prefix: test stacks and the demo share it, each cell with its own database. */
@@ -175,11 +202,7 @@ export class DatabaseServers {
     const password = hex(16);
     // Registered before it exists: a worker killed between the two still has it cleaned up.
     await register(name);
-    const create =
-      backend === 'postgres'
-        ? [`CREATE USER ${name} PASSWORD ${sqlLiteral(backend, password)}`, `CREATE DATABASE ${name} OWNER ${name}`, `REVOKE ALL ON DATABASE ${name} FROM PUBLIC`]
-        : `CREATE DATABASE ${name}; CREATE USER '${name}'@'%' IDENTIFIED BY ${sqlLiteral(backend, password)}; GRANT ALL ON ${name}.* TO '${name}'@'%';`;
-    await this.sql(server.id, backend, server.rootPassword, create);
+    await this.sql(server.id, backend, server.rootPassword, cellDatabaseSql(backend, name, password, this.options.cellLimits ?? DEFAULT_CELL_LIMITS));
     return {
       name,
       url: loginUrl(backend, { database: name, user: name, password }, server.host),
