@@ -54,6 +54,13 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.recommended,
   { files: ['**/*.js'], languageOptions: { globals: globals.node } },
+  // Consumer suites the integration tests run in containers (test/bisect-real-suites.test.ts): mocha's
+  // globals, CommonJS.
+  {
+    files: ['test/fixtures/**/*.{js,cjs}'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   {
     files: ['**/*.{ts,tsx}'],
     rules: {

@@ -103,3 +103,20 @@ describe('run verdicts', () => {
     expect(decideRun(cells('pending', 'regression'))).toBe('blocked');
   });
 });
+
+describe('failures that exist only when they fail (issue 22)', () => {
+  const hookFor = (test: string) => t(`s::"before each" hook for "${test}"`, 'failed');
+  const base = side('passed', [t('s::a', 'passed'), t('s::b', 'passed'), t('o::q', 'passed')]);
+  it('a hook failure named after another test on a targeted re-run is the same confirmed failure', () => {
+    const first = side('failed', [hookFor('a'), t('o::q', 'passed')]);
+    const rerun = side('failed', [hookFor('b')]);
+    expect(decideCell([pair(first, base), pair(rerun, side('passed', [t('s::a', 'passed'), t('s::b', 'passed')]))], 1)).toMatchObject({
+      verdict: 'regression',
+      newFailures: ['s::"before each" hook for "a"'],
+    });
+  });
+  it('the same hook failing on both sides is no new failure; gone on the candidate with its tests passing, it is fixed', () => {
+    expect(decideCell([pair(side('failed', [hookFor('a')]), side('failed', [hookFor('b'), t('o::q', 'passed')]))], 1).verdict).toBe('failing');
+    expect(decideCell([pair(base, side('failed', [hookFor('a'), t('o::q', 'passed')]))], 1)).toMatchObject({ verdict: 'fixed', fixedTests: ['s::"before each" hook for "a"'] });
+  });
+});

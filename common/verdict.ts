@@ -2,6 +2,7 @@
  * Verdicts, exactly as CONTRACT.md defines them. Pure functions of the side results, so they are tested
  * without a queue, a container or a database.
  */
+import { failedKeys, failureKey, resolvedFailures, sameFailures } from './test-evidence.js';
 import type { CellVerdict, GateJson, RunJson, RunVerdict, SideStatus, TestOutcome } from './types.js';
 
 /** One attempt of one side, as the verdict needs it. */
@@ -22,24 +23,27 @@ export function isFinished(state: CellVerdict | SideStatus): boolean {
   return state !== 'pending' && state !== 'running';
 }
 
-function failedIds(side: SideAttempt): Set<string> {
-  return new Set(side.tests.filter((t) => t.status === 'failed').map((t) => t.id));
-}
-
 function passedIds(side: SideAttempt): Set<string> {
   return new Set(side.tests.filter((t) => t.status === 'passed').map((t) => t.id));
 }
 
-/** Tests the candidate fails that the baseline passed (or did not have: a new test that fails counts too). */
+/**
+ * Tests the candidate fails that the baseline passed (or did not have: a new test that fails counts too,
+ * as does a hook's or a collection's failure, which exists only when it fails). Compared by failure key:
+ * the same hook failing before another test on the baseline is no new failure.
+ */
 export function newFailuresOf(pair: AttemptPair): string[] {
-  const baselineFailed = failedIds(pair.baseline);
-  return [...failedIds(pair.candidate)].filter((id) => !baselineFailed.has(id)).sort();
+  const baselineFailed = failedKeys(pair.baseline.tests);
+  const failed = new Set(pair.candidate.tests.filter((t) => t.status === 'failed').map((t) => t.id));
+  return [...failed].filter((id) => !baselineFailed.has(failureKey(id))).sort();
 }
 
-/** Tests the baseline failed that the candidate passes. */
+/**
+ * Tests the baseline failed that the candidate passes; a baseline failure that exists only on failure
+ * (a hook's) is fixed when it is gone and the tests it hid ran and passed on the candidate.
+ */
 export function fixedTestsOf(pair: AttemptPair): string[] {
-  const candidatePassed = passedIds(pair.candidate);
-  return [...failedIds(pair.baseline)].filter((id) => candidatePassed.has(id)).sort();
+  return resolvedFailures(pair.baseline.tests, pair.candidate.tests);
 }
 
 /**
@@ -94,12 +98,10 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
     return { verdict: 'error', ...none };
   }
   const everyRepeats = confirming.every(isSuspect);
-  // newFailures that held on every attempt; a timeout with no JUnit has none, and still regresses.
-  let stable = new Set(newFailuresOf(first));
-  for (const pair of confirming) {
-    const again = new Set(newFailuresOf(pair));
-    stable = new Set([...stable].filter((id) => again.has(id)));
-  }
+  // newFailures that held on every attempt; a timeout with no JUnit has none, and still regresses. By
+  // failure key: a hook failure named after another test on a targeted re-run is the same failure.
+  let stable = newFailuresOf(first);
+  for (const pair of confirming) stable = sameFailures(stable, newFailuresOf(pair));
   const verdict: CellVerdict = everyRepeats ? 'regression' : 'flaky';
   return {
     verdict,

@@ -39,6 +39,11 @@ export interface CellJob {
    */
   rerunTests?: string[];
   /**
+   * The failure-only ids (a hook's, a collection error's) `rerunTests` stand in for: a re-run that
+   * reports one of them failing ran its selection, though none of the tests it selected shows.
+   */
+  rerunStandsFor?: string[];
+  /**
    * A baseline side at attempt 0 that an earlier run tested with the same consumer, artifact, commands
    * and env: the worker checks what only its host knows (the consumer's commit, the image ids) against
    * `facts` and, when all hold, runs nothing and reports `reusedFrom`.
@@ -69,7 +74,10 @@ export interface BisectStepJob extends Omit<CellJob, 'kind' | 'side'> {
   side: 'candidate';
   seq: number;
   sha: string;
-  /** The tests whose outcome decides the step (the cell's confirmed newFailures). */
+  /**
+   * What a `rerun` command selects: the cell's confirmed newFailures, the tests a failure-only one hid
+   * instead of it (common/test-evidence.ts). Empty: the whole suite.
+   */
   tests: string[];
 }
 

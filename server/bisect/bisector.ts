@@ -15,6 +15,7 @@ import { type BisectCommit, type BisectJson, type CellJson } from '../../common/
 import type { Store } from '../store/store.js';
 import type { StoredBisect } from '../store/bisects.js';
 import { commitUrl } from './commit-url.js';
+import { failureEvidence, rerunSelection, type FailureEvidence } from '../../common/test-evidence.js';
 import { stepOutcome } from './outcome.js';
 import { defaultCap, search, type Unresolved } from './search.js';
 
@@ -131,11 +132,19 @@ export class Bisector {
   async onStepDone(message: BisectStepDone): Promise<void> {
     const b = this.store.bisects.get(message.runId, message.consumer);
     if (!b || b.status !== 'running') return;
-    const outcome = stepOutcome(message.result, b.newFailures);
-    const detail = outcome === 'skip' || outcome === 'error' ? (message.result.reason ?? 'the step ran none of the tests that regressed') : null;
+    const { outcome, detail } = stepOutcome(message.result, this.evidence(b));
     if (!this.store.bisects.endStep(b.runId, b.consumer, message.seq, outcome, detail, message.result.durationMs)) return;
     this.options.onChanged?.(b.runId);
     await this.advance(b.runId, b.consumer);
+  }
+
+  /**
+   * What the bisected cell's new failures were on the run's first attempt (which exist only on failure,
+   * what they hid): what each step is judged against and what it selects. Read from the store each time,
+   * so a restarted server judges as the first one did.
+   */
+  private evidence(b: StoredBisect): FailureEvidence {
+    return failureEvidence(b.newFailures, this.store.testsOf(b.runId, b.cellId, 'candidate', 0), this.store.testsOf(b.runId, b.cellId, 'baseline', 0));
   }
 
   /** The next step, or the answer. */
@@ -191,13 +200,16 @@ export class Bisector {
       return false;
     }
     if (build.status === 'failed') {
-      this.store.bisects.endStep(b.runId, b.consumer, seq, build.infra ? 'error' : 'skip', build.reason ?? 'the build failed', null);
+      const why = build.reason ?? 'the build failed';
+      this.store.bisects.endStep(b.runId, b.consumer, seq, build.infra ? 'error' : 'skip', build.infra ? `could not build: ${why}` : `did not build: ${why}`, null);
       this.options.onChanged?.(b.runId);
       return true;
     }
     const consumer = this.store.cellConfig(b.runId, b.cellId) as ResolvedConsumer;
     const backend = b.cellId.slice(b.cellId.lastIndexOf('.') + 1) as CellJob['backend'];
     const attempt = this.store.bisects.steps(b.runId, b.consumer).filter((s) => s.sha === sha && s.seq < seq).length;
+    // A failure-only id (a hook's, a collection error's) cannot be selected: the tests it hid are.
+    const selection = rerunSelection(this.evidence(b));
     await this.enqueue({
       kind: 'bisect-step',
       runId: b.runId,
@@ -206,7 +218,8 @@ export class Bisector {
       attempt,
       seq,
       sha,
-      tests: b.newFailures,
+      tests: selection?.tests ?? [],
+      ...(selection?.standsFor.length ? { rerunStandsFor: selection.standsFor } : {}),
       library: row.library,
       version: versionAt(row.baselineVersion, sha),
       artifactKey: build.artifactKey!,

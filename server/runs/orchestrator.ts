@@ -11,6 +11,7 @@ import type { Queues } from '../../common/queue/bullmq.js';
 import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
 import type { RegistryUrls } from '../../common/registry/published.js';
+import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import type { StoredSideResult, Store } from '../store/store.js';
@@ -136,7 +137,14 @@ export class Orchestrator {
     });
   }
 
-  private async enqueueCells(runId: string, side: Side, artifactKey: string, attempt: number, only?: string[], rerunTests?: string[]): Promise<void> {
+  private async enqueueCells(
+    runId: string,
+    side: Side,
+    artifactKey: string,
+    attempt: number,
+    only?: string[],
+    rerun?: { tests: string[]; standsFor: string[] },
+  ): Promise<void> {
     const run = this.store.runRecord(runId)!;
     const { databases } = this.planMeta(runId);
     const mayReuse = side === 'baseline' && attempt === 0 && !run.meta.freshBaseline;
@@ -159,7 +167,7 @@ export class Orchestrator {
         backend,
         consumer,
         databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
-        ...(rerunTests?.length && consumer.rerun ? { rerunTests } : {}),
+        ...(rerun?.tests.length && consumer.rerun ? { rerunTests: rerun.tests, ...(rerun.standsFor.length ? { rerunStandsFor: rerun.standsFor } : {}) } : {}),
         ...(reusable ? { reuse: { runId: reusable.runId, facts: reusable.facts } } : {}),
       }, cellPriority(index.get(cellId) ?? 0, side, attempt));
     }
@@ -272,12 +280,13 @@ export class Orchestrator {
     const decision = decideCell(pairs, reruns);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
-      // `rerun` command runs only the tests attempt 0 newly failed.
-      const rerunTests = newFailuresOf(pairs[0]);
+      // `rerun` command runs only the tests attempt 0 newly failed, or for one that exists only on
+      // failure (a hook's, a collection error's: no test has its id) the tests it hid.
+      const selection = rerunSelection(failureEvidence(newFailuresOf(pairs[0]), pairs[0].candidate.tests, pairs[0].baseline.tests));
       for (let attempt = 1; attempt <= reruns; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
-          if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId], rerunTests);
+          if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId], selection ?? undefined);
         }
       }
     }

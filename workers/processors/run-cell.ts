@@ -16,6 +16,7 @@ import type { CellDatabase } from '../databases/servers.js';
 import { InfraError, RUNNER_UID, type WorkerPorts } from '../ports.js';
 import { ensureImage } from '../images/image-ref.js';
 import { readResultsDir } from '../results/junit.js';
+import { ranSelection } from '../../common/test-evidence.js';
 import { maskText, OutputMasker } from '../secrets/masker.js';
 import { artifactDigest, LOCKFILES, lockfilesDigest } from '../snapshots/key.js';
 import { sideImage, type SideImage } from '../snapshots/side-image.js';
@@ -279,9 +280,10 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
 
     let { outcome, tracker } = await runSuite(databaseUrl.value, wanted ? consumer.rerun! : consumer.test, wanted);
     let read = readResultsDir(ws.results);
-    if (wanted && !outcome.aborted && !outcome.timedOut && tracker.testStartedAt && !read.tests.some((t) => wanted.includes(t.id))) {
-      // The rerun command ran none of the tests asked for (ids it cannot select): the whole suite, on a
-      // fresh database, as a re-run without `rerun` would.
+    if (wanted && !outcome.aborted && !outcome.timedOut && tracker.testStartedAt && !ranSelection(read.tests, wanted, job.rerunStandsFor)) {
+      // The rerun command ran none of the tests asked for (ids it cannot select), and failed in nothing
+      // that runs before them (their hook, their module's collection): the whole suite, on a fresh
+      // database, as a re-run without `rerun` would.
       log.write(`\n[compat-matrix] the rerun command ran none of the ${wanted.length} tests asked for: running the whole suite\n`);
       await dropDatabase();
       emptyDir(ws.results);
