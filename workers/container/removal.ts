@@ -103,7 +103,7 @@ export interface ContainerRemovalsOptions {
   now?: () => number;
   /** @defaultValue Math.random */
   random?: () => number;
-  /** First wait before a retry, doubling. @defaultValue 2000 (env COMPAT_REMOVAL_RETRY_MS) */
+  /** First wait before a retry, doubling. @defaultValue 2000 */
   firstRetryMs?: number;
   /** Longest wait between tries. @defaultValue 300000 */
   maxRetryMs?: number;
@@ -121,7 +121,7 @@ export class ContainerRemovals {
   constructor(private readonly options: ContainerRemovalsOptions) {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.firstRetryMs = options.firstRetryMs ?? (Number(process.env.COMPAT_REMOVAL_RETRY_MS) || 2000);
+    this.firstRetryMs = options.firstRetryMs ?? 2000;
     this.maxRetryMs = options.maxRetryMs ?? 300_000;
   }
 
