@@ -111,4 +111,22 @@ describe('ContainerRemovals', () => {
     expect(await w.removals.remove('c')).toBe('removed');
     expect(w.removals.isPending('c')).toBe(false);
   });
+
+  it('removals of one container asked for at once (sides starting together after an outage) send one request', async () => {
+    let release!: () => void;
+    let requests = 0;
+    const removals = new ContainerRemovals({
+      remove: async () => {
+        requests++;
+        await new Promise<void>((r) => (release = r));
+      },
+      log: { warn: () => undefined, info: () => undefined },
+    });
+    const first = removals.remove('d');
+    const again = [removals.remove('d'), removals.retryDue(), removals.remove('d', 'named')];
+    release();
+    expect(await first).toBe('removed');
+    expect(await Promise.all(again)).toEqual(['removed', 0, 'removed']);
+    expect(requests).toBe(1);
+  });
 });

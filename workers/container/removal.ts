@@ -113,6 +113,13 @@ export type RemovalOutcome = 'removed' | 'pending' | 'held';
 
 export class ContainerRemovals {
   private readonly pending = new Map<string, Pending>();
+  /**
+   * Removals the engine is working on. Sides that start at once after the engine is back each retry the
+   * due removals: they join the one request in flight instead of sending their own. Two removals of one
+   * container at once give the engine's 409 "already in progress" at best, and a removal in flight when
+   * the engine stops is what its restart leaves `Dead` (moby's restore marks RemovalInProgress dead).
+   */
+  private readonly inFlight = new Map<string, Promise<RemovalOutcome>>();
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly firstRetryMs: number;
@@ -130,6 +137,8 @@ export class ContainerRemovals {
    * finds it again does not hurry the engine). Never throws: what fails is kept and retried.
    */
   async remove(id: string, name?: string): Promise<RemovalOutcome> {
+    const running = this.inFlight.get(id);
+    if (running) return running;
     const known = this.pending.get(id);
     if (known) {
       if (name && !known.name) known.name = name;
@@ -142,7 +151,7 @@ export class ContainerRemovals {
   async retryDue(): Promise<number> {
     let removed = 0;
     for (const p of [...this.pending.values()]) {
-      if (p.nextAt > this.now()) continue;
+      if (p.nextAt > this.now() || this.inFlight.has(p.id)) continue;
       if ((await this.attempt(p.id, p.name)) === 'removed') removed++;
     }
     return removed;
@@ -168,7 +177,13 @@ export class ContainerRemovals {
       }));
   }
 
-  private async attempt(id: string, name?: string): Promise<RemovalOutcome> {
+  private attempt(id: string, name?: string): Promise<RemovalOutcome> {
+    const attempt = this.tryOnce(id, name).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, attempt);
+    return attempt;
+  }
+
+  private async tryOnce(id: string, name?: string): Promise<RemovalOutcome> {
     const known = this.pending.get(id);
     try {
       await this.options.remove(id);
