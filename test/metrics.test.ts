@@ -113,6 +113,12 @@ describe('metrics', () => {
     expect(count('compat_worker_slots', { state: 'free' })).toBe(2);
     expect(count('compat_worker_cache_lookups_total', { cache: 'artifact', outcome: 'miss' }) + count('compat_worker_cache_lookups_total', { cache: 'artifact', outcome: 'hit' })).toBe(4);
     expect(count('compat_worker_janitor_sweeps_total', {})).toBeGreaterThanOrEqual(1);
+    expect(count('compat_worker_engine_stuck_containers', {})).toBe(0);
+
+    // The worker's readiness beside its metrics: engine and Redis answer, nothing held by the engine.
+    const ready = await fetch(`http://127.0.0.1:${worker.metricsPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { engine: true, redis: true }, warnings: [] });
   });
 
   it('the Prometheus config scrapes /metrics of the server and the workers', () => {

@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { sweepOrphans, type JanitorPorts } from './janitor.js';
+import { ContainerRemovals } from './container/removal.js';
+import { engineRefusal } from './testing/engine-errors.js';
 import type { ServerBackend } from './databases/servers.js';
 
 /** An engine and a database registry in memory: containers by id, databases by name. */
@@ -22,7 +24,7 @@ function world(options: { alive: string[]; stray?: string[]; failingDrops?: stri
     containers: {
       removeLeftovers: async () => options.leftovers ?? 0,
       listOwned: async (prefix) => (prefix === 'unit' ? [...containers.values()] : []),
-      remove: async (id) => void containers.delete(id),
+      remove: async (id) => (containers.delete(id), 'removed' as const),
     },
     databases: {
       async dropShared(_backend, _image, name) {
@@ -59,5 +61,33 @@ describe('sweepOrphans', () => {
     const w = world({ alive: [], failingDrops: ['c_000000000002'] });
     expect(await sweepOrphans(w.ports)).toMatchObject({ databases: 2 });
     expect([...w.registry.keys()]).toEqual(['c_000000000002']);
+  });
+
+  it('a dead worker\'s container the engine refuses to remove is not counted removed: it is held, retried, reported', async () => {
+    const w = world({ alive: ['live'] });
+    let now = 1_000_000;
+    const tries: string[] = [];
+    const removals = new ContainerRemovals({
+      remove: async (id) => {
+        tries.push(id);
+        if (id === 'c1') throw engineRefusal(id);
+        w.containers.delete(id);
+      },
+      log: pino({ level: 'silent' }),
+      now: () => now,
+      random: () => 1,
+    });
+    w.ports.containers.remove = (id, name) => removals.remove(id, name);
+    w.ports.containers.removeLeftovers = () => removals.retryDue();
+    expect(await sweepOrphans(w.ports)).toEqual({ containers: 1, databases: 1 });
+    expect([...w.containers.keys()].sort()).toEqual(['c1', 'c2']);
+    expect(removals.held()).toMatchObject([{ id: 'c1', name: '/cell-dead', attempts: 1, error: expect.stringContaining('failed to remove root filesystem') }]);
+    // The next sweep within the backoff does not ask the engine again; one after it does.
+    await sweepOrphans(w.ports);
+    expect(tries.filter((t) => t === 'c1')).toHaveLength(1);
+    now += 2000;
+    expect(await sweepOrphans(w.ports)).toMatchObject({ containers: 0 });
+    expect(tries.filter((t) => t === 'c1').length).toBeGreaterThanOrEqual(2);
+    expect(removals.held()[0]).toMatchObject({ id: 'c1', attempts: 2 });
   });
 });

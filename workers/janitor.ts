@@ -38,7 +38,8 @@ export async function sweepOrphans(ports: JanitorPorts): Promise<JanitorReport> 
   for (const container of await ports.containers.listOwned(ports.prefix)) {
     const { worker } = container;
     if (!worker || (await isAlive(worker))) continue;
-    await ports.containers.remove(container.id).catch(() => undefined);
+    // Counted only when it is gone: one the engine refuses stays with the removals, retried and reported.
+    if ((await ports.containers.remove(container.id, container.name)) !== 'removed') continue;
     report.containers++;
     ports.log.info({ container: container.name, kind: container.kind, worker }, 'Removed orphaned container');
   }

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SideResultPayload } from '../common/queue/jobs.js';
 import type { Backend } from '../common/types.js';
 import { engineStatus } from '../common/docker/engine.js';
+import type { Readiness } from './readiness.js';
 
 /** Cell sides take seconds to many minutes. */
 const SIDE_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 3600];
@@ -26,6 +27,8 @@ export class WorkerMetrics {
   private readonly sweeps: Counter<never>;
   private readonly swept: Counter<'kind'>;
   private readonly engineErrors: Counter<never>;
+  /** How many containers the engine refuses to remove, asked at each scrape. */
+  private heldCount: () => number = () => 0;
 
   constructor(readonly concurrency: number) {
     const registers = [this.registry];
@@ -37,6 +40,15 @@ export class WorkerMetrics {
     this.sweeps = new Counter({ name: 'compat_worker_janitor_sweeps_total', help: 'Janitor sweeps for what dead workers left', registers });
     this.swept = new Counter({ name: 'compat_worker_janitor_removed_total', help: 'Containers and cell databases the janitor removed', labelNames: ['kind'], registers });
     this.engineErrors = new Counter({ name: 'compat_worker_engine_errors_total', help: 'Docker engine requests that failed (unreachable, API errors)', registers });
+    const held = () => this.heldCount();
+    new Gauge({
+      name: 'compat_worker_engine_stuck_containers',
+      help: 'Containers the engine refuses to remove (its driver fails to remove their files); still retried, named on /readyz',
+      registers,
+      collect() {
+        this.set(held());
+      },
+    });
     // Every series a dashboard panel reads exists from the start, at zero.
     this.setBusy(0);
     for (const cache of ['artifact', 'snapshot'] as const) for (const outcome of ['hit', 'miss']) this.cache.inc({ cache, outcome }, 0);
@@ -65,15 +77,30 @@ export class WorkerMetrics {
     this.swept.inc({ kind: 'databases' }, report.databases);
   }
 
+  /** Where the engine-held containers are counted from (the worker's removals). */
+  countHeldContainers(count: () => number): void {
+    this.heldCount = count;
+  }
+
   engineError(): void {
     this.engineErrors.inc();
   }
 
-  /** Serves /metrics on `port` (0: any free one); resolves to the server, to close on stop. */
-  serve(port: number, host: string): Promise<Server> {
+  /**
+   * Serves /metrics on `port` (0: any free one), and the worker's /readyz when `ready` is given
+   * (readiness.ts: 200 with warnings, 503 when a check fails); resolves to the server, to close on stop.
+   */
+  serve(port: number, host: string, ready?: () => Promise<Readiness>): Promise<Server> {
     const server = createServer((req, res) => {
+      if (req.url === '/readyz' && ready) {
+        ready().then(
+          (body) => res.writeHead(body.ok ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)),
+          () => res.writeHead(500).end('readiness failed\n'),
+        );
+        return;
+      }
       if (req.url !== '/metrics') {
-        res.writeHead(404).end('not found: try /metrics\n');
+        res.writeHead(404).end(`not found: try /metrics${ready ? ' or /readyz' : ''}\n`);
         return;
       }
       this.registry.metrics().then(

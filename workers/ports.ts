@@ -7,6 +7,7 @@ import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
 import type { ContainerOutcome, ContainerSpec, ImageBuildSpec } from './container/spec.js';
+import type { RemovalOutcome } from './container/removal.js';
 import type { FixedConnectionConfig } from '../common/matrix/schema.js';
 import type { CellDatabase, Owner, ServerBackend } from './databases/servers.js';
 import type { SecretSource } from './secrets/consumer-secrets.js';
@@ -83,12 +84,15 @@ export interface SnapshotLayers {
 
 /** Containers of this worker host's deployments, for the janitor. */
 export interface OwnedContainers {
-  /** Removes containers an earlier run could not (the engine was away); returns how many. */
+  /** Retries the removals that failed before (the engine away or refusing) and are due; returns how many went. */
   removeLeftovers(): Promise<number>;
   /** Containers of deployment `prefix` that carry a worker label, running or not. */
   listOwned(prefix: string): Promise<Array<{ id: string; name: string; kind?: string; worker: string }>>;
-  /** Removes a container and its volumes, running or not. */
-  remove(id: string): Promise<void>;
+  /**
+   * Removes a container and its volumes, running or not, through the worker's removals
+   * (container/removal.ts): never throws; one that fails is kept and retried with backoff.
+   */
+  remove(id: string, name?: string): Promise<RemovalOutcome>;
 }
 
 export interface WorkerPorts {

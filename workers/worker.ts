@@ -11,7 +11,9 @@ import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
 import { ArtifactStore, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
-import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, removeLeftovers, runContainer, type Docker } from './container/docker.js';
+import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, runContainer, type Docker } from './container/docker.js';
+import { ContainerRemovals } from './container/removal.js';
+import { workerReadiness } from './readiness.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { SpareDatabases } from './databases/spare-pool.js';
 import { SpareServers } from './databases/spare-servers.js';
@@ -96,7 +98,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
 
-  const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId, cellLimits: config.cellDatabaseLimits });
+  /** Every container this worker removes goes through here; one that fails is retried with backoff. */
+  const removals = new ContainerRemovals({ remove: (id) => docker.getContainer(id).remove({ force: true, v: true }), log });
+  metrics.countHeldContainers(() => removals.held().length);
+  const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId, cellLimits: config.cellDatabaseLimits, removals });
   /** Cell databases a running cell of this worker holds; a registered one not in here is stray. */
   const databasesInUse = new Set<string>();
   const registerDatabase = async (name: string, info: Record<string, string>) => {
@@ -126,7 +131,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const ports: WorkerPorts = {
     config,
     workerId,
-    containers: { run: (spec) => runContainer(docker, spec) },
+    containers: { run: (spec) => runContainer(docker, spec, removals) },
     images: {
       has: (image) => imageExists(docker, image),
       build: (spec) => buildImage(docker, spec),
@@ -152,7 +157,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const janitor = () =>
     sweepOrphans({
       prefix: config.prefix,
-      containers: ownedContainers(docker),
+      containers: ownedContainers(docker, removals),
       databases,
       log,
       isWorkerAlive: async (id) => id === workerId || (await redis.exists(heartbeatKey(id))) === 1,
@@ -241,7 +246,11 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   worker.on('error', (error) => log.warn({ err: error }, 'Queue connection problem'));
   await worker.waitUntilReady();
   const metricsServer =
-    options.metricsPort === undefined ? null : await metrics.serve(options.metricsPort, options.metricsHost ?? process.env.COMPAT_METRICS_HOST ?? '127.0.0.1');
+    options.metricsPort === undefined
+      ? null
+      : await metrics.serve(options.metricsPort, options.metricsHost ?? process.env.COMPAT_METRICS_HOST ?? '127.0.0.1', () =>
+          workerReadiness({ pingEngine: () => docker.ping(), pingRedis: () => redis.ping(), heldContainers: () => removals.held() }),
+        );
   const metricsAddress = metricsServer?.address();
   const metricsPort = metricsAddress && typeof metricsAddress === 'object' ? metricsAddress.port : null;
   log.info({ concurrency, backends, why: sized.why, metricsPort }, 'Worker started');
@@ -300,13 +309,13 @@ function gitMirrors(dataDir: string): SourceMirror {
 }
 
 /** The janitor's view of the engine: containers labelled with the worker that made them. */
-function ownedContainers(docker: Docker): OwnedContainers {
+function ownedContainers(docker: Docker, removals: ContainerRemovals): OwnedContainers {
   return {
-    removeLeftovers: () => removeLeftovers(docker),
+    removeLeftovers: () => removals.retryDue(),
     async listOwned(prefix) {
       const found = await containersWith(docker, { [LABEL_PREFIX]: prefix, [LABEL_WORKER]: undefined });
       return found.map((c) => ({ id: c.Id, name: c.Names[0], kind: c.Labels[LABEL_KIND], worker: c.Labels[LABEL_WORKER] }));
     },
-    remove: (id) => docker.getContainer(id).remove({ force: true, v: true }),
+    remove: (id, name) => removals.remove(id, name),
   };
 }

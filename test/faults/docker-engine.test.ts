@@ -3,13 +3,21 @@
  * and the engine going away and coming back (its connections dropped, its containers stopped), end in a
  * retry or in `error`: never in a verdict that claims something about the library (regression, fixed,
  * flaky, failing) when both sides really pass. Whatever could not be removed while the engine was away
- * (containers, cell databases) is removed once it is back.
+ * (containers, cell databases) is removed once it is back, or, for a container, is reported by the
+ * worker as held by the engine: a real restart can leave the engine unable to remove a container's root
+ * filesystem (issue 24), which no product can undo. What must hold whatever the engine does: every
+ * container of the run is gone, or named on the worker's /readyz with the engine's own refusal and
+ * retried since. A container the worker forgot, or whose removal it never retried, fails the test.
  *
  * By default the engine's outage is simulated for this test's worker only, through a socket proxy, so
  * the other users of this machine's engine are not disturbed. COMPAT_FAULTS_DOCKER_RESTART=1 restarts
- * the real dockerd instead (it stops every container on the machine that has no restart policy).
+ * the real dockerd instead (it stops every container on the machine that has no restart policy): this
+ * machine's (`pidof dockerd`, started again as scripts/setup-host.sh does), or a private one, named by
+ * COMPAT_FAULTS_DOCKERD_PIDFILE (its pidfile; DOCKER_SOCKET its socket), started again with the same
+ * command line.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
@@ -25,8 +33,27 @@ const PG_IMAGE = 'compat-postgres:15';
 /** Verdicts that say something about the library: wrong when both sides really pass. */
 const CLAIMS = ['regression', 'fixed', 'flaky', 'failing'];
 
+/**
+ * The engine's own refusal to remove a container (moby's words): its driver failing to remove the root
+ * filesystem, a removal stuck in progress, a container left Dead.
+ */
+const ENGINE_REFUSAL = /failed to remove root filesystem|unable to remove filesystem|device or resource busy|removal of container \S+ is already in progress|marked for removal|\bdead\b/i;
+
+interface HeldWarning {
+  kind: string;
+  id: string;
+  name?: string;
+  error: string;
+  since: string;
+  attempts: number;
+  lastTriedAt: string;
+}
+
 let d: Deployment;
 let proxy: EngineProxy;
+let workerUrl: string;
+/** Containers the worker reported held by the engine, by id. */
+const heldByEngine = new Map<string, HeldWarning>();
 const runs: RunJson[] = [];
 let expectedRuns = 0;
 let faults = 0;
@@ -46,19 +73,21 @@ beforeAll(async () => {
       ),
     env: { COMPAT_HEARTBEAT_SECONDS: '2', COMPAT_JOB_LOCK_SECONDS: '10' },
   });
-  proxy = await startEngineProxy(path.join(d.dir, 'docker.sock'));
+  proxy = await startEngineProxy(path.join(d.dir, 'docker.sock'), process.env.DOCKER_SOCKET ?? '/var/run/docker.sock');
   await d.startServer();
-  await d.startWorker({ concurrency: 4, env: REAL_RESTART ? {} : { DOCKER_SOCKET: proxy.socketPath } });
+  const worker = await d.startWorker({ concurrency: 4, env: REAL_RESTART ? {} : { DOCKER_SOCKET: proxy.socketPath }, metrics: true });
+  workerUrl = worker.metricsUrl!;
 });
 
 afterAll(async () => {
-  const leftovers = await d.cleanup({ databases: [{ backend: 'postgres', image: PG_IMAGE, names: [...dbsSeen] }] });
+  const leftovers = await d.cleanup({ databases: [{ backend: 'postgres', image: PG_IMAGE, names: [...dbsSeen] }], heldByEngine: heldByEngine.keys() });
   await proxy.close();
   record({
     test: REAL_RESTART ? 'docker-engine (real dockerd restart)' : 'docker-engine (simulated outage)',
     faults,
     cellsLost: runs.reduce((n, r) => n + lostCells(r, 3), 0) + 3 * Math.max(0, expectedRuns - runs.length),
     leftovers,
+    heldByEngine: [...heldByEngine.values()].map(({ id, name, error }) => ({ id, name, error })),
     prefixes: [d.prefix],
     databases: [...dbsSeen].map((name) => ({ backend: 'postgres' as const, image: PG_IMAGE, name })),
   });
@@ -83,20 +112,86 @@ async function noteDatabases(run: RunJson) {
   Object.keys(await d.registeredDatabases()).forEach((n) => dbsSeen.add(n));
 }
 
-/** Every cell passes or errs; none claims anything about the library; nothing is left behind. */
+/** What the worker's /readyz names as held by the engine. */
+async function heldWarnings(): Promise<HeldWarning[]> {
+  const res = await fetch(`${workerUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as { warnings?: HeldWarning[] };
+  return (body.warnings ?? []).filter((w) => w.kind === 'engine-held-container');
+}
+
+/**
+ * Every container of the run is gone, or held by the engine: named by the worker with the engine's own
+ * refusal, not running, and retried after its first refusal. Anything else (a container the worker never
+ * tried to remove, or gave up on) is a leak of the product's, and the wait ends in a failure naming it.
+ */
+async function expectContainersGoneOrHeld(runId: string): Promise<void> {
+  let unaccounted: string[] = [];
+  try {
+    await until(
+      'every container of the run gone or held by the engine',
+      async () => {
+        const left = await d.containers({ [LABEL_RUN]: runId });
+        if (left.length === 0) return true;
+        const held = new Map((await heldWarnings()).map((w) => [w.id, w]));
+        unaccounted = [];
+        for (const c of left) {
+          const w = held.get(c.Id);
+          if (!w) unaccounted.push(`${c.Names[0]} (${c.State}): not reported as held by the engine`);
+          else if (!ENGINE_REFUSAL.test(w.error)) unaccounted.push(`${c.Names[0]}: held, but not for the engine's refusal: ${w.error}`);
+          else if (c.State === 'running') unaccounted.push(`${c.Names[0]}: reported held, yet running`);
+          else if (w.attempts < 2 || Date.parse(w.lastTriedAt) <= Date.parse(w.since)) unaccounted.push(`${c.Names[0]}: held, its removal not retried yet (${w.attempts} tries)`);
+        }
+        if (unaccounted.length > 0) return false;
+        for (const c of left) heldByEngine.set(c.Id, held.get(c.Id)!);
+        return true;
+      },
+      120_000,
+      500,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${unaccounted.join('; ')}`);
+  }
+}
+
+/** Every cell passes or errs; none claims anything about the library; nothing is left behind but what the engine holds. */
 async function expectHonestAndClean(run: RunJson) {
   for (const cell of run.cells) {
     expect({ cell: cell.id, verdict: cell.verdict, claims: CLAIMS.includes(cell.verdict) }).toMatchObject({ claims: false });
     for (const side of [cell.candidate, cell.baseline]) expect(['passed', 'error']).toContain(side.status);
   }
-  await until('no container of the run left', async () => (await d.containers({ [LABEL_RUN]: run.id })).length === 0, 60_000);
+  await expectContainersGoneOrHeld(run.id);
   await until('no cell database left registered', async () => Object.keys(await d.registeredDatabases()).length === 0, 60_000);
   const present = new Set(await new DatabaseServers(docker, { network: 'compat-net', hostId: loadHostId() }).listCellDatabases('postgres', PG_IMAGE));
   expect([...dbsSeen].filter((n) => present.has(n))).toEqual([]);
 }
 
+/**
+ * The engine a real restart stops and starts: this machine's dockerd, or the private one whose pidfile
+ * COMPAT_FAULTS_DOCKERD_PIDFILE names (started again with the command line it runs with).
+ */
+function engineToRestart(): { pid: number; start: () => void } {
+  const pidfile = process.env.COMPAT_FAULTS_DOCKERD_PIDFILE;
+  if (!pidfile) {
+    return {
+      pid: Number(execFileSync('pidof', ['dockerd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]),
+      // As scripts/setup-host.sh starts it.
+      start: () => spawn('sh', ['-c', 'nohup dockerd >/var/log/compat-dockerd.log 2>&1 &'], { detached: true, stdio: 'ignore' }).unref(),
+    };
+  }
+  const pid = Number(readFileSync(pidfile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`COMPAT_FAULTS_DOCKERD_PIDFILE: ${pidfile} holds no pid`);
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  return {
+    pid,
+    start: () => {
+      const log = openSync(`${pidfile}.log`, 'a');
+      spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', log, log] }).unref();
+    },
+  };
+}
+
 async function restartDockerd(): Promise<void> {
-  const pid = Number(execFileSync('pidof', ['dockerd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
+  const { pid, start } = engineToRestart();
   process.kill(pid, 'SIGTERM');
   await until('dockerd to stop', () => {
     try {
@@ -106,8 +201,7 @@ async function restartDockerd(): Promise<void> {
       return true;
     }
   }, 60_000);
-  // As scripts/setup-host.sh starts it.
-  spawn('sh', ['-c', 'nohup dockerd >/var/log/compat-dockerd.log 2>&1 &'], { detached: true, stdio: 'ignore' }).unref();
+  start();
   await until('dockerd to answer', () => docker.ping().then(() => true), 90_000, 500);
 }
 

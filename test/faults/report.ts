@@ -24,6 +24,11 @@ export interface LedgerEntry {
   leftovers?: { containers: number; networks?: number; databases: number; processes?: number };
   /** Hostile inputs thrown at the system; each test asserts that every one of them was refused. */
   hostileTried?: number;
+  /**
+   * Containers a worker reported held by the engine (its driver refuses to remove them, after a real
+   * engine restart): the teardown counts these apart from orphans, as long as their ids match.
+   */
+  heldByEngine?: Array<{ id: string; name?: string; error: string }>;
   /** Queue prefixes used (the teardown looks for containers carrying them). */
   prefixes?: string[];
   /** Cell databases seen in use (the teardown checks that none is left on the shared servers). */

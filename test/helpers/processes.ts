@@ -168,8 +168,11 @@ export interface Deployment {
   /** Env of every process of this deployment (extra per process on top). */
   env(extra?: Record<string, string | undefined>): NodeJS.ProcessEnv;
   startServer(extra?: Record<string, string | undefined>): Promise<Proc>;
-  /** Starts a worker and waits until it takes jobs; returns it with its worker id. */
-  startWorker(options?: { concurrency?: number; env?: Record<string, string | undefined> }): Promise<{ proc: Proc; id: string }>;
+  /**
+   * Starts a worker and waits until it takes jobs; returns it with its worker id, and with `metrics` the
+   * address of its /metrics and /readyz (on a free port).
+   */
+  startWorker(options?: { concurrency?: number; env?: Record<string, string | undefined>; metrics?: boolean }): Promise<{ proc: Proc; id: string; metricsUrl: string | null }>;
   adminToken(): string;
   api(method: string, route: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string }>;
   createRun(body: Record<string, unknown>): Promise<RunJson>;
@@ -181,8 +184,12 @@ export interface Deployment {
   /** Cell databases registered in Redis (name -> owner info). */
   registeredDatabases(): Promise<Record<string, string>>;
   redis(): Redis;
-  /** Stops every process (SIGKILL), then removes and counts what is left. */
-  cleanup(options?: { databases?: Array<{ backend: ServerBackend; image: string; names: string[] }> }): Promise<Leftovers>;
+  /**
+   * Stops every process (SIGKILL), then removes and counts what is left. Containers in `heldByEngine`
+   * (ids a worker reported the engine refuses to remove) are tried too but not counted: the test that
+   * saw them records them apart.
+   */
+  cleanup(options?: { databases?: Array<{ backend: ServerBackend; image: string; names: string[] }>; heldByEngine?: Iterable<string> }): Promise<Leftovers>;
 }
 
 export async function createDeployment(options: { matrix: (dir: string) => string; redisUrl?: string; env?: Record<string, string | undefined> }): Promise<Deployment> {
@@ -226,11 +233,13 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
       await until('the server to answer /healthz', async () => (await fetch(`${d.url}/healthz`)).ok, 30_000);
       return proc;
     },
-    async startWorker({ concurrency = 2, env = {} } = {}) {
-      const proc = spawnCompat('worker', ['worker', '--concurrency', String(concurrency)], d.env(env), path.join(dir, 'proc-logs', `worker-${++procCount}.log`));
+    async startWorker({ concurrency = 2, env = {}, metrics = false } = {}) {
+      const args = ['worker', '--concurrency', String(concurrency), ...(metrics ? ['--metrics-port', '0'] : [])];
+      const proc = spawnCompat('worker', args, d.env(env), path.join(dir, 'proc-logs', `worker-${++procCount}.log`));
       d.workers.push(proc);
-      const m = await proc.waitFor(/compat worker (\S+): concurrency/, 60_000);
-      return { proc, id: m[1] };
+      const m = await proc.waitFor(/compat worker (\S+): concurrency[^\n]*\n/, 60_000); // the whole line: the port is at its end
+      const port = /metrics on port (\d+)/.exec(m[0])?.[1];
+      return { proc, id: m[1], metricsUrl: port ? `http://127.0.0.1:${port}` : null };
     },
     adminToken() {
       return readFileSync(path.join(dataDir, 'local-admin.token'), 'utf8').trim();
@@ -292,7 +301,8 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
       redisClients.push(r);
       return r;
     },
-    async cleanup({ databases = [] } = {}) {
+    async cleanup({ databases = [], heldByEngine = [] } = {}) {
+      const held = new Set(heldByEngine);
       const left: Leftovers = { containers: 0, databases: 0, processes: 0 };
       for (const proc of [d.server, ...d.workers]) {
         if (proc?.running) {
@@ -304,7 +314,7 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
       const docker = createDocker();
       try {
         for (const c of await containersWith(docker, { [LABEL_PREFIX]: prefix })) {
-          left.containers++;
+          if (!held.has(c.Id)) left.containers++;
           await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
         }
       } catch {

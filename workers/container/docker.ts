@@ -10,6 +10,8 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ImageBuildSpec, type Limits } from './spec.js';
 import { commitImage } from './images.js';
+import { ContainerRemovals } from './removal.js';
+import { logger } from '../../common/logger.js';
 import { isConflict, isNotFound } from '../../common/docker/engine.js';
 
 export type { Docker };
@@ -108,22 +110,17 @@ export async function diskUsage(dir: string, maxEntries = 500_000): Promise<numb
   return total;
 }
 
-/** Containers Docker could not remove when their run ended (the engine was away), removed at the next chance. */
-const leftovers = new Set<string>();
+/** Each client's removals (workers/container/removal.ts); a worker passes its own to runContainer. */
+const removalsByClient = new WeakMap<Docker, ContainerRemovals>();
 
-/** Removes containers an earlier run could not (the engine was down); called before each new one and by the janitor. */
-export async function removeLeftovers(docker: Docker): Promise<number> {
-  let removed = 0;
-  for (const id of [...leftovers]) {
-    try {
-      await docker.getContainer(id).remove({ force: true, v: true });
-      removed++;
-      leftovers.delete(id);
-    } catch (error) {
-      if (isNotFound(error)) leftovers.delete(id);
-    }
+/** The removals of containers made on this client: a failed one is kept and retried with backoff. */
+export function removalsFor(docker: Docker): ContainerRemovals {
+  let removals = removalsByClient.get(docker);
+  if (!removals) {
+    removals = new ContainerRemovals({ remove: (id) => docker.getContainer(id).remove({ force: true, v: true }), log: logger });
+    removalsByClient.set(docker, removals);
   }
-  return removed;
+  return removals;
 }
 
 export function containerLimits(limits: Limits) {
@@ -136,8 +133,9 @@ export function containerLimits(limits: Limits) {
   };
 }
 
-export async function runContainer(docker: Docker, spec: ContainerSpec): Promise<ContainerOutcome> {
-  await removeLeftovers(docker);
+export async function runContainer(docker: Docker, spec: ContainerSpec, removals: ContainerRemovals = removalsFor(docker)): Promise<ContainerOutcome> {
+  // Containers an earlier side could not remove (the engine was away), whose backoff is due.
+  await removals.retryDue();
   const container = await docker.createContainer({
     name: spec.name,
     Image: spec.image,
@@ -270,10 +268,9 @@ export async function runContainer(docker: Docker, spec: ContainerSpec): Promise
   } finally {
     clearInterval(monitor);
     spec.signal?.removeEventListener('abort', onAbort);
-    await container.remove({ force: true, v: true }).catch((error: unknown) => {
-      // The engine is away (restarting): remove it at the next chance instead of leaving it for good.
-      if (!isNotFound(error)) leftovers.add(container.id);
-    });
+    // Never waited for beyond one try: a removal that fails (the engine away, or refusing) is retried
+    // with backoff, and the side ends as it would have.
+    await removals.remove(container.id, spec.name);
   }
 }
 

@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import type { CellDatabaseLimits } from '../../common/config.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
 import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
-import { containerLimits, ensureNetwork, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
+import { containerLimits, ensureNetwork, removalsFor, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
 import { isConflict, isNotFound } from '../../common/docker/engine.js';
+import type { ContainerRemovals } from '../container/removal.js';
 
 export { PORTS, type ServerBackend };
 
@@ -100,7 +101,7 @@ export class DatabaseServers {
 
   constructor(
     private readonly docker: Docker,
-    private readonly options: { network: string; hostId: string; cellLimits?: CellDatabaseLimits },
+    private readonly options: { network: string; hostId: string; cellLimits?: CellDatabaseLimits; removals?: ContainerRemovals },
   ) {}
 
   /** One per host whatever the queue prefix: test stacks and the demo share it, each cell with its own database. */
@@ -267,8 +268,10 @@ export class DatabaseServers {
         Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
       },
     });
+    // Through the worker's removals: a server the engine could not remove now is retried, not forgotten.
+    const removals = this.options.removals ?? removalsFor(this.docker);
     const drop = async () => {
-      await container.remove({ force: true, v: true }).catch(() => undefined);
+      await removals.remove(container.id);
     };
     try {
       await container.start();
