@@ -95,3 +95,40 @@ describe('matrix.yaml', () => {
     expect(problems('version: 1\nversion: 2\nlibraries: []\n')[0]).toMatch(/^matrix\.yaml:2:1: .*[Dd]uplicate|unique/);
   });
 });
+
+describe('matrix.yaml: consumer secrets', () => {
+  const twoConsumers = (a: string, aSecret: string, b: string, bSecret: string) => `version: 1
+libraries:
+  - name: lib
+    repo: https://example.org/lib.git
+    build: { image: compat-runner:bookworm, command: sh build.sh }
+    consumers:
+      - name: ${a}
+        repo: https://example.org/a.git
+        ref: v1
+        image: compat-runner:bookworm
+        installCandidate: "true"
+        test: "true"
+        backends: [sqlite]
+        secretEnv: [${aSecret}]
+      - name: ${b}
+        repo: https://example.org/b.git
+        ref: v1
+        image: compat-runner:bookworm
+        installCandidate: "true"
+        test: "true"
+        backends: [sqlite]
+        secretEnv: [OTHER, ${bSecret}]
+`;
+
+  it('refuses two requests that would read the same value, at the second one', () => {
+    expect(problems(twoConsumers('py-x', 'API_KEY', 'py.x', 'API_KEY'))).toEqual([
+      'matrix.yaml:22:28: libraries.0.consumers.1.secretEnv.1: API_KEY of consumer "py.x" (library "lib") would read the same value as API_KEY of consumer "py-x" (library "lib", libraries.0.consumers.0): both are COMPAT_SECRET_LIB__PY_X__API_KEY; rename a consumer or a secret',
+    ]);
+  });
+
+  it('takes the names that collided before the library and __ were in the key', () => {
+    // COMPAT_SECRET_PY_INVENTORY_API_KEY once served both.
+    expect(problems(twoConsumers('py', 'INVENTORY_API_KEY', 'py.inventory', 'API_KEY'))).toEqual([]);
+  });
+});
