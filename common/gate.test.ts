@@ -14,7 +14,15 @@ describe('gate', () => {
     expect(gateOf([run('r1', [['a.mysql', 'regression'], ['a.sqlite', 'running']])]).state).toBe('blocked');
     expect(gateOf([run('r1', [['a.mysql', 'pass'], ['a.sqlite', 'running']])]).state).toBe('pending');
     expect(gateOf([run('r1', [['a.mysql', 'error'], ['a.sqlite', 'flaky']])]).state).toBe('incomplete');
-    expect(gateOf([run('r1', [['a.mysql', 'fixed'], ['a.sqlite', 'failing']])])).toEqual({ state: 'pass', runId: 'r1', regressions: [] });
+    expect(gateOf([run('r1', [['a.mysql', 'fixed'], ['a.sqlite', 'failing']])])).toEqual({
+      state: 'pass',
+      runId: 'r1',
+      regressions: [],
+      cells: [
+        { cell: 'a.mysql', verdict: 'fixed', runId: 'r1' },
+        { cell: 'a.sqlite', verdict: 'failing', runId: 'r1' },
+      ],
+    });
   });
 
   it('is incomplete, never pass, when a cell gave no evidence (its baseline passed no test)', () => {
@@ -31,5 +39,36 @@ describe('gate', () => {
     const gate = gateOf([rerunA, full]);
     expect(gate).toMatchObject({ state: 'blocked', runId: 'r2', regressions: [{ cell: 'b.mysql', newFailures: ['t::x'] }] });
     expect(gateOf([run('r3', [['b.mysql', 'flaky']]), rerunA, full]).state).toBe('pass');
+  });
+});
+
+describe('gate: whose runs decide it', () => {
+  const own = (id: string, cells: Array<[string, string]>) => ({ ...run(id, cells), ownBaseline: true });
+  const other = (id: string, cells: Array<[string, string]>) => ({ ...run(id, cells), ownBaseline: false });
+
+  it('counts only runs against the version\'s own baseline', () => {
+    // The issue's run: `--baseline v1.1.0 --consumer js-ledger --backend mysql` makes the cell failing.
+    const full = own('r1', [['js-ledger.mysql', 'regression'], ['js-ledger.postgres', 'pass']]);
+    const againstItself = other('r2', [['js-ledger.mysql', 'failing']]);
+    const gate = gateOf([againstItself, full]);
+    expect(gate).toMatchObject({ state: 'blocked', runId: 'r1', regressions: [{ cell: 'js-ledger.mysql', runId: 'r1' }] });
+    expect(gate.cells).toEqual([
+      { cell: 'js-ledger.mysql', verdict: 'regression', runId: 'r1' },
+      { cell: 'js-ledger.postgres', verdict: 'pass', runId: 'r1' },
+    ]);
+    // Only other baselines: nothing decides.
+    expect(gateOf([againstItself])).toEqual({ state: 'pending', runId: null, regressions: [], cells: [] });
+  });
+
+  it('a partial run against the own baseline settles the cells it ran, and is named for them', () => {
+    const full = own('r1', [['a.mysql', 'regression'], ['b.mysql', 'regression']]);
+    const rerunA = own('r2', [['a.mysql', 'pass']]);
+    const rerunBElsewhere = other('r3', [['b.mysql', 'pass']]);
+    const gate = gateOf([rerunBElsewhere, rerunA, full]);
+    expect(gate).toMatchObject({ state: 'blocked', runId: 'r2', regressions: [{ cell: 'b.mysql', runId: 'r1' }] });
+    expect(gate.cells).toEqual([
+      { cell: 'a.mysql', verdict: 'pass', runId: 'r2' },
+      { cell: 'b.mysql', verdict: 'regression', runId: 'r1' },
+    ]);
   });
 });

@@ -119,6 +119,11 @@ export interface RunJson {
   trigger: Trigger;
   createdAt: string;
   finishedAt: string | null;
+  /**
+   * The run's baseline is the candidate version's own (the default previous release, or the registry's
+   * for a library with `registry:`): only such runs decide the gate (common/verdict.ts gateOf).
+   */
+  ownBaseline?: boolean;
   cells: CellJson[];
 }
 
@@ -136,6 +141,10 @@ export interface TestOutcome {
 
 export interface GateJson {
   state: 'pass' | 'blocked' | 'pending' | 'incomplete';
+  /** The newest run that decides the gate (one against the version's own baseline). */
   runId: string | null;
-  regressions: Array<{ cell: string; consumer: string; backend: Backend; newFailures: string[] }>;
+  /** Each with the run that decided that cell. */
+  regressions: Array<{ cell: string; consumer: string; backend: Backend; newFailures: string[]; runId: string }>;
+  /** Every cell the gate counted, with its verdict and the run that decided it. */
+  cells: Array<{ cell: string; verdict: CellVerdict; runId: string }>;
 }

@@ -134,18 +134,39 @@ export function decideRun(cells: CellOutcome[]): RunVerdict {
   return 'pass';
 }
 
+/** A run as the gate reads it: its cells, and whether its baseline is the version's own. */
+export type GateRun = Pick<RunJson, 'id' | 'cells' | 'ownBaseline'>;
+
 /**
- * The gate over every run of a version, newest first: each cell counts by its newest verdict, so a
- * re-run of one cell (`--consumer`, `--backend`) settles that cell without hiding the others. The
- * state is the run verdict of those cells, by the same rule as one run's.
+ * The runs that may decide a version's gate: those against the version's own baseline (the default
+ * previous release, or the registry's). A run against any other baseline (`--baseline v1.1.0` for the
+ * candidate v1.1.0 makes every cell `failing`) answers its own question, never the gate's. Runs stored
+ * before the rule (no `ownBaseline`) count, as they did.
  */
-export function gateOf(runs: Array<Pick<RunJson, 'id' | 'cells'>>): GateJson {
-  if (!runs.length) return { state: 'pending', runId: null, regressions: [] };
-  const newest = new Map<string, RunJson['cells'][number]>();
-  for (const run of runs) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, cell);
-  const cells = [...newest.values()];
-  const regressions = cells
-    .filter((c) => c.verdict === 'regression')
-    .map((c) => ({ cell: c.id, consumer: c.consumer, backend: c.backend, newFailures: c.newFailures }));
-  return { state: decideRun(cells), runId: runs[0].id, regressions };
+export function gateRuns<T extends GateRun>(runs: T[]): T[] {
+  return runs.filter((run) => run.ownBaseline !== false);
+}
+
+/**
+ * The gate over the runs of a version, newest first, of which only those against the version's own
+ * baseline count ({@link gateRuns}): each cell counts by its newest verdict among them, so a re-run of
+ * one cell (`--consumer`, `--backend`) settles that cell without hiding the others. The state is the run
+ * verdict of those cells, by the same rule as one run's; each cell names the run that decided it.
+ */
+export function gateOf(runs: GateRun[]): GateJson {
+  const deciding = gateRuns(runs);
+  if (!deciding.length) return { state: 'pending', runId: null, regressions: [], cells: [] };
+  const newest = new Map<string, { cell: RunJson['cells'][number]; runId: string }>();
+  for (const run of deciding) for (const cell of run.cells) if (!newest.has(cell.id)) newest.set(cell.id, { cell, runId: run.id });
+  const decided = [...newest.values()].sort((a, b) => (a.cell.id < b.cell.id ? -1 : a.cell.id > b.cell.id ? 1 : 0));
+  const cells = decided.map((d) => d.cell);
+  const regressions = decided
+    .filter((d) => d.cell.verdict === 'regression')
+    .map((d) => ({ cell: d.cell.id, consumer: d.cell.consumer, backend: d.cell.backend, newFailures: d.cell.newFailures, runId: d.runId }));
+  return {
+    state: decideRun(cells),
+    runId: deciding[0].id,
+    regressions,
+    cells: decided.map((d) => ({ cell: d.cell.id, verdict: d.cell.verdict, runId: d.runId })),
+  };
 }

@@ -507,6 +507,7 @@ const EXAMPLES = path.join(REPO_ROOT, 'examples', '.repos');
 describe.runIf(existsSync(path.join(EXAMPLES, 'quarry')))('the example matrix', () => {
   let example: Stack;
   let exampleServer: ServerHandle;
+  let blockedRun = '';
 
   afterAll(async () => {
     await example?.close();
@@ -547,5 +548,27 @@ describe.runIf(existsSync(path.join(EXAMPLES, 'quarry')))('the example matrix', 
     expect(run.verdict).toBe('blocked');
     await until(() => fake.statuses({ sha, context: 'compat-matrix/quarry' }).some((s) => s.state === 'failure'), 'the quarry failure status');
     expect(fake.statuses({ sha, context: 'compat-matrix/quarry' }).at(-1)?.description).toMatch(/^2 regressions in 8 cells \(1\.1\.0 vs 1\.0\.0\)/);
+    blockedRun = runId;
+  }, 1_800_000);
+
+  // Issue 16 item 8: a run of the version against another baseline (here the candidate itself, which
+  // makes the regressed cell `failing`) must not settle the gate's cell.
+  it('a run of v1.1.0 against itself as baseline leaves the gate blocked, named by the run that decided it', async () => {
+    expect(blockedRun).toBeTruthy();
+    const env = { COMPAT_SERVER_URL: exampleServer.url, COMPAT_TOKEN: exampleServer.adminToken, COMPAT_MATRIX: path.join(REPO_ROOT, 'matrix.yaml') };
+    const ran = await compat(['run', '--library', 'quarry', '--candidate', 'v1.1.0', '--baseline', 'v1.1.0', '--consumer', 'js-ledger', '--backend', 'mysql', '--wait', '--json'], env);
+    const side = JSON.parse(ran.stdout) as RunJson;
+    // The attack did what the issue says: that cell is `failing` in a run of the same version.
+    expect(side.cells.map((c) => [c.id, c.verdict])).toEqual([['js-ledger.mysql', 'failing']]);
+    expect(side.ownBaseline).toBe(false);
+    const gate = await compat(['gate', '--library', 'quarry', '--version', '1.1.0', '--json'], env);
+    expect(gate.code).toBe(1);
+    const answer = JSON.parse(gate.stdout);
+    expect(answer).toMatchObject({ state: 'blocked', runId: blockedRun });
+    expect(answer.cells).toContainEqual({ cell: 'js-ledger.mysql', verdict: 'regression', runId: blockedRun });
+    expect(answer.regressions.map((r: { cell: string; runId: string }) => [r.cell, r.runId])).toEqual([
+      ['js-ledger.mysql', blockedRun],
+      ['py-inventory.mysql', blockedRun],
+    ]);
   }, 1_800_000);
 });

@@ -79,6 +79,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const secrets = loadConsumerSecrets();
   const workerId = `${config.hostId}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const log = logger.child({ worker: workerId });
+  if (secrets.unreadVariables.length) {
+    // Names only, never values: an operator still on the old form would otherwise lose secrets silently.
+    log.warn({ variables: secrets.unreadVariables }, 'Consumer secret variables not in the form COMPAT_SECRET_<LIBRARY>__<CONSUMER>__<NAME> are not read');
+  }
   const docker = createDocker();
   await docker.ping();
   await ensureNetwork(docker, config.network);

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { parseMatrix, MatrixError, formatProblem } from './load.js';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMatrix, parseMatrix, pathRulesFromEnv, MatrixError, formatProblem } from './load.js';
 
 const valid = `version: 1
 libraries:
@@ -93,5 +96,111 @@ describe('matrix.yaml', () => {
   it('reports YAML syntax errors with their position', () => {
     expect(problems('version: 1\nlibraries: [\n')[0]).toMatch(/^matrix\.yaml:\d+:\d+: \(document\): /);
     expect(problems('version: 1\nversion: 2\nlibraries: []\n')[0]).toMatch(/^matrix\.yaml:2:1: .*[Dd]uplicate|unique/);
+  });
+});
+
+describe('matrix.yaml: consumer secrets', () => {
+  const twoConsumers = (a: string, aSecret: string, b: string, bSecret: string) => `version: 1
+libraries:
+  - name: lib
+    repo: https://example.org/lib.git
+    build: { image: compat-runner:bookworm, command: sh build.sh }
+    consumers:
+      - name: ${a}
+        repo: https://example.org/a.git
+        ref: v1
+        image: compat-runner:bookworm
+        installCandidate: "true"
+        test: "true"
+        backends: [sqlite]
+        secretEnv: [${aSecret}]
+      - name: ${b}
+        repo: https://example.org/b.git
+        ref: v1
+        image: compat-runner:bookworm
+        installCandidate: "true"
+        test: "true"
+        backends: [sqlite]
+        secretEnv: [OTHER, ${bSecret}]
+`;
+
+  it('refuses two requests that would read the same value, at the second one', () => {
+    expect(problems(twoConsumers('py-x', 'API_KEY', 'py.x', 'API_KEY'))).toEqual([
+      'matrix.yaml:22:28: libraries.0.consumers.1.secretEnv.1: API_KEY of consumer "py.x" (library "lib") would read the same value as API_KEY of consumer "py-x" (library "lib", libraries.0.consumers.0): both are COMPAT_SECRET_LIB__PY_X__API_KEY; rename a consumer or a secret',
+    ]);
+  });
+
+  it('takes the names that collided before the library and __ were in the key', () => {
+    // COMPAT_SECRET_PY_INVENTORY_API_KEY once served both.
+    expect(problems(twoConsumers('py', 'INVENTORY_API_KEY', 'py.inventory', 'API_KEY'))).toEqual([]);
+  });
+});
+
+describe('matrix.yaml: local paths stay where the operator put them', () => {
+  let base: string;
+  beforeAll(() => {
+    base = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'matrix-paths-')));
+    for (const dir of ['conf/ctx', 'conf/repos/app', 'repos/lib', 'elsewhere']) mkdirSync(path.join(base, dir), { recursive: true });
+    writeFileSync(path.join(base, 'conf/ctx/Dockerfile'), 'FROM scratch\n');
+    writeFileSync(path.join(base, 'elsewhere/Dockerfile'), 'FROM scratch\n');
+    // A folder inside matrix.yaml's that is a link out of it.
+    symlinkSync(path.join(base, 'elsewhere'), path.join(base, 'conf/escape'));
+  });
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  const matrixWith = (libRepo: string, image: string) => `version: 1
+libraries:
+  - name: lib
+    repo: ${libRepo}
+    build: { image: compat-runner:bookworm, command: sh build.sh }
+    consumers:
+      - name: app
+        repo: repos/app
+        ref: v1
+        image: ${image}
+        installCandidate: "true"
+        test: "true"
+        backends: [sqlite]
+`;
+  const check = (text: string, roots: string[] = []): string[] => {
+    try {
+      parseMatrix(text, path.join(base, 'conf/matrix.yaml'), { paths: { repoRoots: roots } });
+    } catch (error) {
+      if (error instanceof MatrixError) return error.problems.map(formatProblem).map((p) => p.replaceAll(base, 'BASE'));
+      throw error;
+    }
+    return [];
+  };
+
+  it('takes repositories in matrix.yaml\'s folder or a root the operator lists, URLs as they are, and contexts in matrix.yaml\'s folder', () => {
+    expect(check(matrixWith('https://example.org/lib.git', '{ dockerfile: ctx/Dockerfile, context: ctx }'))).toEqual([]);
+    expect(check(matrixWith('../repos/lib', '{ dockerfile: ctx/Dockerfile }'), [path.join(base, 'repos')])).toEqual([]);
+    expect(check(matrixWith('git@example.org:lib.git', 'compat-runner:bookworm'))).toEqual([]);
+  });
+
+  it('refuses a local repository out of the roots, with its position', () => {
+    expect(check(matrixWith('../repos/lib', 'compat-runner:bookworm'))).toEqual([
+      `BASE/conf/matrix.yaml:4:11: libraries.0.repo: local repository BASE/repos/lib is outside matrix.yaml's folder; list its folder in COMPAT_REPO_ROOTS, or give a URL`,
+    ]);
+    expect(check(matrixWith('/etc', 'compat-runner:bookworm'), [path.join(base, 'repos')])).toEqual([
+      `BASE/conf/matrix.yaml:4:11: libraries.0.repo: local repository /etc is outside matrix.yaml's folder and COMPAT_REPO_ROOTS (BASE/repos); list its folder in COMPAT_REPO_ROOTS, or give a URL`,
+    ]);
+  });
+
+  it('refuses a context of "..", an absolute one, a Dockerfile out of the folder, and a link out of it', () => {
+    const refused = (image: string) => check(matrixWith('https://example.org/lib.git', image));
+    expect(refused('{ dockerfile: ../elsewhere/Dockerfile, context: .. }')).toEqual([
+      `BASE/conf/matrix.yaml:10:64: libraries.0.consumers.0.image.context: the build context BASE is outside matrix.yaml's folder BASE/conf; a context is sent whole to the build, so it must be inside it`,
+    ]);
+    expect(refused(`{ dockerfile: ${base}/elsewhere/Dockerfile, context: / }`)[0]).toMatch(/^BASE\/conf\/matrix.yaml:10:\d+: libraries\.0\.consumers\.0\.image\.context: the build context \/ is outside/);
+    expect(refused('{ dockerfile: ../elsewhere/Dockerfile }')[0]).toMatch(/^BASE\/conf\/matrix.yaml:10:\d+: libraries\.0\.consumers\.0\.image\.dockerfile: the build context BASE\/elsewhere is outside/);
+    expect(refused('{ dockerfile: escape/Dockerfile }')[0]).toMatch(/image\.dockerfile: the build context BASE\/conf\/escape is outside/);
+  });
+
+  it('loadMatrix reads the roots from COMPAT_REPO_ROOTS (colon-separated), as compat validate does', () => {
+    const file = path.join(base, 'conf/matrix.yaml');
+    writeFileSync(file, matrixWith('../repos/lib', 'compat-runner:bookworm'));
+    expect(() => loadMatrix(file, pathRulesFromEnv({}))).toThrow(/libraries\.0\.repo: local repository .* is outside/);
+    expect(loadMatrix(file, pathRulesFromEnv({ COMPAT_REPO_ROOTS: `/nonexistent:${path.join(base, 'repos')}` })).libraries[0].repo).toBe(path.join(base, 'repos/lib'));
   });
 });

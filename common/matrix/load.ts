@@ -2,7 +2,7 @@
  * Reads matrix.yaml once, at the edge: YAML syntax errors and schema issues are all collected and each
  * is placed at its line and column, so `compat validate` can print `FILE:LINE:COL: path: message`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { Matrix, type ConsumerConfig, type ImageRef, type LibraryConfig, type MatrixData } from './schema.js';
@@ -56,7 +56,24 @@ export interface ResolvedMatrix {
   libraries: ResolvedLibrary[];
 }
 
-export function parseMatrix(text: string, file: string): ResolvedMatrix {
+/**
+ * Where matrix.yaml's local paths may point (issue 16 item 9): the worker clones a local repository and
+ * tars a Dockerfile's context from the host, so a path out of these would hand a host folder to a build.
+ */
+export interface PathRules {
+  /**
+   * Folders a local repository (`repo:` that is not a URL) may be in, besides matrix.yaml's own folder.
+   * From `COMPAT_REPO_ROOTS` (colon-separated). Dockerfile contexts stay in matrix.yaml's folder.
+   */
+  repoRoots: string[];
+}
+
+/** The rules an operator set: `COMPAT_REPO_ROOTS`, colon-separated absolute (or cwd-relative) folders. */
+export function pathRulesFromEnv(env: NodeJS.ProcessEnv = process.env): PathRules {
+  return { repoRoots: (env.COMPAT_REPO_ROOTS ?? '').split(':').filter((p) => p.trim() !== '').map((p) => path.resolve(p)) };
+}
+
+export function parseMatrix(text: string, file: string, options: { paths?: PathRules } = {}): ResolvedMatrix {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: MatrixProblem[] = [];
@@ -85,17 +102,76 @@ export function parseMatrix(text: string, file: string): ResolvedMatrix {
     problems.sort((a, b) => a.line - b.line || a.col - b.col);
     throw new MatrixError(problems);
   }
-  return resolve(result.data, file);
+  const resolved = resolve(result.data, file);
+  if (options.paths) {
+    for (const problem of pathProblems(result.data, resolved, options.paths)) {
+      const { line, col } = positionOf(doc.contents, problem.path, lineCounter, false);
+      problems.push({ file, line, col, path: problem.path.join('.'), message: problem.message });
+    }
+    if (problems.length > 0) throw new MatrixError(problems);
+  }
+  return resolved;
 }
 
-export function loadMatrix(file: string): ResolvedMatrix {
+/** The folder itself when it exists (a symlink in the path leads where it leads), else the path as written. */
+function realOf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function isWithin(child: string, root: string): boolean {
+  const rel = path.relative(root, child);
+  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+const isLocal = (repo: string) => path.isAbsolute(repo);
+
+/** Local paths of the matrix that leave where they may be: repositories out of the roots, contexts out of matrix.yaml's folder. */
+function pathProblems(written: MatrixData, matrix: ResolvedMatrix, rules: PathRules): Array<{ path: Array<string | number>; message: string }> {
+  const home = realOf(path.dirname(matrix.file));
+  const roots = [home, ...rules.repoRoots.map(realOf)];
+  const problems: Array<{ path: Array<string | number>; message: string }> = [];
+  const repo = (value: string, at: Array<string | number>) => {
+    if (!isLocal(value) || roots.some((root) => isWithin(realOf(value), root))) return;
+    problems.push({
+      path: at,
+      message: `local repository ${value} is outside matrix.yaml's folder${rules.repoRoots.length ? ` and COMPAT_REPO_ROOTS (${rules.repoRoots.join(':')})` : ''}; list its folder in COMPAT_REPO_ROOTS, or give a URL`,
+    });
+  };
+  const image = (value: ImageRef, as: ConsumerConfig['image'], at: Array<string | number>) => {
+    if (typeof value === 'string' || isWithin(realOf(value.context), home)) return;
+    const hasContext = typeof as === 'object' && as.context !== undefined;
+    problems.push({
+      path: [...at, hasContext ? 'context' : 'dockerfile'],
+      message: `the build context ${value.context} is outside matrix.yaml's folder ${home}; a context is sent whole to the build, so it must be inside it`,
+    });
+  };
+  matrix.libraries.forEach((library, li) => {
+    repo(library.repo, ['libraries', li, 'repo']);
+    image(library.build.image, written.libraries[li].build.image, ['libraries', li, 'build', 'image']);
+    library.consumers.forEach((consumer, ci) => {
+      repo(consumer.repo, ['libraries', li, 'consumers', ci, 'repo']);
+      image(consumer.image, written.libraries[li].consumers[ci].image, ['libraries', li, 'consumers', ci, 'image']);
+    });
+  });
+  return problems;
+}
+
+/**
+ * Reads and checks matrix.yaml, local paths included (`COMPAT_REPO_ROOTS` unless `paths` says otherwise):
+ * the one way the CLI, the server and the workers read it.
+ */
+export function loadMatrix(file: string, paths: PathRules = pathRulesFromEnv()): ResolvedMatrix {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new MatrixError([{ file, line: 1, col: 1, path: '', message: `cannot read: ${(error as Error).message}` }]);
   }
-  return parseMatrix(text, file);
+  return parseMatrix(text, file, { paths });
 }
 
 /** Walks the YAML tree along a schema path; stops at the deepest node that exists (a missing field points at its parent). */

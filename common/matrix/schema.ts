@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../types.js';
 import { refNameProblem } from '../git-ref.js';
+import { consumerSecretVariable } from '../secrets/consumer-secret-names.js';
 
 /** The variables a consumer's env may template from (CONTRACT: "What a consumer's test command gets"). */
 export const CONTRACT_VARIABLES = [
@@ -141,8 +142,8 @@ export const Consumer = z.strictObject({
   env: z.record(EnvName, TemplatedValue).optional(),
   /**
    * Secret variables the suite gets, each masked in logs and results. Their values come from the worker
-   * host's COMPAT_SECRET_<CONSUMER>_<NAME> or its COMPAT_SECRETS_FILE, never from the worker's own
-   * environment (docs/secrets.md).
+   * host's COMPAT_SECRET_<LIBRARY>__<CONSUMER>__<NAME> or its COMPAT_SECRETS_FILE (keyed by library, then
+   * consumer), never from the worker's own environment (docs/secrets.md).
    */
   secretEnv: z.array(EnvName).optional(),
   timeoutSeconds: z.number().int().min(1).max(86400).optional(),
@@ -220,6 +221,9 @@ export const Matrix = z.strictObject({
     const field = (value: unknown, key: string): unknown => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined);
     // Names become queue keys, labels and folder names: each must be unique where it is used.
     const seen = new Map<string, number>();
+    // Every secretEnv request by the variable a worker reads it from: two requests of one variable would
+    // read one value (a consumer given another consumer's secret), so the second is refused.
+    const secretReaders = new Map<string, { library: string; consumer: string; name: string; li: number; ci: number }>();
     list(field(matrix, 'libraries')).forEach((library, li) => {
       const libraryName = field(library, 'name');
       if (typeof libraryName === 'string') {
@@ -241,6 +245,20 @@ export const Matrix = z.strictObject({
           }
           consumers.add(name);
         }
+        list(field(consumer, 'secretEnv')).forEach((secret, si) => {
+          if (typeof libraryName !== 'string' || typeof name !== 'string' || typeof secret !== 'string') return;
+          const variable = consumerSecretVariable(libraryName, name, secret);
+          const first = secretReaders.get(variable);
+          if (!first) {
+            secretReaders.set(variable, { library: libraryName, consumer: name, name: secret, li, ci });
+          } else if (first.li !== li || first.ci !== ci) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['libraries', li, 'consumers', ci, 'secretEnv', si],
+              message: `${secret} of consumer "${name}" (library "${libraryName}") would read the same value as ${first.name} of consumer "${first.consumer}" (library "${first.library}", libraries.${first.li}.consumers.${first.ci}): both are ${variable}; rename a consumer or a secret`,
+            });
+          }
+        });
         const fixed = field(consumer, 'fixedConnection');
         const backends = list(field(consumer, 'backends'));
         for (const backend of fixed && typeof fixed === 'object' ? Object.keys(fixed) : []) {

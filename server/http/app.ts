@@ -15,7 +15,7 @@ import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.
 import { bisectStepLogKey, logKey } from '../../common/queue/jobs.js';
 import { NotARegression, UnknownCell } from '../bisect/bisector.js';
 import type { Queues } from '../../common/queue/bullmq.js';
-import { gateOf, isFinished } from '../../common/verdict.js';
+import { gateOf, gateRuns, isFinished } from '../../common/verdict.js';
 import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
 import { loginRouter, readGuard, requireToken } from '../auth/access.js';
 import type { Tokens } from '../auth/tokens.js';
@@ -299,6 +299,11 @@ export function createApp(deps: AppDeps): express.Express {
       const runs = store.runsFor(q.library, bare);
       if (!runs.length) runs.push(...store.runsFor(q.library, q.version));
       if (!runs.length) return { status: 404, body: { ...gateOf([]), error: `no run for ${q.library} ${q.version}` } };
+      if (!gateRuns(runs).length) {
+        // Runs that asked for another baseline answer their own question, never the gate's.
+        const others = runs.slice(0, 5).map((r) => `${r.id} (baseline ${r.baseline})`).join(', ');
+        return { status: 404, body: { ...gateOf([]), error: `no run for ${q.library} ${q.version} against its own baseline; runs with other baselines do not decide the gate: ${others}` } };
+      }
       return { status: 200, body: gateOf(runs) };
     }),
   );

@@ -83,39 +83,59 @@ export async function planRun(
   const candidateVersion =
     versionOfTag(request.candidate, pattern) ?? releases.find((r) => tags.find((t) => t.tag === r.tag)?.sha === candidateSha)?.version ?? null;
 
-  let baselineRef: string;
-  let baselineVersion: string;
-  let baselineFile: PublishedFile | null = null;
-  if (request.baseline) {
-    baselineRef = request.baseline;
-    baselineVersion = versionOfTag(request.baseline, pattern) ?? request.baseline;
-  } else if (library.registry) {
-    // What users run today is what the registry serves, whatever the tags say.
+  /**
+   * The candidate version's own baseline: the registry's highest version below it (`registry:`), else
+   * the highest release tag below it. Throws a PlanError saying why there is none.
+   */
+  const ownBaseline = async (): Promise<{ ref: string; version: string; file: PublishedFile | null }> => {
     if (!candidateVersion) {
       throw new PlanError('baseline', `candidate "${request.candidate}" is not a release tag matching "${library.tags}"; give a baseline`);
     }
-    let published: PublishedFile[];
-    try {
-      published = await publishedFiles(library.registry, options.registries ?? DEFAULT_REGISTRY_URLS);
-    } catch (error) {
-      throw new PlanError('baseline', `the registry did not answer: ${(error as Error).message}; give a baseline tag`);
-    }
-    const choice = chooseBaseline(candidateVersion, published.map((file) => ({ tag: file.published, version: file.version })));
-    baselineFile = published.find((file) => file.published === choice?.tag) ?? null;
-    if (!baselineFile) {
-      const { kind, name } = registryOf(library.registry);
-      throw new PlanError('baseline', `${kind} publishes no version of ${name} below ${candidateVersion}; give a baseline`);
-    }
-    baselineRef = describePublished(baselineFile);
-    baselineVersion = baselineFile.version;
-  } else {
-    if (!candidateVersion) {
-      throw new PlanError('baseline', `candidate "${request.candidate}" is not a release tag matching "${library.tags}"; give a baseline`);
+    if (library.registry) {
+      // What users run today is what the registry serves, whatever the tags say.
+      let published: PublishedFile[];
+      try {
+        published = await publishedFiles(library.registry, options.registries ?? DEFAULT_REGISTRY_URLS);
+      } catch (error) {
+        throw new PlanError('baseline', `the registry did not answer: ${(error as Error).message}; give a baseline tag`);
+      }
+      const choice = chooseBaseline(candidateVersion, published.map((file) => ({ tag: file.published, version: file.version })));
+      const file = published.find((f) => f.published === choice?.tag) ?? null;
+      if (!file) {
+        const { kind, name } = registryOf(library.registry);
+        throw new PlanError('baseline', `${kind} publishes no version of ${name} below ${candidateVersion}; give a baseline`);
+      }
+      return { ref: describePublished(file), version: file.version, file };
     }
     const baseline = chooseBaseline(candidateVersion, releases);
     if (!baseline) throw new PlanError('baseline', `no release of ${library.name} below ${candidateVersion}; give a baseline`);
-    baselineRef = baseline.tag;
-    baselineVersion = baseline.version;
+    return { ref: baseline.tag, version: baseline.version, file: null };
+  };
+
+  let baselineRef: string;
+  let baselineVersion: string;
+  let baselineFile: PublishedFile | null = null;
+  // Only a run against the version's own baseline may decide its gate (common/verdict.ts gateRuns).
+  let isOwnBaseline: boolean;
+  if (request.baseline) {
+    baselineRef = request.baseline;
+    baselineVersion = versionOfTag(request.baseline, pattern) ?? request.baseline;
+    isOwnBaseline = false;
+    // A baseline asked for by name is the version's own when it is the release the default picks (a
+    // library with `registry:` has the registry's file as its own, which no tag is).
+    if (!library.registry && candidateVersion) {
+      const own = await ownBaseline().catch((error: unknown) => {
+        if (error instanceof PlanError) return null;
+        throw error;
+      });
+      if (own) isOwnBaseline = (await resolve('baseline', own.ref)) === (await resolve('baseline', request.baseline));
+    }
+  } else {
+    const own = await ownBaseline();
+    baselineRef = own.ref;
+    baselineVersion = own.version;
+    baselineFile = own.file;
+    isOwnBaseline = true;
   }
   // A published file has no commit: its digest is what identifies it (and keys its artifact).
   const baselineSha = baselineFile ? baselineFile.digest.hex : await resolve('baseline', baselineRef);
@@ -153,6 +173,7 @@ export async function planRun(
       meta: {
         ...options.meta,
         buildImage: library.build.image,
+        ownBaseline: isOwnBaseline,
         ...(baselineFile ? { baselineFile } : {}),
         ...(request.freshBaseline ? { freshBaseline: true } : {}),
       },

@@ -30,6 +30,12 @@ export const RunMeta = z.looseObject({
   baselineFile: PublishedFileSchema.optional(),
   /** The run was asked to run its baseline again rather than reuse a recent baseline side's result (`--fresh-baseline`). */
   freshBaseline: z.boolean().optional(),
+  /**
+   * The baseline is the candidate version's own: the default one (the previous release, or the
+   * registry's with `registry:`), whether it was asked for by name or left to default. false: another
+   * baseline was asked for, and the run never decides the gate. Absent in runs stored before the rule.
+   */
+  ownBaseline: z.boolean().optional(),
   /** The API token's name, for runs created through `POST /api/runs`. */
   requestedBy: z.string().optional(),
   // Webhook-triggered runs (server/webhooks TagRunMeta); the status reporter reads forge, repository and projectId.

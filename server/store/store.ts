@@ -518,7 +518,13 @@ function runFields(row: RunRow): Omit<RunJson, 'cells'> {
     trigger: row.trigger,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
+    ownBaseline: ownBaselineOf(row),
   };
+}
+
+/** Whether the run's baseline is its version's own (meta `ownBaseline`); runs stored before the field count as own, as they did. */
+function ownBaselineOf(row: RunRow): boolean {
+  return parseRunMeta(row.meta, row.id).ownBaseline !== false;
 }
 
 function sideSummary(rows: SideSummaryRow[], side: Side, source: SideSource): SideSummary {

@@ -1,5 +1,5 @@
 /**
- * Fault 5: secrets. A consumer's secretEnv values (one from the worker's COMPAT_SECRET_<CONSUMER>_<NAME>,
+ * Fault 5: secrets. A consumer's secretEnv values (one from the worker's COMPAT_SECRET_<LIBRARY>__<CONSUMER>__<NAME>,
  * one from its COMPAT_SECRETS_FILE), echoed by its suite to stdout and stderr and written into its JUnit,
  * are masked in the cell log and in the test results; API tokens (the admin token, one made with
  * `compat tokens create`, a wrong one) and the webhook secret never show up in the server's or the
@@ -63,11 +63,11 @@ beforeAll(async () => {
   });
   await d.startServer();
   const secretsFile = path.join(d.dir, 'consumer-secrets.json');
-  writeFileSync(secretsFile, JSON.stringify({ leaky: { FILE_SECRET } }), { mode: 0o600 });
+  writeFileSync(secretsFile, JSON.stringify({ lib: { leaky: { FILE_SECRET } } }), { mode: 0o600 });
   await d.startWorker({
     concurrency: 2,
     // LEAKY_SECRET and HOST_ONLY are in the worker's environment under their bare names too: not a source.
-    env: { COMPAT_SECRET_LEAKY_LEAKY_SECRET: CELL_SECRET, COMPAT_SECRETS_FILE: secretsFile, LEAKY_SECRET: CELL_SECRET, HOST_ONLY },
+    env: { COMPAT_SECRET_LIB__LEAKY__LEAKY_SECRET: CELL_SECRET, COMPAT_SECRETS_FILE: secretsFile, LEAKY_SECRET: CELL_SECRET, HOST_ONLY },
   });
 });
 

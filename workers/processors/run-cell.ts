@@ -94,7 +94,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
   let database: CellDatabase | null = null;
   let dbRegistered: string | null = null;
   let image: SideImage | null = null;
-  const secretValues = ports.secrets.forConsumer(consumer.name, consumer.secretEnv);
+  const secretValues = ports.secrets.forConsumer(job.library, consumer.name, consumer.secretEnv);
   const mask = maskText(Object.values(secretValues));
   const log = ports.openLog(options.logKey ?? logKey(ports.config.prefix, job.runId, job.cellId, job.side, job.attempt));
   const dropDatabase = async () => {

@@ -1,34 +1,39 @@
 /**
  * Where a consumer's `secretEnv` values come from on a worker host: only from what the operator set
- * aside for that consumer, never from the worker's own environment (a matrix.yaml naming PATH,
- * COMPAT_REDIS_URL or a cloud credential of the host must get nothing).
+ * aside for that consumer of that library, never from the worker's own environment (a matrix.yaml
+ * naming PATH, COMPAT_REDIS_URL or a cloud credential of the host must get nothing).
  *
- * - `COMPAT_SECRET_<CONSUMER>_<NAME>`: the consumer's name upper-cased, anything but letters and digits
- *   as `_` (`py-inventory` + `API_KEY` -> `COMPAT_SECRET_PY_INVENTORY_API_KEY`);
- * - a JSON file named by `COMPAT_SECRETS_FILE`: `{"py-inventory": {"API_KEY": "..."}}`.
+ * - `COMPAT_SECRET_<LIBRARY>__<CONSUMER>__<NAME>` (common/secrets/consumer-secret-names.ts):
+ *   `quarry` + `py-inventory` + `API_KEY` -> `COMPAT_SECRET_QUARRY__PY_INVENTORY__API_KEY`;
+ * - a JSON file named by `COMPAT_SECRETS_FILE`, keyed by the exact names:
+ *   `{"quarry": {"py-inventory": {"API_KEY": "..."}}}`.
  *
- * The environment wins over the file, so one secret can be rotated without editing it.
+ * The environment wins over the file, so one secret can be rotated without editing it. Consumer names
+ * are unique only within a library: both names are in every key, so `py` asking for INVENTORY_API_KEY
+ * and `py.inventory` asking for API_KEY never read one value (matrix.yaml refuses what still would).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { secretKey } from '../../common/config.js';
+import { CONSUMER_SECRET_PREFIX, consumerSecretVariable } from '../../common/secrets/consumer-secret-names.js';
 
-export const CONSUMER_SECRET_PREFIX = 'COMPAT_SECRET_';
+export { CONSUMER_SECRET_PREFIX, consumerSecretVariable };
 
 /** The worker's port for consumer secrets. */
 export interface SecretSource {
-  /** The values of `names` set aside for `consumer`; a name without one is left out. */
-  forConsumer(consumer: string, names: readonly string[]): Record<string, string>;
+  /** The values of `names` set aside for `consumer` of `library`; a name without one is left out. */
+  forConsumer(library: string, consumer: string, names: readonly string[]): Record<string, string>;
+  /**
+   * `COMPAT_SECRET_*` variables of the worker's environment that are not in the library/consumer form
+   * (the form before it, `COMPAT_SECRET_<CONSUMER>_<NAME>`, is one): never read, named at start.
+   */
+  unreadVariables: string[];
 }
 
-/** The environment variable that holds `name` for `consumer`. */
-export function consumerSecretVariable(consumer: string, name: string): string {
-  return `${CONSUMER_SECRET_PREFIX}${secretKey(consumer)}_${name}`;
-}
+const Values = z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case environment variable name'), z.string().min(1));
+const SecretsFile = z.record(z.string().min(1), z.record(z.string().min(1), Values));
+type SecretsFile = z.infer<typeof SecretsFile>;
 
-const SecretsFile = z.record(z.string().min(1), z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an upper-case environment variable name'), z.string().min(1)));
-
-function readSecretsFile(file: string): Map<string, Record<string, string>> {
+function readSecretsFile(file: string): SecretsFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -39,25 +44,29 @@ function readSecretsFile(file: string): Map<string, Record<string, string>> {
   const result = SecretsFile.safeParse(parsed);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(top level)'}: ${issue.message}`);
-    throw new Error(`COMPAT_SECRETS_FILE ${file}: must be {"<consumer>": {"<NAME>": "<value>"}}; ${problems.join('; ')}`);
+    throw new Error(`COMPAT_SECRETS_FILE ${file}: must be {"<library>": {"<consumer>": {"<NAME>": "<value>"}}}; ${problems.join('; ')}`);
   }
-  return new Map(Object.entries(result.data));
+  return result.data;
 }
+
+const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined => (record && Object.hasOwn(record, key) ? record[key] : undefined);
 
 /**
  * The secrets set aside on this host, read once (a bad file fails the worker's start, naming the file).
  * Only `COMPAT_SECRET_*` variables are kept from `env`.
  */
 export function loadConsumerSecrets(env: NodeJS.ProcessEnv = process.env): SecretSource {
-  const fromFile = env.COMPAT_SECRETS_FILE ? readSecretsFile(env.COMPAT_SECRETS_FILE) : new Map<string, Record<string, string>>();
+  const fromFile = env.COMPAT_SECRETS_FILE ? readSecretsFile(env.COMPAT_SECRETS_FILE) : {};
   const fromEnv = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) if (name.startsWith(CONSUMER_SECRET_PREFIX) && value) fromEnv.set(name, value);
+  const wellFormed = /^COMPAT_SECRET_[A-Z0-9_]+__[A-Z0-9_]+__[A-Z_][A-Z0-9_]*$/;
   return {
-    forConsumer(consumer, names) {
+    unreadVariables: [...fromEnv.keys()].filter((name) => !wellFormed.test(name)).sort(),
+    forConsumer(library, consumer, names) {
       const values: Record<string, string> = {};
-      const own = fromFile.get(consumer);
+      const set = own(own(fromFile, library), consumer);
       for (const name of names) {
-        const value = fromEnv.get(consumerSecretVariable(consumer, name)) ?? (own && Object.hasOwn(own, name) ? own[name] : undefined);
+        const value = fromEnv.get(consumerSecretVariable(library, consumer, name)) ?? own(set, name);
         if (value) values[name] = value;
       }
       return values;

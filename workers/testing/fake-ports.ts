@@ -145,7 +145,8 @@ export function fakePorts(overrides: { secrets?: Record<string, Record<string, s
       },
     },
     secrets: {
-      forConsumer(consumer, names) {
+      unreadVariables: [],
+      forConsumer(_library, consumer, names) {
         const own = overrides.secrets?.[consumer] ?? {};
         return Object.fromEntries(names.filter((n) => own[n]).map((n) => [n, own[n]]));
       },
