@@ -53,4 +53,12 @@ describe('planRun', () => {
     await expect(plan({ library: 'sqlalchemy', candidate: 'rel_9_9_9' })).rejects.toThrow(/^candidate: /);
     await expect(plan({ library: 'alembic', candidate: 'rel_1_4_0' })).rejects.toThrow(/^library: unknown library "alembic"/);
   });
+
+  it("marks a run as against the version's own baseline only when its baseline is the default's commit", async () => {
+    const own = async (baseline?: string) => (await plan({ library: 'sqlalchemy', candidate: 'rel_1_4_0', baseline })).run.meta?.ownBaseline;
+    expect(await own()).toBe(true);
+    expect(await own('rel_1_3_24')).toBe(true);
+    expect(await own('rel_1_3_9')).toBe(false);
+    expect(await own('rel_1_4_0')).toBe(false);
+  });
 });

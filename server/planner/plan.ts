@@ -115,30 +115,24 @@ export async function planRun(
   let baselineRef: string;
   let baselineVersion: string;
   let baselineFile: PublishedFile | null = null;
-  // Only a run against the version's own baseline may decide its gate (common/verdict.ts gateRuns).
-  let isOwnBaseline: boolean;
+  // A baseline asked for by name: the release tag the default would pick, to tell whether it is the
+  // version's own (a library with `registry:` has the registry's file as its own, which no tag is).
+  let defaultTag: string | null = null;
   if (request.baseline) {
     baselineRef = request.baseline;
     baselineVersion = versionOfTag(request.baseline, pattern) ?? request.baseline;
-    isOwnBaseline = false;
-    // A baseline asked for by name is the version's own when it is the release the default picks (a
-    // library with `registry:` has the registry's file as its own, which no tag is).
-    if (!library.registry && candidateVersion) {
-      const own = await ownBaseline().catch((error: unknown) => {
-        if (error instanceof PlanError) return null;
-        throw error;
-      });
-      if (own) isOwnBaseline = (await resolve('baseline', own.ref)) === (await resolve('baseline', request.baseline));
-    }
+    if (!library.registry && candidateVersion) defaultTag = chooseBaseline(candidateVersion, releases)?.tag ?? null;
   } else {
     const own = await ownBaseline();
     baselineRef = own.ref;
     baselineVersion = own.version;
     baselineFile = own.file;
-    isOwnBaseline = true;
   }
   // A published file has no commit: its digest is what identifies it (and keys its artifact).
   const baselineSha = baselineFile ? baselineFile.digest.hex : await resolve('baseline', baselineRef);
+  // Only a run against the version's own baseline may decide its gate (common/verdict.ts gateRuns): the
+  // default one, or one named that is the default's commit.
+  const isOwnBaseline = !request.baseline || (defaultTag !== null && (await resolve('baseline', defaultTag)) === baselineSha);
 
   const wanted = request.consumers ? new Set(request.consumers) : null;
   for (const name of wanted ?? []) {
