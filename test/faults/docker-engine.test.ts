@@ -22,7 +22,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
 import { createDocker, LABEL_KIND, LABEL_RUN } from '../../workers/container/docker.js';
+import { isEngineRefusal } from '../../workers/container/removal.js';
 import { DatabaseServers } from '../../workers/databases/servers.js';
+import type { ReadinessWarning } from '../../workers/readiness.js';
 import { createDeployment, loadHostId, sleep, until, type Deployment } from '../helpers/processes.js';
 import { startEngineProxy, type EngineProxy } from './engine-proxy.js';
 import { faultMatrix, lostCells } from './fixtures.js';
@@ -33,27 +35,11 @@ const PG_IMAGE = 'compat-postgres:15';
 /** Verdicts that say something about the library: wrong when both sides really pass. */
 const CLAIMS = ['regression', 'fixed', 'flaky', 'failing'];
 
-/**
- * The engine's own refusal to remove a container (moby's words): its driver failing to remove the root
- * filesystem, a removal stuck in progress, a container left Dead.
- */
-const ENGINE_REFUSAL = /failed to remove root filesystem|unable to remove filesystem|device or resource busy|removal of container \S+ is already in progress|marked for removal|\bdead\b/i;
-
-interface HeldWarning {
-  kind: string;
-  id: string;
-  name?: string;
-  error: string;
-  since: string;
-  attempts: number;
-  lastTriedAt: string;
-}
-
 let d: Deployment;
 let proxy: EngineProxy;
 let workerUrl: string;
 /** Containers the worker reported held by the engine, by id. */
-const heldByEngine = new Map<string, HeldWarning>();
+const heldByEngine = new Map<string, ReadinessWarning>();
 const runs: RunJson[] = [];
 let expectedRuns = 0;
 let faults = 0;
@@ -113,9 +99,9 @@ async function noteDatabases(run: RunJson) {
 }
 
 /** What the worker's /readyz names as held by the engine. */
-async function heldWarnings(): Promise<HeldWarning[]> {
+async function heldWarnings(): Promise<ReadinessWarning[]> {
   const res = await fetch(`${workerUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
-  const body = (await res.json()) as { warnings?: HeldWarning[] };
+  const body = (await res.json()) as { warnings?: ReadinessWarning[] };
   return (body.warnings ?? []).filter((w) => w.kind === 'engine-held-container');
 }
 
@@ -137,7 +123,7 @@ async function expectContainersGoneOrHeld(runId: string): Promise<void> {
         for (const c of left) {
           const w = held.get(c.Id);
           if (!w) unaccounted.push(`${c.Names[0]} (${c.State}): not reported as held by the engine`);
-          else if (!ENGINE_REFUSAL.test(w.error)) unaccounted.push(`${c.Names[0]}: held, but not for the engine's refusal: ${w.error}`);
+          else if (!isEngineRefusal(w.error)) unaccounted.push(`${c.Names[0]}: held, but not for the engine's refusal: ${w.error}`);
           else if (c.State === 'running') unaccounted.push(`${c.Names[0]}: reported held, yet running`);
           else if (w.attempts < 2 || Date.parse(w.lastTriedAt) <= Date.parse(w.since)) unaccounted.push(`${c.Names[0]}: held, its removal not retried yet (${w.attempts} tries)`);
         }

@@ -38,13 +38,17 @@ const ENGINE_HELD = [
   /\bis dead\b|state\W+dead\b/i,
 ];
 
+/** Whether an engine's message is its refusal to remove a container (one of {@link ENGINE_HELD}). */
+export function isEngineRefusal(message: string): boolean {
+  return ENGINE_HELD.some((re) => re.test(message));
+}
+
 export function classifyRemovalError(error: unknown): RemovalFailure {
   if (isNotFound(error)) return 'gone';
   const status = engineStatus(error);
   // Only an answer of the engine's can say it holds the container: a dropped connection says nothing.
   if (status === 500 || status === 409) {
-    const text = removalErrorText(error);
-    if (ENGINE_HELD.some((re) => re.test(text))) return 'engine-held';
+    if (isEngineRefusal(removalErrorText(error))) return 'engine-held';
   }
   return 'retry';
 }
