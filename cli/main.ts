@@ -231,7 +231,11 @@ export function buildProgram(): Command {
       if (opts.json) print(`${JSON.stringify(gate)}\n`);
       else {
         print(`${opts.library} ${opts.version}: ${gate.state} (run ${gate.runId})\n`);
-        for (const r of gate.regressions) print(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}\n`);
+        for (const r of gate.regressions) {
+          // The gate lists a cell's first new failures; the cell's own route pages the rest.
+          const more = (r.newFailuresTotal ?? r.newFailures.length) - r.newFailures.length;
+          print(`  regression ${r.cell}: ${r.newFailures.join(', ') || 'suite fails'}${more > 0 ? ` (+${more} more)` : ''}\n`);
+        }
       }
       return gateExit(gate);
     }));

@@ -52,7 +52,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       side(cell.candidate),
       side(cell.baseline),
       [
-        cell.newFailures.length ? cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (cell.newFailures.length > 3 ? `\n(+${cell.newFailures.length - 3} more)` : '') : '',
+        newFailuresShort(cell),
         cell.bisect ? bisectShort(cell.bisect) : '',
       ]
         .filter(Boolean)
@@ -125,4 +125,11 @@ export function progressLine(run: RunJson, startedAt: number): string {
   const bisects = new Map(run.cells.filter((c) => c.bisect).map((c) => [c.consumer, c.bisect!]));
   const bisecting = [...bisects.entries()].map(([consumer, b]) => `${consumer} ${b.status}${b.status === 'running' ? ` (${b.steps.length} steps)` : ''}`);
   return `[${Math.round((Date.now() - startedAt) / 1000)}s] ${done}/${run.cells.length} cells decided: ${parts}${bisecting.length ? `; bisect: ${bisecting.join(', ')}` : ''}`;
+}
+
+/** The first three new failures and how many more (the run's JSON lists only the first few; `newFailuresTotal` counts them all). */
+function newFailuresShort(cell: CellJson): string {
+  const total = cell.newFailuresTotal ?? cell.newFailures.length;
+  if (!total) return '';
+  return cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (total > 3 ? `\n(+${total - 3} more)` : '');
 }

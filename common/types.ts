@@ -44,6 +44,18 @@ export interface SideSummary {
   reusedFrom?: string;
   /** Milliseconds per phase: checkout, database, install, install-candidate, container, test... */
   phases?: Record<string, number>;
+  /** Tests the side's JUnit reported that were not kept (over the side's allowance); absent when all were. */
+  dropped?: DroppedTests;
+}
+
+/** What a side's JUnit reported beyond what one side may store (workers/results/junit.ts). */
+export interface DroppedTests {
+  /** Tests not kept. */
+  tests: number;
+  /** Of those, failed ones (kept first, so only when the failures alone are over the allowance). */
+  failed: number;
+  /** Characters of ids and messages (plus a small per-test cost) not kept. */
+  chars: number;
 }
 
 export type BisectStatus = 'running' | 'found' | 'inconclusive';
@@ -99,8 +111,12 @@ export interface CellJson {
   reason?: string;
   candidate: SideSummary;
   baseline: SideSummary;
+  /** In a run's JSON and the gate's answer, only the first RUN_JSON_IDS_MAX (50); the cell's route pages the rest. */
   newFailures: string[];
   fixedTests: string[];
+  /** How many ids a list has in all, present when the list above shows only the first of them. */
+  newFailuresTotal?: number;
+  fixedTestsTotal?: number;
   attempts: number;
   bisect?: BisectJson;
 }
@@ -144,7 +160,7 @@ export interface GateJson {
   /** The newest run that decides the gate (one against the version's own baseline). */
   runId: string | null;
   /** Each with the run that decided that cell. */
-  regressions: Array<{ cell: string; consumer: string; backend: Backend; newFailures: string[]; runId: string }>;
+  regressions: Array<{ cell: string; consumer: string; backend: Backend; newFailures: string[]; newFailuresTotal?: number; runId: string }>;
   /** Every cell the gate counted, with its verdict and the run that decided it. */
   cells: Array<{ cell: string; verdict: CellVerdict; runId: string }>;
 }

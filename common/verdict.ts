@@ -162,7 +162,14 @@ export function gateOf(runs: GateRun[]): GateJson {
   const cells = decided.map((d) => d.cell);
   const regressions = decided
     .filter((d) => d.cell.verdict === 'regression')
-    .map((d) => ({ cell: d.cell.id, consumer: d.cell.consumer, backend: d.cell.backend, newFailures: d.cell.newFailures, runId: d.runId }));
+    .map((d) => ({
+      cell: d.cell.id,
+      consumer: d.cell.consumer,
+      backend: d.cell.backend,
+      newFailures: d.cell.newFailures,
+      ...(d.cell.newFailuresTotal !== undefined ? { newFailuresTotal: d.cell.newFailuresTotal } : {}),
+      runId: d.runId,
+    }));
   return {
     state: decideRun(cells),
     runId: deciding[0].id,

@@ -3,7 +3,7 @@
  * `work` queue; everything a worker learns flows back on the `results` queue, which only the server
  * (the store's one writer) consumes. Job ids say what a job is, so enqueueing twice is a no-op.
  */
-import type { Backend, Side, SideStatus, TestOutcome } from '../types.js';
+import type { Backend, DroppedTests, Side, SideStatus, TestOutcome } from '../types.js';
 import type { ResolvedConsumer } from '../matrix/load.js';
 import type { ImageRef } from '../matrix/schema.js';
 import type { PublishedFile } from '../registry/published.js';
@@ -95,6 +95,8 @@ export interface SideResultPayload {
   /** From the cell's start to its test command's start: what compat-matrix itself costs. */
   overheadMs: number | null;
   tests: TestOutcome[];
+  /** What the side's JUnit reported past the side's allowance, not in `tests`. */
+  dropped?: DroppedTests;
   reason?: string;
   exitCode?: number | null;
   /** Milliseconds per phase of the side (CONTRACT: `phases`). */

@@ -92,7 +92,7 @@ export class Bisector {
       }
     }
     const count = commits.length - 1;
-    this.store.bisects.create({ runId, consumer, cellId: cell.id, commits, newFailures: cell.newFailures, cap: defaultCap(Math.max(count, 1)) });
+    this.store.bisects.create({ runId, consumer, cellId: cell.id, commits, newFailures: this.store.cellLists(runId, cell.id)!.newFailures, cap: defaultCap(Math.max(count, 1)) });
     this.options.log.info({ run: runId, consumer, cell: cell.id, commits: count }, 'Bisect started');
     if (count < 1) {
       const reason = fromRegistry

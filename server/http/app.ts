@@ -58,12 +58,24 @@ export interface CellDetailJson {
   attempts: Array<{ side: Side; attempt: number; status: SideStatus }>;
   /** The `compat run` line that re-runs this cell; the by-hand script is at `.../repro?side=`. */
   reproduce: { compat: string };
+  /**
+   * `?offset=&limit=` applies to `cell.newFailures`, `cell.fixedTests` and each side's `tests` alike;
+   * the totals say how many there are in all (`cell.newFailuresTotal` and `cell.fixedTestsTotal` too).
+   */
+  page: { offset: number; limit: number; newFailures: number; fixedTests: number; tests: Record<Side, number> };
 }
 
 /** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
 export type HistoryJson = ReturnType<Store['consumerHistory']>;
 
 const ListQuery = z.object({ library: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
+/** Paging of a cell's lists: the default page is every list of an ordinary cell. */
+const CELL_PAGE_DEFAULT = 1000;
+const CELL_PAGE_MAX = 10_000;
+const CellQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(CELL_PAGE_MAX).default(CELL_PAGE_DEFAULT),
+});
 const GateQuery = z.object({ library: z.string().min(1).max(100), version: z.string().min(1).max(200) });
 const LogQuery = z.object({
   side: z.enum(SIDES).default('candidate'),
@@ -191,8 +203,19 @@ export function createApp(deps: AppDeps): express.Express {
   api.get(
     '/runs/:id/cells/:cellId',
     route((req) => {
-      const { run, cell, config } = cellOf(req);
-      const tests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, cell.id, side, 0)])) as CellDetailJson['tests'];
+      const { offset, limit } = parse(CellQuery, req.query, 'query');
+      const { run, cell: shown, config } = cellOf(req);
+      const lists = store.cellLists(run.id, shown.id)!;
+      const page = <T>(list: T[]) => list.slice(offset, offset + limit);
+      const allTests = Object.fromEntries(SIDES.map((side) => [side, store.testsOf(run.id, shown.id, side, 0)])) as CellDetailJson['tests'];
+      const tests = Object.fromEntries(SIDES.map((side) => [side, page(allTests[side])])) as CellDetailJson['tests'];
+      const cell = {
+        ...shown,
+        newFailures: page(lists.newFailures),
+        fixedTests: page(lists.fixedTests),
+        newFailuresTotal: lists.newFailures.length,
+        fixedTestsTotal: lists.fixedTests.length,
+      };
       const body: CellDetailJson = {
         run,
         cell,
@@ -200,6 +223,13 @@ export function createApp(deps: AppDeps): express.Express {
         config,
         attempts: store.sideStatuses(run.id, cell.id),
         reproduce: { compat: compatRunCommand({ run, cell }) },
+        page: {
+          offset,
+          limit,
+          newFailures: lists.newFailures.length,
+          fixedTests: lists.fixedTests.length,
+          tests: { candidate: allTests.candidate.length, baseline: allTests.baseline.length },
+        },
       };
       return { status: 200, body };
     }),

@@ -176,4 +176,8 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX side_results_by_reuse_key ON side_results (reuse_key, finished_at);
   ALTER TABLE builds ADD COLUMN artifact_digest TEXT;
   `,
+  // 9: what a side's JUnit reported past the side's allowance (tests, failed, chars), as JSON.
+  `
+  ALTER TABLE side_results ADD COLUMN dropped TEXT;
+  `,
 ];

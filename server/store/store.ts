@@ -6,9 +6,11 @@
  * apiTokens), and JSON columns come out parsed (schema.ts).
  */
 import Database from 'better-sqlite3';
+import { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type {
+  DroppedTests,
   Backend,
   CellJson,
   CellVerdict,
@@ -132,6 +134,7 @@ interface SideRow {
   facts: string | null;
   reuse_key: string | null;
   reused_from: string | null;
+  dropped: string | null;
 }
 
 /**
@@ -151,7 +154,13 @@ function cacheStatements(db: Database.Database): void {
 }
 
 /** The columns of a side a run's JSON shows. */
-type SideSummaryRow = Pick<SideRow, 'cell_id' | 'side' | 'attempt' | 'status' | 'duration_ms' | 'passed' | 'failed' | 'skipped' | 'reason' | 'reused_from' | 'phases'>;
+type SideSummaryRow = Pick<SideRow, 'cell_id' | 'side' | 'attempt' | 'status' | 'duration_ms' | 'passed' | 'failed' | 'skipped' | 'reason' | 'reused_from' | 'phases' | 'dropped'>;
+
+/**
+ * Ids of each list (newFailures, fixedTests) a cell shows in a run's JSON, its SSE updates and the gate's
+ * answer; `GET /api/runs/:id/cells/:cellId` pages the rest, and {@link Store.cellLists} has them all.
+ */
+export const RUN_JSON_IDS_MAX = 50;
 
 const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
@@ -288,14 +297,14 @@ export class Store {
       if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, worker, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code,
-          phases, facts, reuse_key, reused_from, finished_at)
+          phases, facts, reuse_key, reused_from, dropped, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @worker, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode,
-          @phases, @facts, @reuseKey, @reusedFrom, @finishedAt)
+          @phases, @facts, @reuseKey, @reusedFrom, @dropped, @finishedAt)
           ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET status = excluded.status, worker = COALESCE(excluded.worker, side_results.worker),
           duration_ms = excluded.duration_ms,
           overhead_ms = excluded.overhead_ms, passed = excluded.passed, failed = excluded.failed, skipped = excluded.skipped,
           reason = excluded.reason, exit_code = excluded.exit_code, phases = excluded.phases, facts = excluded.facts,
-          reuse_key = excluded.reuse_key, reused_from = excluded.reused_from, finished_at = excluded.finished_at`)
+          reuse_key = excluded.reuse_key, reused_from = excluded.reused_from, dropped = excluded.dropped, finished_at = excluded.finished_at`)
         .run({
           runId: result.runId,
           cellId: result.cellId,
@@ -312,6 +321,7 @@ export class Store {
           facts: result.facts ? JSON.stringify(result.facts) : null,
           reuseKey: result.reuseKey ?? null,
           reusedFrom: result.reusedFrom ?? null,
+          dropped: result.dropped ? JSON.stringify(result.dropped) : null,
           finishedAt: new Date().toISOString(),
         });
       const insertTest = this.db.prepare(
@@ -384,6 +394,7 @@ export class Store {
       ...(row.facts ? { facts: JSON.parse(row.facts) as SideFacts } : {}),
       reuseKey: row.reuse_key,
       ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
+      ...(row.dropped ? { dropped: parseDropped(row.dropped, runId, cellId) } : {}),
     };
   }
 
@@ -436,6 +447,17 @@ export class Store {
       .all(runId) as Array<{ cellId: string; side: Side; attempt: number; durationMs: number | null; overheadMs: number | null }>;
   }
 
+  /** A cell's full newFailures and fixedTests (a run's JSON shows only the first RUN_JSON_IDS_MAX of each), or undefined. */
+  cellLists(runId: string, cellId: string): { newFailures: string[]; fixedTests: string[] } | undefined {
+    const row = this.db.prepare('SELECT new_failures, fixed_tests FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as
+      | { new_failures: string; fixed_tests: string }
+      | undefined;
+    if (!row) return undefined;
+    const where = `run "${runId}" cell "${cellId}"`;
+    return { newFailures: parseStringList(row.new_failures, `${where} new_failures`), fixedTests: parseStringList(row.fixed_tests, `${where} fixed_tests`) };
+  }
+
+  /** The run with its cells; each cell's id lists cut to the first RUN_JSON_IDS_MAX ({@link cellLists} has them all). */
   getRun(id: string): RunJson | undefined {
     const row = this.runRow(id);
     if (!row) return undefined;
@@ -450,13 +472,13 @@ export class Store {
     // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
     // 20,000 rows or more, and each column read is a string made.
     const tuples = this.db
-      .prepare('SELECT cell_id, side, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases FROM side_results WHERE run_id = ?')
+      .prepare('SELECT cell_id, side, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases, dropped FROM side_results WHERE run_id = ?')
       .raw(true)
-      .all(id) as Array<[string, Side, number, SideStatus, number | null, number, number, number, string | null, string | null, string | null]>;
+      .all(id) as Array<[string, Side, number, SideStatus, number | null, number, number, number, string | null, string | null, string | null, string | null]>;
     // Grouped once: a 3,000-cell run would otherwise scan every side result once per cell.
     const byCell = new Map<string, SideSummaryRow[]>();
-    for (const [cell_id, side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases] of tuples) {
-      const side: SideSummaryRow = { cell_id, side: side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases };
+    for (const [cell_id, side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases, dropped] of tuples) {
+      const side: SideSummaryRow = { cell_id, side: side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases, dropped };
       const list = byCell.get(side.cell_id);
       if (list) list.push(side);
       else byCell.set(side.cell_id, [side]);
@@ -539,6 +561,29 @@ function sideSummary(rows: SideSummaryRow[], side: Side, source: SideSource): Si
     ...(row.reason ? { reason: row.reason } : {}),
     ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
     ...(row.phases ? { phases: JSON.parse(row.phases) as Record<string, number> } : {}),
+    ...(row.dropped ? { dropped: parseDropped(row.dropped, row.cell_id, side) } : {}),
+  };
+}
+
+const Dropped = z.object({ tests: z.number().int().min(0), failed: z.number().int().min(0), chars: z.number().int().min(0) });
+function parseDropped(json: string, ...where: string[]): DroppedTests {
+  const result = Dropped.safeParse(JSON.parse(json));
+  if (!result.success) throw new Error(`side_results.dropped of ${where.join(' ')}: ${result.error.issues[0].message}`);
+  return result.data;
+}
+
+/** A list cut to what a run's JSON shows, with its full length. */
+function shown(list: string[]): string[] {
+  return list.length > RUN_JSON_IDS_MAX ? list.slice(0, RUN_JSON_IDS_MAX) : list;
+}
+
+function listsJson(newFailures: string[], fixedTests: string[]): Pick<CellJson, 'newFailures' | 'fixedTests' | 'newFailuresTotal' | 'fixedTestsTotal'> {
+  // The totals only when a list was cut: a cell's JSON stays as it was for every ordinary cell.
+  return {
+    newFailures: shown(newFailures),
+    fixedTests: shown(fixedTests),
+    ...(newFailures.length > RUN_JSON_IDS_MAX ? { newFailuresTotal: newFailures.length } : {}),
+    ...(fixedTests.length > RUN_JSON_IDS_MAX ? { fixedTestsTotal: fixedTests.length } : {}),
   };
 }
 
@@ -556,8 +601,7 @@ function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSumma
     ...(cell.reason ? { reason: cell.reason } : {}),
     candidate: sideSummary(sides, 'candidate', sources.candidate),
     baseline: sideSummary(sides, 'baseline', sources.baseline),
-    newFailures: ids(cell.new_failures, 'new_failures'),
-    fixedTests: ids(cell.fixed_tests, 'fixed_tests'),
+    ...listsJson(ids(cell.new_failures, 'new_failures'), ids(cell.fixed_tests, 'fixed_tests')),
     attempts: Math.max(cell.attempts, attemptsSeen),
   };
 }

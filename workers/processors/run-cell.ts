@@ -299,7 +299,7 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
     // A suite that prints its secret in an assertion message must not publish it through the API.
     const tests = read.tests.map((t) => ({ ...t, id: mask(t.id), ...(t.message === undefined ? {} : { message: mask(t.message) }) }));
     for (const problem of problems) log.write(`[compat-matrix] ${problem}\n`);
-    const base = { durationMs: Date.now() - started, overheadMs, tests, exitCode: outcome.exitCode, facts, phases: phases.ms };
+    const base = { durationMs: Date.now() - started, overheadMs, tests, ...(read.dropped ? { dropped: read.dropped } : {}), exitCode: outcome.exitCode, facts, phases: phases.ms };
     const pidReason = outcome.pidLimitHit || tracker.forkRefused ? pidLimitReason(consumer.resources) : undefined;
     const limit = limitReason(outcome, consumer.resources, tracker.forkRefused);
     if (outcome.diskExceeded) log.write(`\n[compat-matrix] killed: ${limit}\n`);

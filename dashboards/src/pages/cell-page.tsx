@@ -144,6 +144,12 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
   );
 }
 
+/** Says when a list shows only its first page (the cell's route pages the rest with `?offset=&limit=`). */
+function PagedNote({ shown, total }: { shown: number; total?: number }) {
+  if (total === undefined || total <= shown) return null;
+  return <p class="muted">Showing the first {shown} of {total}.</p>;
+}
+
 function TestChanges({ detail }: { detail: CellDetailJson }) {
   const { cell, tests } = detail;
   const byId = (list: TestOutcome[]) => new Map(list.map((t) => [t.id, t]));
@@ -155,8 +161,9 @@ function TestChanges({ detail }: { detail: CellDetailJson }) {
     <>
       <section class="section" aria-labelledby="new-failures">
         <h2 id="new-failures">
-          Newly failing tests <span class="count-pill">{cell.newFailures.length}</span>
+          Newly failing tests <span class="count-pill">{cell.newFailuresTotal ?? cell.newFailures.length}</span>
         </h2>
+        <PagedNote shown={cell.newFailures.length} total={cell.newFailuresTotal} />
         {cell.reason && <p class="note note-bad">No evidence: {cell.reason}. The run stays incomplete until this consumer is fixed or removed from the matrix.</p>}
         {noTestsNamed && (
           <p class="note note-bad">
@@ -188,8 +195,9 @@ function TestChanges({ detail }: { detail: CellDetailJson }) {
       </section>
       <section class="section" aria-labelledby="fixed-tests">
         <h2 id="fixed-tests">
-          Fixed tests <span class="count-pill">{cell.fixedTests.length}</span>
+          Fixed tests <span class="count-pill">{cell.fixedTestsTotal ?? cell.fixedTests.length}</span>
         </h2>
+        <PagedNote shown={cell.fixedTests.length} total={cell.fixedTestsTotal} />
         {cell.fixedTests.length === 0 ? (
           <p class="muted">None: no test fails on the baseline and passes on the candidate.</p>
         ) : (
