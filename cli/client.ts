@@ -65,6 +65,10 @@ export class Client {
     return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/cells/${encodeURIComponent(cellId)}/bisect`);
   }
 
+  cancelRun(runId: string): Promise<{ run: RunJson }> {
+    return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
   gate(library: string, version: string): Promise<GateJson> {
     return this.request('GET', `/api/gate?library=${encodeURIComponent(library)}&version=${encodeURIComponent(version)}`);
   }

@@ -209,6 +209,24 @@ export function buildProgram(): Command {
     }));
 
   program
+    .command('cancel')
+    .description('stop a run: queued cells dropped, running ones stopped and removed; 0 cancelled, 4 unknown run, 2 already finished')
+    .argument('<runId>')
+    .option('--json', 'print the cancelled run as JSON')
+    .action(act(async (runId: string, opts: { json?: boolean }) => {
+      let run: RunJson;
+      try {
+        run = (await Client.for(config).cancelRun(runId)).run;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) throw new UsageError(error.message, EXIT.unknown);
+        if (error instanceof ApiError && error.status === 409) throw new UsageError(error.message, EXIT.usage);
+        throw error;
+      }
+      print(opts.json ? `${JSON.stringify(run, null, 2)}\n` : `run ${run.id}: cancelled\n`);
+      return EXIT.ok;
+    }));
+
+  program
     .command('gate')
     .description('may this version be published? 0 pass, 1 blocked, 3 pending/incomplete, 4 no run')
     .requiredOption('--library <name>')

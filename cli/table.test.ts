@@ -33,4 +33,11 @@ describe('the verdict table', () => {
   it('says why a failing cell is no evidence', () => {
     expect(renderRun(run)).toContain('(baseline passed no test)');
   });
+
+  it('says that a pass whose every cell is failing has tests failing on both sides, and that a cancelled run has no verdict', () => {
+    const failing = { ...side, tests: { passed: 4, failed: 3, skipped: 0 } };
+    const allFailing: RunJson = { ...run, verdict: 'pass', cells: [{ ...run.cells[0], reason: undefined, candidate: failing, baseline: failing }] };
+    expect(renderRun(allFailing)).toContain('verdict: PASS (pass: no new failures; 3 tests fail on both sides)');
+    expect(renderRun({ ...run, verdict: 'cancelled' })).toContain('verdict: CANCELLED (cancelled before its verdict: the gate treats it as no run)');
+  });
 });

@@ -1,7 +1,7 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
 import Table from 'cli-table3';
 import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/types.js';
-import { isFinished } from '../common/verdict.js';
+import { allFailingNote, isFinished } from '../common/verdict.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
   pass: '✓ pass',
@@ -66,12 +66,20 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const lines = [
     `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline)`,
     table.toString(),
-    `verdict: ${run.verdict.toUpperCase()}${run.verdict === 'blocked' ? ` (${regressions} regression${regressions === 1 ? '' : 's'}: release blocked)` : ''}  status: ${run.status}`,
+    `verdict: ${run.verdict.toUpperCase()}${verdictNote(run, regressions)}  status: ${run.status}`,
   ];
   for (const cell of bisected.values()) lines.push(renderBisect(cell.bisect!.cellId, cell.bisect!));
   if (run.finishedAt) lines.push(`time to verdict: ${timeToVerdict(run)} (from the run's creation to its last cell's verdict)`);
   if (dashboardUrl) lines.push(`dashboard: ${dashboardUrl}/runs/${run.id}`);
   return lines.join('\n');
+}
+
+/** What the verdict word alone would leave unsaid: why it blocks, that an all-failing pass is no green. */
+function verdictNote(run: RunJson, regressions: number): string {
+  if (run.verdict === 'blocked') return ` (${regressions} regression${regressions === 1 ? '' : 's'}: release blocked)`;
+  if (run.verdict === 'cancelled') return ' (cancelled before its verdict: the gate treats it as no run)';
+  const failing = allFailingNote(run);
+  return failing ? ` (${failing})` : '';
 }
 
 function shortSha(sha: string): string {

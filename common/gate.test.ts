@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunJson } from './types.js';
-import { gateOf } from './verdict.js';
+import { allFailingNote, gateOf, gateRuns } from './verdict.js';
 
 function run(id: string, cells: Array<[string, string]>): RunJson {
   return {
@@ -70,5 +70,38 @@ describe('gate: whose runs decide it', () => {
       { cell: 'a.mysql', verdict: 'pass', runId: 'r2' },
       { cell: 'b.mysql', verdict: 'regression', runId: 'r1' },
     ]);
+  });
+
+  it('treats a cancelled run as no run: it decides no cell, and alone leaves no gate', () => {
+    const full = run('r1', [['a.sqlite', 'pass'], ['b.sqlite', 'pass']]);
+    const cancelled = { ...run('r2', [['a.sqlite', 'regression'], ['b.sqlite', 'running']]), verdict: 'cancelled' as const };
+    expect(gateRuns([cancelled, full]).map((r) => r.id)).toEqual(['r1']);
+    expect(gateOf([cancelled, full])).toEqual({
+      state: 'pass',
+      runId: 'r1',
+      regressions: [],
+      cells: [
+        { cell: 'a.sqlite', verdict: 'pass', runId: 'r1' },
+        { cell: 'b.sqlite', verdict: 'pass', runId: 'r1' },
+      ],
+    });
+    expect(gateOf([cancelled])).toEqual({ state: 'pending', runId: null, regressions: [], cells: [] });
+  });
+});
+
+describe('allFailingNote', () => {
+  const side = (failed: number) => ({ tests: { passed: 3, failed, skipped: 0 } });
+  const failingRun = (verdict: 'pass' | 'blocked', cells: Array<[string, number]>) =>
+    ({ verdict, cells: cells.map(([v, failed]) => ({ verdict: v, candidate: side(failed), baseline: side(failed) })) }) as unknown as RunJson;
+
+  it('says a pass whose every cell fails on both sides is no green, counting the tests', () => {
+    expect(allFailingNote(failingRun('pass', [['failing', 2], ['failing', 3]]))).toBe('pass: no new failures; 5 tests fail on both sides');
+    expect(allFailingNote(failingRun('pass', [['failing', 1]]))).toBe('pass: no new failures; 1 test fails on both sides');
+  });
+
+  it('says nothing when any cell is not failing, or the run did not pass', () => {
+    expect(allFailingNote(failingRun('pass', [['failing', 2], ['pass', 0]]))).toBeNull();
+    expect(allFailingNote(failingRun('blocked', [['failing', 2]]))).toBeNull();
+    expect(allFailingNote(failingRun('pass', []))).toBeNull();
   });
 });

@@ -17,7 +17,8 @@ export type Side = (typeof SIDES)[number];
 /** Per cell (consumer x backend), candidate against baseline. */
 export const CELL_VERDICTS = ['pass', 'regression', 'flaky', 'fixed', 'failing', 'error', 'pending', 'running'] as const;
 export type CellVerdict = (typeof CELL_VERDICTS)[number];
-export type RunVerdict = 'pass' | 'blocked' | 'incomplete' | 'pending';
+/** `cancelled`: stopped by `compat cancel` before its verdict; the gate treats it as no run. */
+export type RunVerdict = 'pass' | 'blocked' | 'incomplete' | 'pending' | 'cancelled';
 export type RunStatus = 'queued' | 'running' | 'done';
 export type Trigger = 'cli' | 'api' | 'webhook';
 

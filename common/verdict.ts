@@ -123,7 +123,7 @@ export function leavesIncomplete(cell: CellOutcome): boolean {
 }
 
 /** The run's verdict from its cells; the gate applies the same to the newest verdict of each cell. */
-export function decideRun(cells: CellOutcome[]): RunVerdict {
+export function decideRun(cells: CellOutcome[]): Exclude<RunVerdict, 'cancelled'> {
   const verdicts = cells.map((c) => c.verdict);
   if (!verdicts.every(isFinished)) {
     // A regression already confirmed blocks the release even before the rest finishes.
@@ -135,16 +135,27 @@ export function decideRun(cells: CellOutcome[]): RunVerdict {
 }
 
 /** A run as the gate reads it: its cells, and whether its baseline is the version's own. */
-export type GateRun = Pick<RunJson, 'id' | 'cells' | 'ownBaseline'>;
+export type GateRun = Pick<RunJson, 'id' | 'cells' | 'ownBaseline'> & { verdict?: RunJson['verdict'] };
 
 /**
  * The runs that may decide a version's gate: those against the version's own baseline (the default
  * previous release, or the registry's). A run against any other baseline (`--baseline v1.1.0` for the
  * candidate v1.1.0 makes every cell `failing`) answers its own question, never the gate's. Runs stored
- * before the rule (no `ownBaseline`) count, as they did.
+ * before the rule (no `ownBaseline`) count, as they did. A cancelled run is no run: it never decides.
  */
 export function gateRuns<T extends GateRun>(runs: T[]): T[] {
-  return runs.filter((run) => run.ownBaseline !== false);
+  return runs.filter((run) => run.ownBaseline !== false && run.verdict !== 'cancelled');
+}
+
+/**
+ * What a `pass` whose every cell is `failing` means, said plainly: nothing new broke, and the suites
+ * fail on both sides. Null for any other run. The CLI table, the dashboard and the status description
+ * all say this same line.
+ */
+export function allFailingNote(run: Pick<RunJson, 'verdict' | 'cells'>): string | null {
+  if (run.verdict !== 'pass' || run.cells.length === 0 || !run.cells.every((c) => c.verdict === 'failing')) return null;
+  const failing = run.cells.reduce((n, c) => n + Math.max(c.candidate.tests.failed, c.baseline.tests.failed), 0);
+  return `pass: no new failures; ${failing} test${failing === 1 ? '' : 's'} fail${failing === 1 ? 's' : ''} on both sides`;
 }
 
 /**

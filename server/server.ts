@@ -8,7 +8,7 @@ import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
-import { MatrixNeeds } from '../common/queue/redis-data.js';
+import { CancelledRuns, MatrixNeeds } from '../common/queue/redis-data.js';
 import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jobs.js';
 import { backendOfCell, type RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
@@ -83,6 +83,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     log,
     baselineReuseDays: config.baselineReuseDays,
     publishMatrix: (matrix) => matrixNeeds.publish(matrix),
+    cancels: new CancelledRuns(queues.redis, config.prefix),
     hooks: {
       onRunCreated: async (run: RunJson) => {
         for (const h of hooks) await h.onRunCreated?.(run);

@@ -8,7 +8,7 @@ import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, handBack, isFinalAttempt, startWorkWorkers, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
-import { ArtifactStore, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
+import { ArtifactStore, CancelledRuns, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
 import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, runContainer, type Docker } from './container/docker.js';
@@ -38,6 +38,11 @@ const HEARTBEAT_SECONDS = Number(process.env.COMPAT_HEARTBEAT_SECONDS || 20);
  * @defaultValue 30 s (env COMPAT_JOB_LOCK_SECONDS)
  */
 const JOB_LOCK_SECONDS = Number(process.env.COMPAT_JOB_LOCK_SECONDS || 30);
+/**
+ * How often a running job looks whether its run was cancelled (`compat cancel`); then its container is
+ * stopped and removed, its network and database with it. @defaultValue 1000 ms (env COMPAT_CANCEL_POLL_MS)
+ */
+const CANCEL_POLL_MS = Number(process.env.COMPAT_CANCEL_POLL_MS || 1000);
 
 export interface WorkerOptions {
   /** Cells at once. @defaultValue what the host's CPUs and memory allow for the matrix's limits ({@link defaultConcurrency}) */
@@ -191,35 +196,77 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   // Every three beats (a minute by default): a dead worker's leftovers go soon after it counts as dead.
   const janitorTimer = setInterval(() => void sweep().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
 
+  const cancels = new CancelledRuns(redis, config.prefix);
+  /**
+   * A job of a cancelled run: not started at all when the run was cancelled before a worker took it (or
+   * the job came back after its worker died); stopped through its AbortSignal when the cancel comes
+   * while it runs, and then its normal cleanup removes the container, network and database. Either way
+   * it ends without a result (the server ignores the run's results anyway) and without a retry.
+   */
   const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => {
+    const runId = job.data.runId;
+    if (await cancels.has(runId).catch(() => false)) {
+      log.info({ job: job.id, run: runId }, 'Job of a cancelled run dropped');
+      return { cancelled: true };
+    }
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    if (signal?.aborted) forward();
+    else signal?.addEventListener('abort', forward, { once: true });
+    const run = { cancelled: false };
+    const watch = setInterval(() => {
+      void cancels.has(runId).then(
+        (yes) => {
+          if (!yes || run.cancelled) return;
+          run.cancelled = true;
+          log.info({ job: job.id, run: runId }, 'Run cancelled; stopping its job');
+          controller.abort(new Error('run cancelled'));
+        },
+        () => undefined,
+      );
+    }, CANCEL_POLL_MS);
+    try {
+      return await processJob(job, controller.signal, token, run);
+    } finally {
+      clearInterval(watch);
+      signal?.removeEventListener('abort', forward);
+    }
+  };
+
+  const processJob = async (job: Job<WorkJob>, signal: AbortSignal, token: string | undefined, run: { cancelled: boolean }) => {
     const data = job.data;
+    const send = async (message: ResultMessage) => {
+      if (!run.cancelled) await ports.sendResult(message);
+    };
     try {
       if (data.kind === 'build') {
         const done = await buildArtifact(data, ports, signal);
-        await ports.sendResult(done);
+        await send(done);
         return { ok: done.ok };
       }
       if (data.kind === 'bisect-build' || data.kind === 'bisect-step') {
         const done = await runBisectJob(data, ports, signal);
-        await ports.sendResult(done);
+        await send(done);
         return { kind: done.kind };
       }
       const queuedMs = Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp);
-      await ports.sendResult({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, queuedMs });
+      await send({ kind: 'side-started', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, queuedMs });
       const result = await runCellSide(data, ports, signal);
       metrics.observeSide(data.backend, result);
-      await ports.sendResult({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, result });
+      await send({ kind: 'side-done', runId: data.runId, cellId: data.cellId, side: data.side, attempt: data.attempt, worker: workerId, result });
       return { status: result.status };
     } catch (error) {
+      // Stopped because its run was cancelled: done with, not retried, nothing to report.
+      if (run.cancelled) return { cancelled: true };
       if (isEngineError(error)) metrics.engineError();
       const retryable = !(error instanceof InfraError) || error.retryable;
       const reason = (error as Error).message;
-      if (retryable && !isFinalAttempt(job) && !signal?.aborted) {
+      if (retryable && !isFinalAttempt(job) && !signal.aborted) {
         log.warn({ job: job.id, attempt: job.attemptsMade + 1, reason }, 'Job failed; will retry');
         throw error;
       }
       // Cancelled by a shutdown past its deadline: back to the queue, attempts untouched, for another worker.
-      if (signal?.aborted) throw await handBack(job, token);
+      if (signal.aborted) throw await handBack(job, token);
       // Out of retries, or deterministic: the side ends as `error`, never as a test failure.
       log.error({ job: job.id, reason }, 'Job failed for good');
       const message: ResultMessage =

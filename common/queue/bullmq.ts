@@ -42,8 +42,16 @@ export interface Queues {
   /** `priority`: 1 is taken first; within a priority, first in first out. */
   enqueueWork(job: WorkJob, priority?: number): Promise<void>;
   sendResult(message: ResultMessage): Promise<void>;
+  /**
+   * Removes the run's jobs that no worker holds (waiting, prioritized, delayed) from every lane; returns
+   * how many. A job a worker took meanwhile stays: the worker sees the run's cancel flag and ends it.
+   */
+  dropRunJobs(runId: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** The states of a job no worker holds. */
+const UNCLAIMED_STATES = ['waiting', 'prioritized', 'delayed', 'waiting-children'] as const;
 
 export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis = createRedis(config)): Queues {
   const opts = { connection: redis, prefix: config.prefix };
@@ -72,6 +80,19 @@ export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis 
         removeOnComplete: { age: 86400, count: 20000 },
         removeOnFail: false,
       });
+    },
+    async dropRunJobs(runId) {
+      let dropped = 0;
+      for (const queue of Object.values(lanes)) {
+        const jobs = await queue.getJobs([...UNCLAIMED_STATES]);
+        for (const job of jobs) {
+          if (job?.data?.runId !== runId) continue;
+          // Taken by a worker since the listing: it is locked and stays; the worker's cancel watch ends it.
+          const removed = await job.remove().then(() => true, () => false);
+          if (removed) dropped++;
+        }
+      }
+      return dropped;
     },
     async close() {
       await Promise.allSettled([...Object.values(lanes).map((q) => q.close()), results.close()]);

@@ -156,3 +156,30 @@ export async function readLog(redis: Redis, key: string, after = '0', blockMs = 
     return { id, data: map.data, eof: map.eof === '1' };
   });
 }
+
+/** How long a run's cancel flag is kept: longer than any job of it could wait in a queue or be retried. */
+const CANCEL_TTL_SECONDS = 14 * 86400;
+
+/**
+ * Runs cancelled by `compat cancel`, as workers see them: a flag per run in Redis, set by the server
+ * before it drops the run's queued jobs, so a job taken meanwhile (or handed to another worker after its
+ * first one died) finds it. The store's `cancel` is the record; this is its notice to the workers.
+ */
+export class CancelledRuns {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(runId: string): string {
+    return `${this.prefix}:cancelled:${runId}`;
+  }
+
+  async mark(runId: string): Promise<void> {
+    await this.redis.set(this.key(runId), String(Date.now()), 'EX', CANCEL_TTL_SECONDS);
+  }
+
+  async has(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(runId))) === 1;
+  }
+}

@@ -41,6 +41,15 @@ export async function getText(url: string, signal?: AbortSignal): Promise<string
   return (await request(url, 'text/plain', signal)).text();
 }
 
+/** `POST /api/runs/:id/cancel` with a write token the user typed (reads alone go by the cookie). */
+export async function cancelRun(id: string, token: string): Promise<void> {
+  const res = await fetch(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST', headers: { Accept: 'application/json', Authorization: `Bearer ${token}` } });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { error?: string };
+    throw new ApiError(res.status, body.error ?? `${res.status} ${res.statusText}`);
+  }
+}
+
 const e = encodeURIComponent;
 export const api = {
   runs: (library?: string | null, limit = 200) => `/api/runs?limit=${limit}${library ? `&library=${e(library)}` : ''}`,

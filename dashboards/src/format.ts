@@ -24,6 +24,7 @@ export const VERDICTS: Record<AnyVerdict, VerdictInfo> = {
   running: { label: 'running', help: 'in progress' },
   blocked: { label: 'blocked', help: 'at least one regression: the release is blocked' },
   incomplete: { label: 'incomplete', help: 'some cells could not run (infrastructure errors)' },
+  cancelled: { label: 'cancelled', help: 'stopped before its verdict; the gate treats it as no run' },
 };
 
 /** Order of attention: what a release manager must look at first. */

@@ -1,5 +1,5 @@
 /**
- * Who may do what over HTTP. Writes (POST /api/runs, bisect) need a write token in `Authorization`
+ * Who may do what over HTTP. Writes (POST /api/runs, bisect, cancel) need a write token in `Authorization`
  * (Bearer, or Basic with the token as password for the board in a browser); changing queues on the
  * queue board needs an admin token (server/http/queue-board.ts). Reads are
  * public unless COMPAT_READ_TOKEN_REQUIRED=1; then every route but /healthz and the webhooks needs a

@@ -68,6 +68,7 @@ export class Bisector {
     const run = this.store.getRun(runId);
     const cell = run?.cells.find((c) => c.id === cellId);
     if (!run || !cell) throw new UnknownCell(`no cell ${cellId} in run ${runId}`);
+    if (run.verdict === 'cancelled') throw new NotARegression(`run ${runId} was cancelled`);
     if (cell.verdict !== 'regression') throw new NotARegression(`cell ${cellId} is ${cell.verdict}, not a regression`);
     if (!this.store.bisects.get(runId, cell.consumer)) await this.startOn(runId, cell.consumer, cell);
     return this.store.getRun(runId)!.cells.find((c) => c.id === cellId)!.bisect!;
@@ -104,6 +105,13 @@ export class Bisector {
       return;
     }
     await this.advance(runId, consumer);
+  }
+
+  /** The run was cancelled: its running bisects end, inconclusive (their queued jobs are dropped with the run's). */
+  cancel(runId: string): void {
+    for (const b of this.store.bisects.ofRun(runId)) {
+      if (b.status === 'running') this.store.bisects.finish(runId, b.consumer, { status: 'inconclusive', reason: 'run cancelled' });
+    }
   }
 
   /** After a restart: every running bisect goes on where its store says it is. */

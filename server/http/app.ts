@@ -247,6 +247,17 @@ export function createApp(deps: AppDeps): express.Express {
       }
     }),
   );
+  api.post(
+    '/runs/:id/cancel',
+    route(async (req) => {
+      const who = auth(req);
+      const id = String(req.params.id);
+      const { outcome, run } = await deps.orchestrator.cancelRun(id, who);
+      if (outcome === 'unknown') throw new HttpError(404, `no run "${id}"`);
+      if (outcome === 'finished') throw new HttpError(409, `run "${id}" already finished (${run?.verdict})`);
+      return { status: 200, body: { run } };
+    }),
+  );
   api.get(
     '/runs/:id/bisects/:consumer/steps/:seq/logs',
     route(async (req, res) => {
@@ -330,8 +341,9 @@ export function createApp(deps: AppDeps): express.Express {
       if (!runs.length) runs.push(...store.runsFor(q.library, q.version));
       if (!runs.length) return { status: 404, body: { ...gateOf([]), error: `no run for ${q.library} ${q.version}` } };
       if (!gateRuns(runs).length) {
-        // Runs that asked for another baseline answer their own question, never the gate's.
-        const others = runs.slice(0, 5).map((r) => `${r.id} (baseline ${r.baseline})`).join(', ');
+        // Runs that asked for another baseline answer their own question, never the gate's; a cancelled run is no run.
+        if (runs.every((r) => r.verdict === 'cancelled')) return { status: 404, body: { ...gateOf([]), error: `no run for ${q.library} ${q.version}: its runs were cancelled (${runs.slice(0, 5).map((r) => r.id).join(', ')})` } };
+        const others = runs.filter((r) => r.verdict !== 'cancelled').slice(0, 5).map((r) => `${r.id} (baseline ${r.baseline})`).join(', ');
         return { status: 404, body: { ...gateOf([]), error: `no run for ${q.library} ${q.version} against its own baseline; runs with other baselines do not decide the gate: ${others}` } };
       }
       return { status: 200, body: gateOf(runs) };

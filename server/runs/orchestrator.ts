@@ -41,7 +41,7 @@ export class Orchestrator {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes'>,
+    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes' | 'dropRunJobs'>,
     private readonly options: {
       dataDir: string;
       log: Logger;
@@ -51,6 +51,8 @@ export class Orchestrator {
       baselineReuseDays?: number;
       /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
       publishMatrix?: (matrix: ResolvedMatrix) => Promise<void>;
+      /** Tells workers a run is cancelled (common/queue/redis-data.ts CancelledRuns). */
+      cancels?: { mark(runId: string): Promise<void> };
     },
   ) {
     this.bisector = new Bisector(store, queues, {
@@ -68,6 +70,37 @@ export class Orchestrator {
   /** `compat bisect` and its route: the bisect of a regressed cell's consumer, started unless it exists. */
   startBisect(runId: string, cellId: string) {
     return this.serialized(() => this.bisector.start(runId, cellId));
+  }
+
+  /**
+   * `compat cancel`: the run ends `done`/`cancelled` in the store first (what a restart goes by), then
+   * its workers are told and its queued jobs dropped ({@link cleanUpCancel}). Results that arrive for
+   * it afterwards are ignored. `unknown` and `finished` change nothing.
+   */
+  cancelRun(runId: string, by: string | null): Promise<{ outcome: 'cancelled' | 'unknown' | 'finished'; run?: RunJson }> {
+    return this.serialized(async () => {
+      const outcome = this.store.cancelRun(runId, by);
+      if (outcome !== 'cancelled') return { outcome, run: this.store.getRun(runId) };
+      this.options.log.info({ run: runId, by }, 'Run cancelled');
+      await this.cleanUpCancel(runId);
+      const run = this.store.getRun(runId)!;
+      this.options.hooks?.onRunChanged?.(runId);
+      await this.options.hooks?.onRunFinished?.(run);
+      return { outcome, run };
+    });
+  }
+
+  /**
+   * What a cancel does beyond the store, safe to do twice (a restart mid-cancel does it again): the flag
+   * first, so a job a worker takes while the queues are being emptied sees it; then the queued jobs of
+   * the run (cells, builds, bisect steps) are dropped and its bisects end.
+   */
+  private async cleanUpCancel(runId: string): Promise<void> {
+    await this.options.cancels?.mark(runId);
+    const dropped = await this.queues.dropRunJobs(runId);
+    this.bisector.cancel(runId);
+    this.store.markCancelCleaned(runId);
+    this.options.log.info({ run: runId, dropped }, 'Cancelled run cleaned up');
   }
 
   /** Plans, stores and starts a run; returns it as stored. */
@@ -200,6 +233,8 @@ export class Orchestrator {
       this.options.log.warn({ run: message.runId, kind: message.kind }, 'Result for an unknown run ignored');
       return;
     }
+    // What a cancelled run's workers still send (a side that ended as it was being stopped) changes nothing.
+    if (run.verdict === 'cancelled') return;
     switch (message.kind) {
       case 'build-done': {
         this.store.recordBuild(message.runId, message.side, message.ok, message.reason ?? null, message.artifactKey ?? null, message.durationMs, message.artifactDigest ?? null);
@@ -318,6 +353,7 @@ export class Orchestrator {
    */
   async resume(): Promise<void> {
     await this.serialized(async () => {
+      for (const runId of this.store.cancelsToClean()) await this.cleanUpCancel(runId);
       for (const runId of this.store.unfinishedRunIds()) {
         await this.startBuilds(runId);
         for (const cellId of this.store.cellIds(runId)) await this.evaluateCell(runId, cellId);

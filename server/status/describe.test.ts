@@ -33,6 +33,7 @@ describe('stateOf', () => {
     expect(stateOf({ status: 'done', verdict: 'blocked' })).toBe('failure');
     expect(stateOf({ status: 'done', verdict: 'incomplete' })).toBe('error');
     expect(stateOf({ status: 'running', verdict: 'blocked' })).toBe('pending');
+    expect(stateOf({ status: 'done', verdict: 'cancelled' })).toBe('error');
   });
 });
 
@@ -47,6 +48,19 @@ describe('describeRun', () => {
       '0 regressions in 3 cells (1.1.0 vs 1.0.0); 1 flaky, 1 fixed',
     );
     expect(describeRun(run([['app.sqlite', 'error']], { verdict: 'incomplete' }), 'error')).toBe('0 regressions in 1 cell (1.1.0 vs 1.0.0); 1 could not run');
+  });
+
+  it('says that a pass whose every cell is failing has tests failing on both sides', () => {
+    const r = run([['app.sqlite', 'failing'], ['app.mysql', 'failing']]);
+    for (const c of r.cells) c.candidate = c.baseline = { ...c.candidate, status: 'failed', tests: { passed: 5, failed: 2, skipped: 0 } };
+    expect(describeRun(r, 'success')).toBe('pass: no new failures; 4 tests fail on both sides (2 cells, 1.1.0 vs 1.0.0); 0 regressions');
+    // One passing cell: the usual wording.
+    const mixed = run([['app.sqlite', 'failing'], ['app.mysql', 'pass']]);
+    expect(describeRun(mixed, 'success')).toBe('0 regressions in 2 cells (1.1.0 vs 1.0.0)');
+  });
+
+  it('says a cancelled run has no verdict', () => {
+    expect(describeRun(run([['app.sqlite', 'running']], { verdict: 'cancelled' }), 'error')).toBe('Cancelled before its verdict (1.1.0 vs 1.0.0); no verdict for the release');
   });
 
   it('names the first bad commit a bisect found, before the cell names when both do not fit', () => {

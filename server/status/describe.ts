@@ -4,13 +4,14 @@
  * always names the count of regressions.
  */
 import type { RunJson, RunVerdict } from '../../common/types.js';
+import { allFailingNote } from '../../common/verdict.js';
 import type { StatusState } from '../store/status-reports.js';
 
 export const DESCRIPTION_MAX = 140;
 
 export function stateOf(run: Pick<RunJson, 'status' | 'verdict'>): StatusState {
   if (run.status !== 'done') return 'pending';
-  const byVerdict: Record<RunVerdict, StatusState> = { pass: 'success', blocked: 'failure', incomplete: 'error', pending: 'pending' };
+  const byVerdict: Record<RunVerdict, StatusState> = { pass: 'success', blocked: 'failure', incomplete: 'error', pending: 'pending', cancelled: 'error' };
   return byVerdict[run.verdict];
 }
 
@@ -31,6 +32,7 @@ export function describeRun(run: RunJson, state: StatusState): string {
     const consumers = new Set(run.cells.map((c) => c.consumer)).size;
     return truncate(`Testing ${plural(consumers, 'consumer')} in ${plural(cells, 'cell')}: ${against}`);
   }
+  if (run.verdict === 'cancelled') return truncate(`Cancelled before its verdict (${against}); no verdict for the release`);
   const count = (verdict: string) => run.cells.filter((c) => c.verdict === verdict).length;
   const regressions = run.cells.filter((c) => c.verdict === 'regression');
   const extras = [
@@ -38,7 +40,9 @@ export function describeRun(run: RunJson, state: StatusState): string {
     count('flaky') ? `${count('flaky')} flaky` : '',
     count('fixed') ? `${count('fixed')} fixed` : '',
   ].filter(Boolean);
-  const head = `${plural(regressions.length, 'regression')} in ${plural(cells, 'cell')} (${against})`;
+  // Every cell failing on both sides passes (nothing new broke) and must not read as "all green".
+  const failing = allFailingNote(run);
+  const head = failing ? `${failing} (${plural(cells, 'cell')}, ${against}); 0 regressions` : `${plural(regressions.length, 'regression')} in ${plural(cells, 'cell')} (${against})`;
   const tail = extras.length ? `; ${extras.join(', ')}` : '';
   const names = regressions.length ? `: ${regressions.map((c) => c.id).join(', ')}` : '';
   const culprits = firstBad(run);

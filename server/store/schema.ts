@@ -36,6 +36,8 @@ export const RunMeta = z.looseObject({
    * baseline was asked for, and the run never decides the gate. Absent in runs stored before the rule.
    */
   ownBaseline: z.boolean().optional(),
+  /** Set by `compat cancel`: when and by which token; `cleaned` once its queued jobs are dropped and its workers told. */
+  cancel: z.object({ at: z.string(), by: z.string().optional(), cleaned: z.boolean() }).optional(),
   /** The API token's name, for runs created through `POST /api/runs`. */
   requestedBy: z.string().optional(),
   // Webhook-triggered runs (server/webhooks TagRunMeta); the status reporter reads forge, repository and projectId.

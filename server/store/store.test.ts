@@ -91,3 +91,26 @@ describe('JSON columns at the store edge', () => {
     expect(store.runRecord('r4')).toBeUndefined();
   });
 });
+
+describe('a cancel in the store', () => {
+  it('ends the run done/cancelled once, ends its running sides, and stays to be cleaned up across a reopen', () => {
+    store.insertRun(run('c1', { plan }), [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer }]);
+    store.markSideRunning('c1', 'app.sqlite', 'candidate', 0, 'w1');
+    expect(store.cancelRun('nope', 'ci')).toBe('unknown');
+    expect(store.cancelRun('c1', 'ci')).toBe('cancelled');
+    expect(store.cancelRun('c1', 'ci')).toBe('finished');
+    const cancelled = store.getRun('c1')!;
+    expect([cancelled.status, cancelled.verdict]).toEqual(['done', 'cancelled']);
+    expect(cancelled.finishedAt).not.toBeNull();
+    expect(cancelled.cells[0].candidate).toMatchObject({ status: 'error', reason: 'run cancelled' });
+    expect(store.unfinishedRunIds()).toEqual([]);
+
+    // A server killed before its cleanup: the restarted one finds it still to do, and does it once.
+    store.close();
+    store = new Store(Store.fileIn(dir));
+    expect(store.cancelsToClean()).toEqual(['c1']);
+    store.markCancelCleaned('c1');
+    expect(store.cancelsToClean()).toEqual([]);
+    expect(store.runMeta('c1')?.cancel).toMatchObject({ by: 'ci', cleaned: true });
+  });
+});

@@ -257,6 +257,40 @@ export class Store {
       .run(status, verdict, status, new Date().toISOString(), id);
   }
 
+  /**
+   * Ends a run as cancelled, in one transaction: `done`/`cancelled`, the request kept in its meta
+   * (`cancel`, cleaned up later by the orchestrator), sides still running ended as `error`. The cancel
+   * is what survives a restart: a done run is never resumed. `unknown` / `finished` change nothing.
+   */
+  cancelRun(id: string, by: string | null): 'cancelled' | 'unknown' | 'finished' {
+    return this.db.transaction(() => {
+      const row = this.runRow(id);
+      if (!row) return 'unknown' as const;
+      if (row.status === 'done') return 'finished' as const;
+      const now = new Date().toISOString();
+      const meta = { ...parseRunMeta(row.meta, id), cancel: { at: now, ...(by ? { by } : {}), cleaned: false } };
+      this.db.prepare(`UPDATE runs SET status = 'done', verdict = 'cancelled', finished_at = ?, meta = ? WHERE id = ?`).run(now, JSON.stringify(meta), id);
+      this.db
+        .prepare(`UPDATE side_results SET status = 'error', reason = 'run cancelled', finished_at = ? WHERE run_id = ? AND status IN ('pending', 'running')`)
+        .run(now, id);
+      return 'cancelled' as const;
+    })();
+  }
+
+  /** Cancelled runs whose queued jobs and running containers may not all be gone yet (a restart mid-cancel). */
+  cancelsToClean(): string[] {
+    const rows = this.db.prepare(`SELECT id, meta FROM runs WHERE verdict = 'cancelled'`).all() as Array<{ id: string; meta: string }>;
+    return rows.filter((r) => parseRunMeta(r.meta, r.id).cancel?.cleaned === false).map((r) => r.id);
+  }
+
+  markCancelCleaned(id: string): void {
+    this.db.transaction(() => {
+      const meta = this.runMeta(id);
+      if (!meta?.cancel) return;
+      this.db.prepare('UPDATE runs SET meta = ? WHERE id = ?').run(JSON.stringify({ ...meta, cancel: { ...meta.cancel, cleaned: true } }), id);
+    })();
+  }
+
   cellConfig(runId: string, cellId: string): ResolvedConsumer | undefined {
     const row = this.db.prepare('SELECT config FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { config: string } | undefined;
     return row ? parseCellConfig(row.config, runId, cellId) : undefined;

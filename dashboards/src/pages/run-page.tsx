@@ -8,8 +8,8 @@
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { BACKENDS, type Backend, type CellJson, type CellVerdict, type RunJson } from '../../../common/types.js';
-import { isFinished } from '../../../common/verdict.js';
-import { api, useLiveRun, type LiveState } from '../api.js';
+import { allFailingNote, isFinished } from '../../../common/verdict.js';
+import { api, cancelRun, useLiveRun, type LiveState } from '../api.js';
 import { BisectSummary } from '../components/bisect-view.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
@@ -84,6 +84,9 @@ export function RunPage({ id }: { id: string }) {
         </h1>
         <Verdict verdict={run.verdict} large />
       </div>
+      {allFailingNote(run) && <p class="note">{allFailingNote(run)}.</p>}
+      {run.verdict === 'cancelled' && <p class="note">Cancelled before its verdict: the gate treats this run as no run.</p>}
+      {run.status !== 'done' && <CancelRun runId={run.id} />}
       <RunFacts run={run} live={live} done={done} />
       <BisectSummary runId={run.id} cells={run.cells} cellHref={href.cell} />
 
@@ -259,4 +262,51 @@ function MatrixBody({ runId, library, rows, backends }: { runId: string; library
     shown.current = { keys, signatures, runId, backends: layout };
   }, [rows, runId, library, backends]);
   return <div role="rowgroup" class="matrix-body" ref={ref} />;
+}
+
+/**
+ * The run's cancel button. A write needs a write token in the request (the sign-in cookie only ever
+ * authorizes reads), so the button asks for one; it is sent once and never kept.
+ */
+function CancelRun({ runId }: { runId: string }) {
+  const [asking, setAsking] = useState(false);
+  const [token, setToken] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  if (!asking) {
+    return (
+      <p>
+        <button type="button" class="btn btn-small" onClick={() => setAsking(true)}>
+          Cancel run
+        </button>
+      </p>
+    );
+  }
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setState({ busy: true, error: null });
+    try {
+      await cancelRun(runId, token);
+      setState({ busy: false, error: null });
+      setAsking(false);
+    } catch (error) {
+      setState({ busy: false, error: (error as Error).message });
+    }
+  };
+  return (
+    <form class="filters" aria-label="Cancel this run" onSubmit={(e) => void submit(e)}>
+      <label for="cancel-token">Write token</label>
+      <input id="cancel-token" type="password" autocomplete="off" required value={token} onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)} />
+      <button type="submit" class="btn btn-small" disabled={state.busy}>
+        Cancel run
+      </button>
+      <button type="button" class="btn btn-small" onClick={() => setAsking(false)}>
+        Keep running
+      </button>
+      {state.error && (
+        <span class="note note-bad" role="alert">
+          {state.error}
+        </span>
+      )}
+    </form>
+  );
 }
