@@ -44,6 +44,7 @@ defaults: { reruns: 0 }
 libraries:
   - name: lib
     repo: ${libUrl}
+    forge: { github: fixtures/lib }
     build: { image: compat-runner:bookworm, command: sh build.sh, timeoutSeconds: 60 }
     consumers:
       - name: app

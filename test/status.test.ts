@@ -75,7 +75,7 @@ function storeRun(options: { trigger?: 'webhook' | 'api'; meta?: Record<string, 
       baselineSha: 'f'.repeat(40),
       trigger: options.trigger ?? 'webhook',
       reruns: 2,
-      meta: options.meta ?? { forge: 'github', repository: 'acme/fixlib', tag: 'v1.1.0', delivery: 'github:x', event: 'create', commitSha: null },
+      meta: options.meta ?? { forge: 'github', repository: 'acme/fixlib', tag: 'v1.1.0', delivery: 'github:x', event: 'create', commitSha: null, statusTarget: { forge: 'github', repository: 'acme/fixlib', from: 'forge' } },
     },
     cells,
   );
@@ -195,14 +195,14 @@ describe('what is posted', () => {
 
   it('GitLab: the project statuses endpoint with its own state names', async () => {
     const r = reporter();
-    const run = storeRun({ meta: { forge: 'gitlab', repository: 'acme/fixlib', projectId: 42, tag: 'v1.1.0', delivery: null, event: 'Tag Push Hook', commitSha: SHA } });
+    const run = storeRun({ meta: { forge: 'gitlab', repository: 'acme/fixlib', projectId: 42, tag: 'v1.1.0', delivery: null, event: 'Tag Push Hook', commitSha: SHA, statusTarget: { forge: 'gitlab', repository: 'acme/sub/fixlib', from: 'forge' } } });
     r.onRunCreated(run.get());
     await until(() => fake.statuses().length === 1);
     r.onRunFinished(run.finish('blocked', ['regression']));
     await until(() => fake.statuses().length === 2);
     expect(fake.statuses().map((s) => [s.forge, s.repo, s.state, s.context])).toEqual([
-      ['gitlab', '42', 'pending', 'compat-matrix/fixlib'],
-      ['gitlab', '42', 'failed', 'compat-matrix/fixlib'],
+      ['gitlab', 'acme/sub/fixlib', 'pending', 'compat-matrix/fixlib'],
+      ['gitlab', 'acme/sub/fixlib', 'failed', 'compat-matrix/fixlib'],
     ]);
     expect(fake.requests[0].headers['private-token']).toBe(GITLAB_TOKEN);
   });

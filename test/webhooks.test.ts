@@ -24,6 +24,7 @@ const GITHUB_TOKEN = 'ghp_webhookTestToken';
 const GITLAB_TOKEN = 'glpat-webhookTestToken';
 const ENV = {
   COMPAT_WEBHOOK_SECRET_FIXLIB: LIB_SECRET,
+  COMPAT_WEBHOOK_SECRET_FIXLAB: LIB_SECRET,
   COMPAT_WEBHOOK_SECRET: DEFAULT_SECRET,
   COMPAT_GITHUB_TOKEN: GITHUB_TOKEN,
   COMPAT_GITLAB_TOKEN: GITLAB_TOKEN,
@@ -34,6 +35,8 @@ let stack: Stack;
 let server: ServerHandle;
 let fake: FakeGithub;
 let libRepo: string;
+/** fixlib's history under another library name, whose statuses go to GitLab. */
+let labRepo: string;
 const savedEnv: Record<string, string | undefined> = {};
 
 function matrix(dir: string): string {
@@ -47,14 +50,12 @@ function matrix(dir: string): string {
     ['v1.6.0', 'break-b'],
     ['v2.0.0', 'build-fails'],
   ]);
+  labRepo = path.join(dir, 'repos', 'fixlab.git');
+  execFileSync('git', ['clone', '-q', '--mirror', libRepo, labRepo]);
   const app = fixtureConsumer(path.join(dir, 'repos', 'app'));
-  return writeMatrix(
-    dir,
-    `version: 1
-defaults: { reruns: 2 }
-libraries:
-  - name: fixlib
-    repo: ${libRepo}
+  const library = (name: string, repo: string, forge: string) => `  - name: ${name}
+    repo: ${repo}
+    forge: ${forge}
     build: { image: compat-runner:bookworm, command: sh build.sh, timeoutSeconds: 60 }
     consumers:
       - name: app
@@ -66,7 +67,13 @@ libraries:
         backends: [sqlite]
         timeoutSeconds: 20
         resources: { memoryMb: 256, cpus: 0.5, pids: 64 }
-`,
+`;
+  return writeMatrix(
+    dir,
+    `version: 1
+defaults: { reruns: 2 }
+libraries:
+${library('fixlib', libRepo, '{ github: fixtures/fixlib }')}${library('fixlab', labRepo, '{ gitlab: fixtures/sub/fixlab }')}`,
   );
 }
 
@@ -258,15 +265,20 @@ describe('GitHub tag events', () => {
     expect(fake.statuses({ sha }).map((s) => s.state)).toEqual(['pending', 'failure']);
   });
 
-  it('a push of the fixed version ends in success', async () => {
-    const res = await github(pushTag('v1.1.1'), { event: 'push' });
+  it('a push of the fixed version ends in success, posted to the repository matrix.yaml names, not the payload\'s', async () => {
+    // Signed with the library's secret and matched by its clone URL, but naming another repository: the
+    // server's token must not post there (issue 16 item 7).
+    const res = await github({ ...pushTag('v1.1.1'), repository: { ...repository(), full_name: 'victim/other', html_url: 'https://github.com/victim/other' } }, { event: 'push' });
     expect(res.status).toBe(202);
+    expect(server.store.runMeta(res.body.runId)).toMatchObject({ repository: 'victim/other', statusTarget: { forge: 'github', repository: 'fixtures/fixlib', from: 'forge' } });
     const run = await waitForRun((runIds['1.1.1'] = res.body.runId));
     expect(run.verdict).toBe('pass');
     const sha = commitOf('v1.1.1');
     await until(() => fake.statuses({ sha }).some((s) => s.state === 'success'), 'the success status');
     expectSettledOn(fake.statuses({ sha }).map((s) => s.state), 'success');
     expect(fake.statuses({ sha }).at(-1)).toMatchObject({ target_url: `${stack.config.publicUrl}/runs/${run.id}`, description: '0 regressions in 1 cell (1.1.1 vs 1.1.0); 1 fixed' });
+    expect(fake.statuses({ sha }).map((s) => s.repo)).toEqual(fake.statuses({ sha }).map(() => 'fixtures/fixlib'));
+    expect(fake.statuses().filter((s) => s.repo.startsWith('victim'))).toEqual([]);
   });
 
   it('a published release whose artifact does not build ends incomplete, and the status is error', async () => {
@@ -377,11 +389,11 @@ describe('deliveries', () => {
 describe('GitLab tag push', () => {
   const project = () => ({
     id: 7,
-    name: 'fixlib',
-    web_url: 'https://gitlab.example.invalid/fixtures/fixlib',
-    git_http_url: libRepo,
-    git_ssh_url: 'git@gitlab.example.invalid:fixtures/fixlib.git',
-    path_with_namespace: 'fixtures/fixlib',
+    name: 'fixlab',
+    web_url: 'https://gitlab.example.invalid/fixtures/fixlab',
+    git_http_url: labRepo,
+    git_ssh_url: 'git@gitlab.example.invalid:fixtures/fixlab.git',
+    path_with_namespace: 'fixtures/fixlab',
   });
   const tagPush = (tag: string, deleted = false) => ({
     object_kind: 'tag_push',
@@ -402,14 +414,15 @@ describe('GitLab tag push', () => {
   it('a Tag Push Hook with the right token starts a run by the same path; GitLab ends on success', async () => {
     const res = await gitlab(tagPush('v1.4.0'), { 'X-Gitlab-Token': LIB_SECRET, 'Idempotency-Key': randomUUID() });
     expect(res.status).toBe(202);
-    expect(server.store.runMeta(res.body.runId)).toMatchObject({ forge: 'gitlab', projectId: 7, repository: 'fixtures/fixlib', commitSha: commitOf('v1.4.0') });
+    expect(server.store.runMeta(res.body.runId)).toMatchObject({ forge: 'gitlab', projectId: 7, repository: 'fixtures/fixlab', commitSha: commitOf('v1.4.0') });
     const run = await waitForRun(res.body.runId);
     expect(run.verdict).toBe('pass');
     const sha = commitOf('v1.4.0');
     await until(() => fake.statuses({ sha }).some((s) => s.state === 'success'), 'the GitLab success status');
     const posted = fake.statuses({ sha });
     expectSettledOn(posted.map((s) => s.state), 'success');
-    for (const s of posted) expect([s.forge, s.repo, s.context]).toEqual(['gitlab', '7', 'compat-matrix/fixlib']);
+    // To the project matrix.yaml names (by its path), not to the payload's id 7 or its path.
+    for (const s of posted) expect([s.forge, s.repo, s.context]).toEqual(['gitlab', 'fixtures/sub/fixlab', 'compat-matrix/fixlab']);
   });
 
   it('a wrong or missing token gets 401; a deleted tag and other hooks are ignored', async () => {

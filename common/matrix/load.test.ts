@@ -93,6 +93,20 @@ describe('matrix.yaml', () => {
     expect(problems(text.replace('{ dockerfile: images/app/Dockerfile }', '"Not An Image"'))[0]).toMatch(/consumers\.0\.image: must be an image reference like "name:tag"/);
   });
 
+  it('takes the status target from forge:, else from a github.com or gitlab.com repo, else none', () => {
+    const target = (lines: string) => parseMatrix(valid.replace('    repo: ../repos/quarry\n', lines), '/srv/conf/matrix.yaml').libraries[0].statusTarget;
+    expect(target('    repo: ../repos/quarry\n')).toBeNull();
+    expect(target('    repo: ../repos/quarry\n    forge: { github: acme/quarry }\n')).toEqual({ forge: 'github', repository: 'acme/quarry', from: 'forge' });
+    expect(target('    repo: https://github.com/acme/other.git\n    forge: { gitlab: acme/sub/quarry }\n')).toEqual({ forge: 'gitlab', repository: 'acme/sub/quarry', from: 'forge' });
+    expect(target('    repo: https://github.com/Acme/Quarry.git\n')).toEqual({ forge: 'github', repository: 'Acme/Quarry', from: 'repo' });
+    expect(target('    repo: git@gitlab.com:acme/sub/quarry.git\n')).toEqual({ forge: 'gitlab', repository: 'acme/sub/quarry', from: 'repo' });
+    expect(target('    repo: https://git.example.org/acme/quarry.git\n')).toBeNull();
+    expect(problems(valid.replace('    repo: ../repos/quarry\n', '    repo: ../repos/quarry\n    forge: { github: acme/sub/quarry }\n'))).toEqual([
+      'matrix.yaml:5:22: libraries.0.forge.github: must be OWNER/REPO',
+    ]);
+    expect(problems(valid.replace('    repo: ../repos/quarry\n', '    repo: ../repos/quarry\n    forge: { bitbucket: acme/quarry }\n'))[0]).toContain('must be {github: OWNER/REPO} or {gitlab: GROUP/PROJECT}');
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('version: 1\nlibraries: [\n')[0]).toMatch(/^matrix\.yaml:\d+:\d+: \(document\): /);
     expect(problems('version: 1\nversion: 2\nlibraries: []\n')[0]).toMatch(/^matrix\.yaml:2:1: .*[Dd]uplicate|unique/);

@@ -42,8 +42,18 @@ export interface ResolvedConsumer extends Omit<ConsumerConfig, 'image'> {
   resources: { memoryMb: number; cpus: number; pids: number; diskMb?: number };
 }
 
+/** Where a library's commit statuses go, and which setting said so (the run's meta names both). */
+export interface StatusTarget {
+  forge: 'github' | 'gitlab';
+  /** GitHub `owner/repo`; GitLab `group/project` (its path_with_namespace). */
+  repository: string;
+  from: 'forge' | 'repo';
+}
+
 export interface ResolvedLibrary extends Omit<LibraryConfig, 'consumers'> {
   repo: string;
+  /** From `forge:`, else from a github.com / gitlab.com `repo:`; null: no status is posted. */
+  statusTarget: StatusTarget | null;
   tags: string;
   build: Omit<LibraryConfig['build'], 'image'> & { image: ImageRef; timeoutSeconds: number };
   consumers: ResolvedConsumer[];
@@ -207,6 +217,25 @@ function positionOf(
   return lineCounter.linePos(offset);
 }
 
+const HOSTED_FORGES: Record<string, StatusTarget['forge']> = { 'github.com': 'github', 'gitlab.com': 'gitlab' };
+
+/** The status target a library's own settings give: `forge:` first, else a repo URL on github.com or gitlab.com. */
+export function statusTargetOf(library: Pick<LibraryConfig, 'forge' | 'repo'>): StatusTarget | null {
+  if (library.forge) {
+    return 'github' in library.forge
+      ? { forge: 'github', repository: library.forge.github, from: 'forge' }
+      : { forge: 'gitlab', repository: library.forge.gitlab, from: 'forge' };
+  }
+  // https://github.com/o/r(.git), ssh://git@github.com/o/r.git, git@github.com:o/r.git
+  const url = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+)$/i.exec(library.repo) ?? /^[^@/\s]+@([^:/]+):(?!\/)(.+)$/.exec(library.repo);
+  if (!url) return null;
+  const forge = HOSTED_FORGES[url[1].toLowerCase()];
+  const repository = url[2].replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  const parts = repository.split('/');
+  if (!forge || parts.some((p) => !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p)) || parts.length < 2 || (forge === 'github' && parts.length !== 2)) return null;
+  return { forge, repository, from: 'repo' };
+}
+
 function resolveRepo(repo: string, file: string): string {
   // URLs and scp-style remotes are used as they are; anything else is a path relative to matrix.yaml.
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/]+@[^/]+:/.test(repo)) return repo;
@@ -234,6 +263,7 @@ function resolve(data: MatrixData, file: string): ResolvedMatrix {
     libraries: data.libraries.map((library) => ({
       ...library,
       repo: resolveRepo(library.repo, file),
+      statusTarget: statusTargetOf(library),
       tags: library.tags ?? 'v{version}',
       build: {
         ...library.build,

@@ -162,6 +162,24 @@ export const Registry = z.union([z.strictObject({ npm: PackageName }), z.strictO
   error: 'must be {npm: NAME} or {pypi: NAME}',
 });
 
+/** `owner/repo` (GitHub) or `group/subgroup/project` (GitLab): path segments as the forges allow them. */
+const RepositoryPath = (min: number, max: number) =>
+  z
+    .string()
+    .max(255)
+    .refine((v) => {
+      const parts = v.split('/');
+      return parts.length >= min && parts.length <= max && parts.every((part) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(part) && !part.endsWith('.git'));
+    }, min === max ? 'must be OWNER/REPO' : 'must be GROUP/PROJECT (subgroups allowed)');
+
+/**
+ * The repository that commit statuses for this library go to (issue 16 item 7): never the one a webhook
+ * body names, which anyone holding the library's secret could choose.
+ */
+export const ForgeSetting = z.union([z.strictObject({ github: RepositoryPath(2, 2) }), z.strictObject({ gitlab: RepositoryPath(2, 20) })], {
+  error: 'must be {github: OWNER/REPO} or {gitlab: GROUP/PROJECT}',
+});
+
 export const Library = z.strictObject({
   name: Name,
   repo: z.string().min(1),
@@ -170,6 +188,11 @@ export const Library = z.strictObject({
    * the candidate, installed from the registry's own file; the candidate is still built from its tag.
    */
   registry: Registry.optional(),
+  /**
+   * Where statuses for this library's runs are posted. Without it, a `repo:` on github.com or gitlab.com
+   * names the repository; a library elsewhere (a local path, a self-hosted forge) gets no status.
+   */
+  forge: ForgeSetting.optional(),
   /**
    * How tags map to versions: `{version}` is a semver string; `{major}`, `{minor}`, `{patch}` are
    * numbers and `{pre}` an optional prerelease suffix, e.g. `rel_{major}_{minor}_{patch}`.

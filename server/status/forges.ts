@@ -11,19 +11,22 @@ import type { Forge, StatusState } from '../store/status-reports.js';
 
 export const USER_AGENT = 'compat-matrix/0.1 (+status reporter)';
 
-/** The part of a webhook-triggered run's meta the reporter needs (written by server/webhooks). */
+/** Where a status goes: the library's target from matrix.yaml, as the webhook's run meta keeps it. */
 export const ForgeTarget = z.object({
   forge: z.enum(['github', 'gitlab']),
-  /** GitHub `owner/repo`; GitLab `group/project` (path_with_namespace). */
+  /** GitHub `owner/repo`; GitLab `group/project` (path_with_namespace, which GitLab's API takes as the id). */
   repository: z.string().min(1),
-  /** GitLab's numeric project id; the path is used when it is missing. */
-  projectId: z.union([z.number().int(), z.string().min(1)]).optional(),
 });
 export type ForgeTarget = z.infer<typeof ForgeTarget>;
 
+/**
+ * The run's status target: `meta.statusTarget`, which server/webhooks copies from matrix.yaml. A
+ * payload's own repository fields (`meta.repository`, `meta.projectId`) are never a target (issue 16
+ * item 7): whoever holds a library's secret could name any repository sharing the commit.
+ */
 export function targetOf(meta: RunMeta | undefined): ForgeTarget | null {
-  const parsed = ForgeTarget.safeParse(meta);
-  return parsed.success ? parsed.data : null;
+  const parsed = z.object({ statusTarget: ForgeTarget }).safeParse(meta);
+  return parsed.success ? { forge: parsed.data.statusTarget.forge, repository: parsed.data.statusTarget.repository } : null;
 }
 
 export function tokenFor(config: Pick<Config, 'githubToken' | 'gitlabToken'>, forge: Forge): string | null {
@@ -56,9 +59,11 @@ export class TargetError extends Error {
 
 export function statusRequest(config: Pick<Config, 'githubApiUrl' | 'gitlabApiUrl'>, target: ForgeTarget, content: StatusContent, token: string): StatusRequest {
   if (!/^[0-9a-f]{40,64}$/.test(content.sha)) throw new TargetError(`"${content.sha.slice(0, 80)}" is not a commit id`);
+  const parts = target.repository.split('/');
+  // Each segment starts with a letter or digit, so none is `.` or `..`: the URL names one repository.
+  const segmentsOk = parts.every((p) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(p));
   if (target.forge === 'github') {
-    const parts = target.repository.split('/');
-    if (parts.length !== 2 || !parts.every((p) => /^[A-Za-z0-9._-]+$/.test(p))) throw new TargetError(`"${target.repository}" is not an owner/repo name`);
+    if (parts.length !== 2 || !segmentsOk) throw new TargetError(`"${target.repository}" is not an owner/repo name`);
     return {
       url: `${config.githubApiUrl}/repos/${parts.map(encodeURIComponent).join('/')}/statuses/${content.sha}`,
       headers: {
@@ -71,7 +76,8 @@ export function statusRequest(config: Pick<Config, 'githubApiUrl' | 'gitlabApiUr
       body: { state: content.state, target_url: content.targetUrl, description: content.description, context: content.context },
     };
   }
-  const project = encodeURIComponent(String(target.projectId ?? target.repository));
+  if (parts.length < 2 || !segmentsOk) throw new TargetError(`"${target.repository}" is not a group/project path`);
+  const project = encodeURIComponent(target.repository);
   return {
     url: `${config.gitlabApiUrl}/projects/${project}/statuses/${content.sha}`,
     headers: { 'PRIVATE-TOKEN': token, Accept: 'application/json', 'User-Agent': USER_AGENT, 'Content-Type': 'application/json' },

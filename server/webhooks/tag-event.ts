@@ -6,7 +6,7 @@
 import { Mirror } from '../../common/git/mirror.js';
 import { refNameProblem } from '../../common/git-ref.js';
 import type { Logger } from '../../common/logger.js';
-import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.js';
+import type { ResolvedLibrary, ResolvedMatrix, StatusTarget } from '../../common/matrix/load.js';
 import { compileTagPattern, versionOfTag } from '../../common/versions.js';
 import { PlanError } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
@@ -14,8 +14,13 @@ import type { Deliveries, DeliveryOutcome } from '../store/deliveries.js';
 import type { Forge } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
 
-/** What a webhook-triggered run keeps in its meta: the status reporter reads forge, repository and projectId. */
+/**
+ * What a webhook-triggered run keeps in its meta. The status reporter reads `statusTarget` only: it comes
+ * from matrix.yaml (issue 16 item 7); `repository` and `projectId` are what the payload said, kept for
+ * the record and never posted to.
+ */
 export interface TagRunMeta {
+  /** The forge that delivered the event. */
   forge: Forge;
   /** `github:<X-GitHub-Delivery>` or `gitlab:<Idempotency-Key>`; null when the forge sent none. */
   delivery: string | null;
@@ -25,9 +30,11 @@ export interface TagRunMeta {
   tag: string;
   /** The commit the payload says the tag points at (none in `create` and `release` events). */
   commitSha: string | null;
+  /** Where the run's statuses go: the library's `forge:` (or its github.com / gitlab.com `repo:`); null: nowhere. */
+  statusTarget: StatusTarget | null;
 }
 
-export interface TagEvent extends Omit<TagRunMeta, 'delivery'> {
+export interface TagEvent extends Omit<TagRunMeta, 'delivery' | 'statusTarget'> {
   matrix: ResolvedMatrix;
   library: ResolvedLibrary;
 }
@@ -111,7 +118,11 @@ export class TagEvents {
         ...(event.projectId !== undefined ? { projectId: event.projectId } : {}),
         tag,
         commitSha: event.commitSha,
+        statusTarget: library.statusTarget,
       };
+      if (!library.statusTarget) {
+        this.deps.log.warn({ library: library.name, tag }, 'No status will be posted: the library has no forge: in matrix.yaml and its repo is not on github.com or gitlab.com');
+      }
       try {
         const run = await this.deps.orchestrator.createRun(event.matrix, { library: library.name, candidate: tag }, 'webhook', { ...meta });
         this.deps.log.info({ run: run.id, library: library.name, tag, delivery, event: event.event }, 'Tag event started a run');
