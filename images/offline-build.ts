@@ -4,13 +4,42 @@
  * the recipe's config and hash label. Every external program is called with an argument array.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, copyFileSync, readdirSync, rmSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { recipeFile, type Recipe } from './recipes.js';
+import type { Ignore } from '@balena/dockerignore';
+import { recipeFile, type HostPathsIgnore, type Recipe } from './recipes.js';
 
 export const SUITE = 'bookworm';
 export const HASH_LABEL = 'compat.recipe-hash';
 const MIRROR = process.env.COMPAT_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
+
+/** Docker's own .dockerignore rules (CommonJS, typed with a default export it does not have). */
+const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as () => Ignore;
+
+/**
+ * Copies host paths into an image tree, leaving out what a .dockerignore excludes, as `docker build`
+ * would. Modes and symlinks are kept as they are.
+ */
+export function copyHostPaths(paths: Record<string, string>, imageRoot: string, ignore?: HostPathsIgnore): void {
+  const keep = new Set(ignore?.keep ?? []);
+  const lines = ignore && existsSync(ignore.rulesFile) ? readFileSync(ignore.rulesFile, 'utf8').split('\n').filter((line) => !keep.has(line.trim())) : [];
+  const rules = dockerignore().add(lines);
+  for (const [target, source] of Object.entries(paths)) {
+    const dest = path.join(imageRoot, target);
+    mkdirSync(path.dirname(dest), { recursive: true });
+    cpSync(source, dest, {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+      filter: (src) => {
+        if (!ignore) return true;
+        const rel = path.relative(ignore.root, src).split(path.sep).join('/');
+        return rel === '' || rel.startsWith('..') || !rules.ignores(rel);
+      },
+    });
+  }
+}
 
 export interface BuildLog {
   (line: string): void;
@@ -111,12 +140,7 @@ export async function buildOffline(recipe: Recipe, hash: string, options: { cach
       copyFileSync(recipeFile(source), dest);
       chmodSync(dest, 0o755);
     }
-    for (const [target, source] of Object.entries(recipe.hostPaths ?? {})) {
-      const dest = path.join(root, target);
-      mkdirSync(path.dirname(dest), { recursive: true });
-      // cp -a keeps modes and symlinks (node_modules/.bin) as they are.
-      await run('cp', ['-a', source, dest]);
-    }
+    copyHostPaths(recipe.hostPaths ?? {}, root, recipe.hostPathsIgnore);
     // Leave no host details and no package caches in the image.
     await chroot(root, ['apt-get', 'clean']);
     for (const leftover of ['var/lib/apt/lists', 'var/cache/apt/archives', 'usr/sbin/policy-rc.d', 'etc/resolv.conf', '.compat-complete']) {

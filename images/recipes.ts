@@ -13,6 +13,14 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '..');
 
+/** A .dockerignore applied to host paths; `keep` names the lines this copy does not apply (node_modules). */
+export interface HostPathsIgnore {
+  rulesFile: string;
+  /** What the rules' paths are relative to. */
+  root: string;
+  keep?: string[];
+}
+
 export interface Recipe {
   /** The image reference it produces. */
   name: string;
@@ -25,8 +33,10 @@ export interface Recipe {
   postInstall?: string;
   /** Files copied into the image: image path → repository file. */
   files?: Record<string, string>;
-  /** Host files and folders copied in whole: image path → absolute host path (the service's own code). */
+  /** Host files and folders copied in: image path → absolute host path (the service's own code). */
   hostPaths?: Record<string, string>;
+  /** A `.dockerignore` whose rules apply to hostPaths as `docker build` applies them to its context. */
+  hostPathsIgnore?: HostPathsIgnore;
   /** What else shapes the image, for its hash (the service's sources, its Node binary). */
   hashInputs?: () => string[];
   /** docker import --change lines. */
@@ -107,6 +117,10 @@ export const SERVICE: Recipe = {
     '/usr/local/bin/node': process.execPath,
     ...Object.fromEntries(SERVICE_PATHS.map((p) => [`/app/${p}`, path.join(REPO_ROOT, p)])),
   },
+  // examples/ and the rest are copied from this checkout: a demo's .compat/ (the admin token, the store)
+  // or an .env beside them must stay out, as the Dockerfile's build leaves them out.
+  // node_modules is the one exception: the Dockerfile runs npm ci, this image takes the host's.
+  hostPathsIgnore: { rulesFile: path.join(REPO_ROOT, '.dockerignore'), root: REPO_ROOT, keep: ['node_modules'] },
   hashInputs: () => [process.version, sourceDigest()],
   config: [
     'ENV LANG=C.UTF-8',
