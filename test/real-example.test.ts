@@ -13,6 +13,7 @@ import { materializeExamples } from '../examples/materialize.js';
 import { startStack, type Stack } from './helpers/stack.js';
 
 let stack: Stack;
+let runId: string | undefined;
 
 beforeAll(async () => {
   await materializeExamples(path.join(REPO_ROOT, 'examples', '.repos'));
@@ -29,6 +30,7 @@ describe('the real example: SQLAlchemy 1.4.36 against SQLModel 0.0.6', () => {
     const created = await stack.api('POST', '/api/runs', { library: 'sqlalchemy', candidate: 'rel_1_4_36' });
     expect(created.status).toBe(201);
     expect(created.body.run).toMatchObject({ baseline: 'rel_1_4_35', baselineVersion: '1.4.35', candidateVersion: '1.4.36' });
+    runId = created.body.id;
     const run = await stack.waitForRun(created.body.id, 75 * 60_000);
     const table = renderRun(run);
     console.log(table);
@@ -60,4 +62,23 @@ describe('the real example: SQLAlchemy 1.4.36 against SQLModel 0.0.6', () => {
     expect(candidateOnly.map((t) => t.id).sort()).toEqual(cell.newFailures);
     expect(table).toMatch(/time to verdict: \d+/);
   }, 80 * 60_000);
+
+  // Issue 22: a real suite's bisect over SQLAlchemy's 26 first-parent commits names one first bad commit,
+  // every step good or bad (SQLModel's failing tests exist on both sides, so no step is a skip).
+  it('bisects the regression to one commit of rel_1_4_36, in at most ceil(log2 27) + 2 steps', async () => {
+    expect(runId).toBeTruthy();
+    const deadline = Date.now() + 40 * 60_000;
+    let bisect;
+    for (;;) {
+      bisect = stack.server.store.getRun(runId!)?.cells[0]?.bisect;
+      if (bisect && bisect.status !== 'running') break;
+      if (Date.now() > deadline) throw new Error(`bisect not done: ${JSON.stringify(bisect)}`);
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+    const steps = bisect.steps.map((s) => `${s.sha.slice(0, 7)} ${s.outcome}${s.purpose && s.purpose !== 'search' ? ` (${s.purpose})` : ''}`);
+    console.log(`bisect ${bisect.cellId}: ${bisect.status}, first bad ${bisect.firstBad?.sha.slice(0, 7)} "${bisect.firstBad?.subject}", ${bisect.steps.length} steps over ${bisect.commits} commits: ${steps.join(', ')}`);
+    expect(bisect.status).toBe('found');
+    expect(bisect.steps.filter((s) => s.purpose !== 'confirm').length).toBeLessThanOrEqual(Math.ceil(Math.log2(bisect.commits + 1)) + 2);
+    expect(bisect.steps.every((s) => s.outcome === 'good' || s.outcome === 'bad')).toBe(true);
+  }, 45 * 60_000);
 });
