@@ -8,8 +8,8 @@ import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
-import { CancelledRuns, MatrixNeeds } from '../common/queue/redis-data.js';
-import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jobs.js';
+import type { ResultMessage } from '../common/queue/jobs.js';
+import { bisectStepLogKey, logKey } from '../common/queue/keys.js';
 import { backendOfCell, type RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
@@ -76,14 +76,14 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   events.setMaxListeners(1000);
 
   const hooks = options.hooks ?? [];
-  const matrixNeeds = new MatrixNeeds(queues.redis, config.prefix);
+  const matrixNeeds = queues.data.matrixNeeds;
   const orchestrator = new Orchestrator(store, queues, {
     dataDir: config.dataDir,
     registries: config.registries,
     log,
     baselineReuseDays: config.baselineReuseDays,
     publishMatrix: (matrix) => matrixNeeds.publish(matrix),
-    cancels: new CancelledRuns(queues.redis, config.prefix),
+    cancels: queues.data.cancels,
     hooks: {
       onRunCreated: async (run: RunJson) => {
         for (const h of hooks) await h.onRunCreated?.(run);
@@ -109,12 +109,12 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     if (message.kind === 'side-done') {
       // Keep the log beyond Redis's retention; a failure here must not fail the result.
       const key = logKey(config.prefix, message.runId, message.cellId, message.side, message.attempt);
-      await archiveLog(queues.redis, key, logFile(config.dataDir, message.runId, message.cellId, message.side, message.attempt)).catch((error) =>
+      await archiveLog(queues.data.logs, key, logFile(config.dataDir, message.runId, message.cellId, message.side, message.attempt)).catch((error) =>
         log.warn({ err: error, run: message.runId, cell: message.cellId }, 'Failed to archive cell log'),
       );
     } else if (message.kind === 'bisect-step-done') {
       const key = bisectStepLogKey(config.prefix, message.runId, message.consumer, message.seq);
-      await archiveLog(queues.redis, key, bisectStepLogFile(config.dataDir, message.runId, message.consumer, message.seq)).catch((error) =>
+      await archiveLog(queues.data.logs, key, bisectStepLogFile(config.dataDir, message.runId, message.consumer, message.seq)).catch((error) =>
         log.warn({ err: error, run: message.runId, consumer: message.consumer }, 'Failed to archive bisect step log'),
       );
     }
@@ -123,7 +123,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   resultsWorker.on('error', (error) => log.warn({ err: error }, 'Results queue connection problem'));
 
   const boards = queueBoards(queues, tokens);
-  const followers = new LogFollowers(queues.redis);
+  const followers = new LogFollowers(queues.data.logs);
   const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
   const app = createApp({
     config,
@@ -139,7 +139,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     ready: async () => {
       const check = async (fn: () => Promise<unknown>) => fn().then(() => true, () => false);
       return {
-        redis: await check(() => queues.redis.ping()),
+        redis: await check(() => queues.data.ping()),
         store: await check(async () => store.ping()),
         docker: await check(() => pingEngine()),
       };

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../common/config.js';
+import { workerHeartbeatPattern } from '../common/queue/keys.js';
 import type { RunJson } from '../common/types.js';
 import { containersWith, createDocker, LABEL_PREFIX } from '../workers/container/docker.js';
 import { childEnv, freePort, runCompat, until } from './helpers/processes.js';
@@ -131,7 +132,7 @@ describe('docker compose', () => {
     await until('three workers running', async () => (await running(await workerIds())) === 3, 180_000, 1000);
     // All three take jobs: each heart-beats in Redis.
     await until('three worker heartbeats', async () => {
-      const keys = (await compose(['exec', '-T', 'redis', 'redis-cli', '--scan', '--pattern', `${project}:worker:*`])).stdout.split('\n').filter(Boolean);
+      const keys = (await compose(['exec', '-T', 'redis', 'redis-cli', '--scan', '--pattern', workerHeartbeatPattern(project)])).stdout.split('\n').filter(Boolean);
       return keys.length === 3;
     }, 180_000, 2000);
 

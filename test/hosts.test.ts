@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from '../common/config.js';
 import { createQueues } from '../common/queue/bullmq.js';
-import { artifactRedisKey } from '../common/queue/jobs.js';
+import { artifactRedisKey } from '../common/queue/keys.js';
 import type { RunJson } from '../common/types.js';
 import { Store } from '../server/store/store.js';
 import { containersWith, createDocker } from '../workers/container/docker.js';

@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logKey } from '../common/queue/jobs.js';
+import { logKey } from '../common/queue/keys.js';
 import { LogWriter } from '../common/queue/redis-data.js';
 import type { NewCell, NewRun } from '../server/store/store.js';
 import { sleep, until } from './helpers/processes.js';

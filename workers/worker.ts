@@ -8,7 +8,7 @@ import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, handBack, isFinalAttempt, startWorkWorkers, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
 import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
-import { ArtifactStore, CancelledRuns, LogWriter, MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
+import { MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
 import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, runContainer, type Docker } from './container/docker.js';
@@ -92,18 +92,15 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   await docker.ping();
   await ensureNetwork(docker, config.network);
   const queues = createQueues(config);
-  const redis = queues.redis;
+  const data = queues.data;
+  const registry = data.workers;
   const backends = options.backends ?? BACKENDS;
   const sized = options.concurrency
     ? { concurrency: options.concurrency, why: 'as given' }
-    : defaultConcurrency(hostCapacity(), await matrixNeeds(config, new MatrixNeeds(redis, config.prefix)), backends);
+    : defaultConcurrency(hostCapacity(), await matrixNeeds(config, data.matrixNeeds), backends);
   const concurrency = sized.concurrency;
   const metrics = new WorkerMetrics(concurrency);
-  const heartbeatKey = (id: string) => `${config.prefix}:worker:${id}`;
-  const dbRegistry = `${config.prefix}:databases`;
-  /** Spare databases made ahead and not yet taken by a cell: the janitor drops a dead worker's too. */
-  const spareRegistry = `${config.prefix}:databases:spare`;
-  const beat = () => redis.set(heartbeatKey(workerId), String(Date.now()), 'EX', HEARTBEAT_SECONDS * 2).catch(() => undefined);
+  const beat = () => registry.beat(workerId, HEARTBEAT_SECONDS * 2).catch(() => undefined);
   await beat();
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
 
@@ -115,22 +112,23 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const databasesInUse = new Set<string>();
   const registerDatabase = async (name: string, info: Record<string, string>) => {
     databasesInUse.add(name);
-    await redis.hset(dbRegistry, name, JSON.stringify(info));
+    await registry.registerDatabase(name, info);
   };
   const unregisterDatabase = async (name: string) => {
-    await redis.multi().hdel(dbRegistry, name).hdel(spareRegistry, name).exec();
+    await registry.unregisterDatabase(name);
     databasesInUse.delete(name);
   };
   const spareDatabases = new SpareDatabases({
     databases,
+    // Spare databases made ahead and not yet taken by a cell: the janitor drops a dead worker's too.
     register: async (name, backend, image) => {
       databasesInUse.add(name);
-      await redis.hset(spareRegistry, name, JSON.stringify({ worker: workerId, backend, image }));
+      await registry.registerSpare(name, { worker: workerId, backend, image });
     },
     // Taken by a cell: registered as that cell's, like one made for it.
     claim: async (name, backend, image, run) => {
       databasesInUse.add(name);
-      await redis.multi().hset(dbRegistry, name, JSON.stringify({ worker: workerId, backend, image, run })).hdel(spareRegistry, name).exec();
+      await registry.claimSpare(name, { worker: workerId, backend, image, run });
     },
     unregister: unregisterDatabase,
     release: (name) => void databasesInUse.delete(name),
@@ -153,9 +151,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     spareServers,
     cacheLookup: (cache, hit) => metrics.cacheLookup(cache, hit),
     layers: new LayerStore(docker, { prefix: config.prefix, dataDir: config.dataDir, budgetMb: config.snapshotBudgetMb, log }),
-    artifacts: new ArtifactStore(redis, config.prefix),
+    artifacts: data.artifacts,
     secrets,
-    openLog: (key) => new LogWriter(redis, key, config.logLimitBytes),
+    openLog: (key) => data.logs.open(key, config.logLimitBytes),
     registerDatabase,
     unregisterDatabase,
     releaseDatabase: (name) => void databasesInUse.delete(name),
@@ -169,9 +167,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       containers: ownedContainers(docker, removals),
       databases,
       log,
-      isWorkerAlive: async (id) => id === workerId || (await redis.exists(heartbeatKey(id))) === 1,
+      isWorkerAlive: async (id) => id === workerId || (await registry.isAlive(id)),
       registeredDatabases: async () =>
-        Object.entries({ ...(await redis.hgetall(spareRegistry)), ...(await redis.hgetall(dbRegistry)) }).map(([name, raw]) => {
+        Object.entries(await registry.databases()).map(([name, raw]) => {
           const info = JSON.parse(raw) as { worker: string; backend: ServerBackend; image: string };
           return { name, ...info };
         }),
@@ -196,7 +194,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   // Every three beats (a minute by default): a dead worker's leftovers go soon after it counts as dead.
   const janitorTimer = setInterval(() => void sweep().catch(() => undefined), HEARTBEAT_SECONDS * 3000);
 
-  const cancels = new CancelledRuns(redis, config.prefix);
+  const cancels = data.cancels;
   /**
    * A job of a cancelled run: not started at all when the run was cancelled before a worker took it (or
    * the job came back after its worker died); stopped through its AbortSignal when the cancel comes
@@ -300,7 +298,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     options.metricsPort === undefined
       ? null
       : await metrics.serve(options.metricsPort, options.metricsHost ?? process.env.COMPAT_METRICS_HOST ?? '127.0.0.1', () =>
-          workerReadiness({ pingEngine: () => docker.ping(), pingRedis: () => redis.ping(), heldContainers: () => removals.held() }),
+          workerReadiness({ pingEngine: () => docker.ping(), pingRedis: () => data.ping(), heldContainers: () => removals.held() }),
         );
   const metricsAddress = metricsServer?.address();
   const metricsPort = metricsAddress && typeof metricsAddress === 'object' ? metricsAddress.port : null;
@@ -325,7 +323,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     clearInterval(heartbeat);
     metricsServer?.closeAllConnections();
     metricsServer?.close();
-    await redis.del(heartbeatKey(workerId)).catch(() => undefined);
+    await registry.forget(workerId).catch(() => undefined);
     await queues.close();
   };
   let closing: Promise<void> | undefined;

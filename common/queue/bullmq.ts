@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { BACKENDS } from '../types.js';
 import { laneOf, resultJobId, workJobId, type Lane, type ResultMessage, type WorkJob } from './jobs.js';
+import { redisData, type RedisData } from './redis-data.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -34,6 +35,8 @@ export function createRedis(config: Pick<Config, 'redisUrl'>): Redis {
 
 export interface Queues {
   redis: Redis;
+  /** What else lives in Redis (artifacts, logs, registries, flags), on the queues' connection. */
+  data: RedisData;
   /** The build queue. */
   work: Queue<WorkJob>;
   /** Every lane's queue: builds, then one per backend. */
@@ -59,6 +62,7 @@ export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis 
   const results = new Queue<ResultMessage>(RESULTS_QUEUE, opts);
   return {
     redis,
+    data: redisData(redis, config.prefix),
     work: lanes.build,
     lanes,
     results,

@@ -194,20 +194,3 @@ export function resultJobId(message: ResultMessage): string {
       return `bisect-stepped-${message.runId}-${message.consumer}-${message.seq}`;
   }
 }
-
-/** The log of a bisect's build of one commit, and of one of its steps. */
-export function bisectBuildLogKey(prefix: string, runId: string, sha: string): string {
-  return `${prefix}:log:${runId}:bisect-build:${sha}`;
-}
-
-export function bisectStepLogKey(prefix: string, runId: string, consumer: string, seq: number): string {
-  return `${prefix}:log:${runId}:bisect:${consumer}:${seq}`;
-}
-
-export function logKey(prefix: string, runId: string, cellId: string, side: Side, attempt: number): string {
-  return `${prefix}:log:${runId}:${cellId}:${side}:${attempt}`;
-}
-
-export function artifactRedisKey(prefix: string, artifactKey: string): string {
-  return `${prefix}:artifact:${artifactKey}`;
-}

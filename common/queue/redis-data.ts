@@ -1,14 +1,36 @@
 /**
  * What crosses Redis besides jobs: built artifacts (so a worker host needs nothing but Redis and Docker
- * to get them) and cell logs (a Redis stream per side, so the server can stream them live).
+ * to get them), cell logs (a Redis stream per side, so the server can stream them live), the workers'
+ * heartbeats and database registries, cancel flags and the matrix's limits. Callers get these as
+ * {@link RedisData}, never the connection: the key names stay in keys.ts and the commands here.
  */
 import type { Redis } from 'ioredis';
 import type { ResolvedMatrix } from '../matrix/load.js';
 import type { Backend } from '../types.js';
-import { artifactRedisKey } from './jobs.js';
+import { artifactRedisKey, cancelledKey, databasesKey, matrixNeedsKey, spareDatabasesKey, workerHeartbeatKey } from './keys.js';
 
-/** The Redis client type, for code that is handed a connection (queues.redis) without importing ioredis. */
-export type { Redis };
+/** Everything a server or a worker keeps in Redis besides its queues, on one shared connection. */
+export interface RedisData {
+  artifacts: ArtifactStore;
+  matrixNeeds: MatrixNeeds;
+  cancels: CancelledRuns;
+  logs: LogStreams;
+  workers: WorkerRegistry;
+  /** Resolves when Redis answers. */
+  ping(): Promise<unknown>;
+}
+
+/** The adapter on a connection the caller owns (and closes). */
+export function redisData(redis: Redis, prefix: string): RedisData {
+  return {
+    artifacts: new ArtifactStore(redis, prefix),
+    matrixNeeds: new MatrixNeeds(redis, prefix),
+    cancels: new CancelledRuns(redis, prefix),
+    logs: logStreams(redis),
+    workers: workerRegistry(redis, prefix),
+    ping: () => redis.ping(),
+  };
+}
 
 const ARTIFACT_TTL_SECONDS = 14 * 86400;
 const LOG_TTL_SECONDS = 2 * 86400;
@@ -60,7 +82,7 @@ export class MatrixNeeds {
   ) {}
 
   private get key(): string {
-    return `${this.prefix}:matrix-needs`;
+    return matrixNeedsKey(this.prefix);
   }
 
   static of(matrix: ResolvedMatrix): CellNeeds[] {
@@ -143,18 +165,118 @@ export interface LogChunk {
   eof?: boolean;
 }
 
-/** Reads a log stream from `after` on; blocks up to `blockMs` for new entries when asked. */
-export async function readLog(redis: Redis, key: string, after = '0', blockMs = 0): Promise<LogChunk[]> {
-  const reply = blockMs > 0
-    ? await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, after)
-    : await redis.xread('COUNT', 500, 'STREAMS', key, after);
-  if (!reply) return [];
-  const [, entries] = reply[0] as [string, Array<[string, string[]]>];
+/** Reads log streams. */
+export interface LogReader {
+  /** A stream's entries from `after` on; blocks up to `blockMs` for new entries when asked. */
+  read(key: string, after?: string, blockMs?: number): Promise<LogChunk[]>;
+}
+
+/** The log streams of sides, builds and bisect steps. */
+export interface LogStreams extends LogReader {
+  /** A writer appending to the stream `key`, keeping at most `limitBytes` of text. */
+  open(key: string, limitBytes: number): LogWriter;
+  /**
+   * A reader on a connection of its own (a blocking read holds its connection), made when called;
+   * the caller closes it.
+   */
+  blockingReader(): BlockingLogReader;
+}
+
+/** Blocking reads of many streams at once, on a connection of their own. */
+export interface BlockingLogReader {
+  /** Each stream's entries after its id in `from`, waiting up to `blockMs` for any; [] when none came. */
+  readMany(from: ReadonlyMap<string, string>, blockMs: number): Promise<Array<[string, LogChunk[]]>>;
+  close(): void;
+}
+
+type StreamEntries = Array<[string, string[]]>;
+
+function chunksOf(entries: StreamEntries): LogChunk[] {
   return entries.map(([id, fields]) => {
     const map: Record<string, string> = {};
     for (let i = 0; i < fields.length; i += 2) map[fields[i]] = fields[i + 1];
     return { id, data: map.data, eof: map.eof === '1' };
   });
+}
+
+async function readLog(redis: Redis, key: string, after = '0', blockMs = 0): Promise<LogChunk[]> {
+  const reply = blockMs > 0
+    ? await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', key, after)
+    : await redis.xread('COUNT', 500, 'STREAMS', key, after);
+  if (!reply) return [];
+  const [, entries] = reply[0] as [string, StreamEntries];
+  return chunksOf(entries);
+}
+
+function logStreams(redis: Redis): LogStreams {
+  return {
+    read: (key, after, blockMs) => readLog(redis, key, after, blockMs),
+    open: (key, limitBytes) => new LogWriter(redis, key, limitBytes),
+    blockingReader() {
+      const reader = redis.duplicate();
+      return {
+        async readMany(from, blockMs) {
+          const reply = (await reader.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', ...from.keys(), ...from.values())) as Array<[string, StreamEntries]> | null;
+          return (reply ?? []).map(([key, entries]) => [key, chunksOf(entries)]);
+        },
+        close: () => reader.disconnect(),
+      };
+    },
+  };
+}
+
+/**
+ * The workers' heartbeats and the cell databases they hold: what a janitor on any host reads to tell a
+ * dead worker's leftovers from a live one's. A database's info is its owner's JSON (worker, backend,
+ * image, run).
+ */
+export interface WorkerRegistry {
+  /** Says the worker is alive for `ttlSeconds`. */
+  beat(workerId: string, ttlSeconds: number): Promise<void>;
+  isAlive(workerId: string): Promise<boolean>;
+  /** The worker is gone: its heartbeat is dropped. */
+  forget(workerId: string): Promise<void>;
+  /** A cell database a running cell holds. */
+  registerDatabase(name: string, info: Record<string, string>): Promise<void>;
+  /** A spare database made ahead, that no cell holds yet. */
+  registerSpare(name: string, info: Record<string, string>): Promise<void>;
+  /** A spare taken by a cell: registered as the cell's, no longer a spare. */
+  claimSpare(name: string, info: Record<string, string>): Promise<void>;
+  /** Dropped: neither a cell's nor a spare. */
+  unregisterDatabase(name: string): Promise<void>;
+  /** Every registered database (spares and cells') by name, as the raw JSON of its info. */
+  databases(): Promise<Record<string, string>>;
+}
+
+function workerRegistry(redis: Redis, prefix: string): WorkerRegistry {
+  const cells = databasesKey(prefix);
+  const spares = spareDatabasesKey(prefix);
+  return {
+    async beat(workerId, ttlSeconds) {
+      await redis.set(workerHeartbeatKey(prefix, workerId), String(Date.now()), 'EX', ttlSeconds);
+    },
+    async isAlive(workerId) {
+      return (await redis.exists(workerHeartbeatKey(prefix, workerId))) === 1;
+    },
+    async forget(workerId) {
+      await redis.del(workerHeartbeatKey(prefix, workerId));
+    },
+    async registerDatabase(name, info) {
+      await redis.hset(cells, name, JSON.stringify(info));
+    },
+    async registerSpare(name, info) {
+      await redis.hset(spares, name, JSON.stringify(info));
+    },
+    async claimSpare(name, info) {
+      await redis.multi().hset(cells, name, JSON.stringify(info)).hdel(spares, name).exec();
+    },
+    async unregisterDatabase(name) {
+      await redis.multi().hdel(cells, name).hdel(spares, name).exec();
+    },
+    async databases() {
+      return { ...(await redis.hgetall(spares)), ...(await redis.hgetall(cells)) };
+    },
+  };
 }
 
 /** How long a run's cancel flag is kept: longer than any job of it could wait in a queue or be retried. */
@@ -172,7 +294,7 @@ export class CancelledRuns {
   ) {}
 
   private key(runId: string): string {
-    return `${this.prefix}:cancelled:${runId}`;
+    return cancelledKey(this.prefix, runId);
   }
 
   async mark(runId: string): Promise<void> {

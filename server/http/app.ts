@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { redactDeep } from '../../common/redact.js';
 import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
-import { bisectStepLogKey, logKey } from '../../common/queue/jobs.js';
+import { bisectStepLogKey, logKey } from '../../common/queue/keys.js';
 import { NotARegression, UnknownCell } from '../bisect/bisector.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { gateOf, gateRuns, isFinished } from '../../common/verdict.js';
@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): express.Express {
   const followLog = (req: Request, res: express.Response, key: string, file: string, live: (() => boolean) | null) => {
     const follow = live && live() ? { followers: deps.followers, live } : null;
     if (follow) followCap.take(req, res);
-    return streamLog(res, deps.queues.redis, key, file, follow);
+    return streamLog(res, deps.queues.data.logs, key, file, follow);
   };
 
   app.get('/healthz', route(() => ({ status: 200, body: { ok: true } })));

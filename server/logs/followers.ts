@@ -6,7 +6,7 @@
  * marker, or when its side is finished or unknown (`live()` says so: checked about once a second, so a
  * side whose worker died without an end marker does not hold the answer), or when its client goes.
  */
-import { readLog, type LogChunk, type Redis } from '../../common/queue/redis-data.js';
+import type { BlockingLogReader, LogChunk, LogStreams } from '../../common/queue/redis-data.js';
 
 export interface Follow {
   key: string;
@@ -34,14 +34,14 @@ function idAfter(a: string, b: string): boolean {
 }
 
 export class LogFollowers {
-  private reader: Redis | null = null;
+  private reader: BlockingLogReader | null = null;
   private readonly followers = new Set<Follower>();
   private looping: Promise<void> | null = null;
   private closed = false;
 
   constructor(
     /** The server's shared connection: its non-blocking reads (a follower's last look) go there. */
-    private readonly redis: Redis,
+    private readonly logs: LogStreams,
     private readonly options: { blockMs?: number; checkEveryMs?: number } = {},
   ) {}
 
@@ -80,7 +80,7 @@ export class LogFollowers {
   private async last(follower: Follower): Promise<void> {
     try {
       for (;;) {
-        const chunks = (await readLog(this.redis, follower.key, follower.after)).filter((c) => idAfter(c.id, follower.after));
+        const chunks = (await this.logs.read(follower.key, follower.after)).filter((c) => idAfter(c.id, follower.after));
         if (!chunks.length || follower.ended) break;
         follower.after = chunks[chunks.length - 1].id;
         if (follower.deliver(chunks)) break;
@@ -119,21 +119,16 @@ export class LogFollowers {
         const seen = from.get(f.key);
         if (seen === undefined || idAfter(seen, f.after)) from.set(f.key, f.after);
       }
-      let reply: Array<[string, Array<[string, string[]]>]> | null;
+      let reply: Array<[string, LogChunk[]]>;
       try {
-        this.reader ??= this.redis.duplicate();
-        reply = (await this.reader.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', ...from.keys(), ...from.values())) as typeof reply;
+        this.reader ??= this.logs.blockingReader();
+        reply = await this.reader.readMany(from, blockMs);
       } catch {
         if (this.closed) break;
         await new Promise((r) => setTimeout(r, blockMs));
         continue;
       }
-      for (const [key, entries] of reply ?? []) {
-        const chunks: LogChunk[] = entries.map(([id, fields]) => {
-          const map: Record<string, string> = {};
-          for (let i = 0; i < fields.length; i += 2) map[fields[i]] = fields[i + 1];
-          return { id, data: map.data, eof: map.eof === '1' };
-        });
+      for (const [key, chunks] of reply) {
         for (const f of this.followers) {
           if (f.key !== key) continue;
           const fresh = chunks.filter((c) => idAfter(c.id, f.after));
@@ -149,7 +144,7 @@ export class LogFollowers {
   async close(): Promise<void> {
     this.closed = true;
     for (const f of [...this.followers]) this.end(f);
-    this.reader?.disconnect();
+    this.reader?.close();
     this.reader = null;
     await this.looping;
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Response } from 'express';
-import { readLog, type LogChunk, type Redis } from '../../common/queue/redis-data.js';
+import type { LogChunk, LogReader } from '../../common/queue/redis-data.js';
 import { lineRedactor, redactText } from '../../common/redact.js';
 import type { LogFollowers } from './followers.js';
 
@@ -22,11 +22,11 @@ export function bisectStepLogFile(dataDir: string, runId: string, consumer: stri
 }
 
 /** Copies a finished side's stream to its file, so the log outlives Redis's retention. */
-export async function archiveLog(redis: Redis, key: string, file: string): Promise<void> {
+export async function archiveLog(logs: LogReader, key: string, file: string): Promise<void> {
   const parts: string[] = [];
   let after = '0';
   for (;;) {
-    const chunks = await readLog(redis, key, after);
+    const chunks = await logs.read(key, after);
     if (chunks.length === 0) break;
     for (const chunk of chunks) if (chunk.data) parts.push(chunk.data);
     after = chunks[chunks.length - 1].id;
@@ -49,7 +49,7 @@ export interface FollowOptions {
  * `follow`, then what comes, until the end marker or the side stops being live. A log that is missing
  * for a side that is finished or unknown answers at once (empty).
  */
-export async function streamLog(res: Response, redis: Redis, key: string, file: string, follow: FollowOptions | null): Promise<void> {
+export async function streamLog(res: Response, logs: LogReader, key: string, file: string, follow: FollowOptions | null): Promise<void> {
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -82,7 +82,7 @@ export async function streamLog(res: Response, redis: Redis, key: string, file: 
   };
   // What is there now, on the shared connection (no blocking read).
   for (;;) {
-    const chunks = await readLog(redis, key, after);
+    const chunks = await logs.read(key, after);
     if (deliver(chunks) || chunks.length < 500 || gone.signal.aborted) break;
   }
   if (!ended && follow && !gone.signal.aborted && follow.live()) {

@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { deletePrefixedKeys } from './redis-keys.js';
 import { removeSnapshots } from './snapshots.js';
 import { REPO_ROOT } from '../../common/config.js';
+import { databasesKey, spareDatabasesKey } from '../../common/queue/keys.js';
 import type { RunJson } from '../../common/types.js';
 import { containersWith, createDocker, LABEL_PREFIX } from '../../workers/container/docker.js';
 import { DatabaseServers, type ServerBackend } from '../../workers/databases/servers.js';
@@ -293,7 +294,7 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
       return containersWith(createDocker(), { [LABEL_PREFIX]: prefix, ...labels });
     },
     async registeredDatabases() {
-      return d.redis().hgetall(`${prefix}:databases`);
+      return d.redis().hgetall(databasesKey(prefix));
     },
     redis() {
       const r = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
@@ -338,7 +339,7 @@ export async function createDeployment(options: { matrix: (dir: string) => strin
         redis.on('error', () => undefined);
         // Spare databases a killed worker made ahead and no cell took: not a cell's leftover, dropped here.
         const servers = new DatabaseServers(docker, { network: 'compat-net', hostId: loadHostId() });
-        for (const [name, raw] of Object.entries(await redis.hgetall(`${prefix}:databases:spare`))) {
+        for (const [name, raw] of Object.entries(await redis.hgetall(spareDatabasesKey(prefix)))) {
           const info = JSON.parse(raw) as { backend: ServerBackend; image: string };
           await servers.dropShared(info.backend, info.image, name).catch(() => undefined);
         }

@@ -1,11 +1,12 @@
 /** Test and bench deployments each keep their Redis keys under a prefix of their own. */
 import type { Redis } from 'ioredis';
+import { prefixPattern } from '../../common/queue/keys.js';
 
 /** Deletes every key under `prefix:` (a finished test stack's queues, logs, registries). */
 export async function deletePrefixedKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', prefixPattern(prefix), 'COUNT', 1000);
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
@@ -16,7 +17,7 @@ export async function prefixedValues(redis: Redis, prefix: string): Promise<stri
   const parts: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', prefixPattern(prefix), 'COUNT', 500);
     cursor = next;
     for (const key of keys) {
       const type = await redis.type(key);

@@ -5,7 +5,7 @@
  * bisect built already is not built again.
  */
 import type { BisectBuildDone, BisectBuildJob, BisectStepDone, BisectStepJob } from '../../common/queue/jobs.js';
-import { bisectBuildLogKey, bisectStepLogKey } from '../../common/queue/jobs.js';
+import { bisectBuildLogKey, bisectStepLogKey } from '../../common/queue/keys.js';
 import type { WorkerPorts } from '../ports.js';
 import { buildArtifact } from './build-artifact.js';
 import { runCellSide } from './run-cell.js';

@@ -3,7 +3,7 @@
  * side's cells run. Artifacts are keyed by library and commit: a commit is built once, then reused.
  */
 import type { BuildJob, BuildDone } from '../../common/queue/jobs.js';
-import { logKey } from '../../common/queue/jobs.js';
+import { logKey } from '../../common/queue/keys.js';
 import { GitError } from '../../common/git/mirror.js';
 import { downloadPublished, type PublishedFile } from '../../common/registry/published.js';
 import { LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from '../container/spec.js';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CellJob, SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
-import { logKey } from '../../common/queue/jobs.js';
+import { logKey } from '../../common/queue/keys.js';
 import { publishDir } from '../../common/fs/publish-dir.js';
 import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
 import { GitError } from '../../common/git/mirror.js';
