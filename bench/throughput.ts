@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { loadConfig } from '../common/config.js';
-import { createQueues } from '../common/queue/bullmq.js';
+import { RESULTS_QUEUE } from '../common/queue/bullmq.js';
 import { resultJobId, type ResultMessage } from '../common/queue/jobs.js';
 import type { ResolvedConsumer } from '../common/matrix/load.js';
 import { SIDES } from '../common/types.js';
@@ -123,14 +125,15 @@ export async function benchThroughput(): Promise<void> {
   console.log(`throughput: seeded a ${CELLS}-cell run in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const server = await startServer(config, { port: 0 });
-  const queues = createQueues(config);
+  // The bench pushes to BullMQ queues itself, on a connection of its own.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const results = new Queue<ResultMessage>(RESULTS_QUEUE, { connection: redis, prefix: config.prefix });
   try {
     // Redis's intake: the same messages, pushed to a queue nobody consumes.
     const all = messages(bigId, RESULT_CELLS);
-    const add = (queue: typeof queues.results, batch: ResultMessage[]) =>
+    const add = (queue: Queue<ResultMessage>, batch: ResultMessage[]) =>
       queue.addBulk(batch.map((m) => ({ name: m.kind, data: m, opts: { jobId: resultJobId(m), removeOnComplete: { count: 1000 } } })));
-    const { Queue } = await import('bullmq');
-    const idle = new Queue<ResultMessage>('bench-intake', { connection: queues.redis, prefix: config.prefix });
+    const idle = new Queue<ResultMessage>('bench-intake', { connection: redis, prefix: config.prefix });
     t = performance.now();
     for (let i = 0; i < all.length; i += 500) await add(idle, all.slice(i, i + 500));
     const intakeSeconds = (performance.now() - t) / 1000;
@@ -149,7 +152,7 @@ export async function benchThroughput(): Promise<void> {
       }),
     );
     t = performance.now();
-    for (let i = 0; i < all.length; i += 500) await add(queues.results, all.slice(i, i + 500));
+    for (let i = 0; i < all.length; i += 500) await add(results, all.slice(i, i + 500));
     const pushSeconds = (performance.now() - t) / 1000;
     await done;
     const applySeconds = (lastAt - t) / 1000;
@@ -167,10 +170,8 @@ export async function benchThroughput(): Promise<void> {
     const small = await timeGets(`${server.url}/api/runs/${smallId}`, API_REQUESTS);
     console.log(`throughput: GET /api/runs/:id p95 ${p95(big).toFixed(0)} ms for the ${CELLS}-cell run, ${p95(small).toFixed(1)} ms for a 10-cell run (${API_REQUESTS} requests each) = ${(p95(big) / p95(small)).toFixed(0)}x`);
   } finally {
-    await queues.close();
+    await results.close();
     await server.close();
-    const { createRedis } = await import('../common/queue/bullmq.js');
-    const redis = createRedis(config);
     await deletePrefixedKeys(redis, config.prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });

@@ -141,7 +141,7 @@ describe('worker hosts that share only Redis', () => {
     const [a, b] = hosts;
     const onA = (s: { status: string; worker: string | null }) => s.status === 'running' && Boolean(s.worker?.startsWith(`${a.id}-`));
     const queues = createQueues({ redisUrl: redis.url('127.0.0.1'), prefix: d.prefix });
-    const resultsApplied = async () => Object.values(await queues.results.getJobCounts('wait', 'active', 'delayed', 'prioritized')).every((n) => n === 0);
+    const resultsApplied = async () => Object.values(await queues.jobCounts('results', ['wait', 'active', 'delayed', 'prioritized'])).every((n) => n === 0);
     let killedIn: string[] = [];
     await until(
       'host a to be stopped with a side of the second run it can no longer finish',

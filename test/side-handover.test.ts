@@ -72,7 +72,7 @@ describe('a side handed to another worker', () => {
     await send({ kind: 'side-done', ...other, worker: 'host-b-2-bbbbbb', result: { status: 'passed', durationMs: 10, overheadMs: 1, tests: [] } });
     await send({ kind: 'side-started', ...other, worker: 'host-b-2-bbbbbb' });
     await until('the baseline end to be applied', () => baseline()?.status === 'passed', 30_000, 100);
-    await until('both baseline messages to be applied', async () => Object.values(await queues.results.getJobCounts('wait', 'active', 'delayed', 'prioritized')).every((n) => n === 0), 30_000, 100);
+    await until('both baseline messages to be applied', async () => Object.values(await queues.jobCounts('results', ['wait', 'active', 'delayed', 'prioritized'])).every((n) => n === 0), 30_000, 100);
     expect(baseline()?.worker).toBe('host-b-2-bbbbbb');
     expect(baseline()?.status).toBe('passed');
   });

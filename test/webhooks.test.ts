@@ -164,7 +164,7 @@ function runsOf(candidate: string) {
 async function workJobCount(): Promise<number> {
   const queues = createQueues(stack.config);
   try {
-    const counts = await queues.work.getJobCounts();
+    const counts = await queues.jobCounts('build');
     return Object.values(counts).reduce((a, b) => a + b, 0);
   } finally {
     await queues.close();

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
-import { createQueues, handBack, isFinalAttempt, startWorkWorkers, UnrecoverableError, type Job } from '../common/queue/bullmq.js';
-import type { WorkJob, ResultMessage } from '../common/queue/jobs.js';
+import { createQueues, startWorkWorkers, unrecoverable, type WorkItem } from '../common/queue/bullmq.js';
+import type { ResultMessage } from '../common/queue/jobs.js';
 import { MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
@@ -201,7 +201,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
    * while it runs, and then its normal cleanup removes the container, network and database. Either way
    * it ends without a result (the server ignores the run's results anyway) and without a retry.
    */
-  const processor = async (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => {
+  const processor = async (job: WorkItem, signal: AbortSignal | undefined) => {
     const runId = job.data.runId;
     if (await cancels.has(runId).catch(() => false)) {
       log.info({ job: job.id, run: runId }, 'Job of a cancelled run dropped');
@@ -224,14 +224,14 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       );
     }, CANCEL_POLL_MS);
     try {
-      return await processJob(job, controller.signal, token, run);
+      return await processJob(job, controller.signal, run);
     } finally {
       clearInterval(watch);
       signal?.removeEventListener('abort', forward);
     }
   };
 
-  const processJob = async (job: Job<WorkJob>, signal: AbortSignal, token: string | undefined, run: { cancelled: boolean }) => {
+  const processJob = async (job: WorkItem, signal: AbortSignal, run: { cancelled: boolean }) => {
     const data = job.data;
     const send = async (message: ResultMessage) => {
       if (!run.cancelled) await ports.sendResult(message);
@@ -259,12 +259,12 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       if (isEngineError(error)) metrics.engineError();
       const retryable = !(error instanceof InfraError) || error.retryable;
       const reason = (error as Error).message;
-      if (retryable && !isFinalAttempt(job) && !signal.aborted) {
+      if (retryable && !job.isFinalAttempt() && !signal.aborted) {
         log.warn({ job: job.id, attempt: job.attemptsMade + 1, reason }, 'Job failed; will retry');
         throw error;
       }
       // Cancelled by a shutdown past its deadline: back to the queue, attempts untouched, for another worker.
-      if (signal.aborted) throw await handBack(job, token);
+      if (signal.aborted) throw await job.handBack();
       // Out of retries, or deterministic: the side ends as `error`, never as a test failure.
       log.error({ job: job.id, reason }, 'Job failed for good');
       const message: ResultMessage =
@@ -282,7 +282,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
               result: { status: 'error', durationMs: 0, overheadMs: null, tests: [], reason },
             };
       await ports.sendResult(message);
-      throw new UnrecoverableError(reason);
+      throw unrecoverable(reason);
     }
   };
 

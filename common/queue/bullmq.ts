@@ -1,15 +1,14 @@
 /**
  * The only module that touches BullMQ and ioredis. Everything else gets these ports injected.
  */
-import { DelayedError, Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import type { BaseAdapter } from '@bull-board/api/baseAdapter';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { DelayedError, Queue, Worker, UnrecoverableError, type Job, type JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { BACKENDS } from '../types.js';
 import { laneOf, resultJobId, workJobId, type Lane, type ResultMessage, type WorkJob } from './jobs.js';
 import { redisData, type RedisData } from './redis-data.js';
-
-export { UnrecoverableError };
-export type { Job };
 
 export const RESULTS_QUEUE = 'results';
 
@@ -28,20 +27,24 @@ export const LOWEST_PRIORITY = 2_097_151;
 /** Infrastructure failures are retried with exponential backoff (BullMQ adds jitter below). */
 const WORK_ATTEMPTS = 3;
 
-export function createRedis(config: Pick<Config, 'redisUrl'>): Redis {
+function createRedis(config: Pick<Config, 'redisUrl'>): Redis {
   // BullMQ workers block on Redis: they need maxRetriesPerRequest null to survive a Redis restart.
   return new Redis(config.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
 
+/** A job's states as BullMQ counts them (`wait`, `active`, `delayed`, `failed`, `prioritized`...). */
+export type JobState = JobType;
+
+/** A work job BullMQ gave up on: out of attempts, or unrecoverable. */
+export interface FailedWork {
+  data: WorkJob;
+  failedReason: string | undefined;
+}
+
+/** The work queues (a lane each) and the results queue, as the server and the workers use them. */
 export interface Queues {
-  redis: Redis;
   /** What else lives in Redis (artifacts, logs, registries, flags), on the queues' connection. */
   data: RedisData;
-  /** The build queue. */
-  work: Queue<WorkJob>;
-  /** Every lane's queue: builds, then one per backend. */
-  lanes: Record<Lane, Queue<WorkJob>>;
-  results: Queue<ResultMessage>;
   /** `priority`: 1 is taken first; within a priority, first in first out. */
   enqueueWork(job: WorkJob, priority?: number): Promise<void>;
   sendResult(message: ResultMessage): Promise<void>;
@@ -50,6 +53,12 @@ export interface Queues {
    * how many. A job a worker took meanwhile stays: the worker sees the run's cancel flag and ends it.
    */
   dropRunJobs(runId: string): Promise<number>;
+  /** Each lane's failed jobs at indexes 0 to `last`. */
+  failedWork(last: number): Promise<FailedWork[]>;
+  /** A lane's (or the results queue's) jobs by state: the states asked for, or every state. */
+  jobCounts(queue: Lane | 'results', states?: readonly JobState[]): Promise<Record<string, number>>;
+  /** The queues for the queue board (bull-board), every lane then results. */
+  boardQueues(readOnlyMode: boolean): BaseAdapter[];
   close(): Promise<void>;
 }
 
@@ -60,12 +69,9 @@ export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis 
   const opts = { connection: redis, prefix: config.prefix };
   const lanes = Object.fromEntries(LANES.map((lane) => [lane, new Queue<WorkJob>(laneQueueName(lane), opts)])) as Record<Lane, Queue<WorkJob>>;
   const results = new Queue<ResultMessage>(RESULTS_QUEUE, opts);
+  const queueOf = (name: Lane | 'results'): Queue => (name === 'results' ? results : lanes[name]);
   return {
-    redis,
     data: redisData(redis, config.prefix),
-    work: lanes.build,
-    lanes,
-    results,
     async enqueueWork(job, priority) {
       await lanes[laneOf(job)].add(job.kind, job, {
         jobId: workJobId(job),
@@ -98,6 +104,12 @@ export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis 
       }
       return dropped;
     },
+    async failedWork(last) {
+      const failed = (await Promise.all(Object.values(lanes).map((q) => q.getFailed(0, last)))).flat();
+      return failed.filter((job) => job?.data).map((job) => ({ data: job.data, failedReason: job.failedReason }));
+    },
+    jobCounts: (name, states = []) => queueOf(name).getJobCounts(...states),
+    boardQueues: (readOnlyMode) => [...Object.values(lanes), results].map((q) => new BullMQAdapter(q, { readOnlyMode })),
     async close() {
       await Promise.allSettled([...Object.values(lanes).map((q) => q.close()), results.close()]);
       redis.disconnect();
@@ -116,6 +128,41 @@ export interface WorkerOptions {
   onSlots?: (busy: number) => void;
 }
 
+/** A work job as a worker's processor sees it. */
+export interface WorkItem {
+  id: string | undefined;
+  data: WorkJob;
+  /** Attempts made before this one. */
+  attemptsMade: number;
+  /** When it was added, and when this attempt began (ms since the epoch). */
+  timestamp: number;
+  processedOn: number | undefined;
+  /** No retry follows if this attempt fails. */
+  isFinalAttempt(): boolean;
+  /**
+   * Puts the job back in the queue without spending one of its attempts: what a worker that shuts down
+   * does with the jobs it could not finish in time. Throw what this returns from the processor.
+   */
+  handBack(): Promise<Error>;
+}
+
+/** An error that ends a job for good from its processor: no retry. */
+export function unrecoverable(reason: string): Error {
+  return new UnrecoverableError(reason);
+}
+
+function workItem(job: Job<WorkJob>, token: string | undefined): WorkItem {
+  return {
+    id: job.id,
+    data: job.data,
+    attemptsMade: job.attemptsMade,
+    timestamp: job.timestamp,
+    processedOn: job.processedOn,
+    isFinalAttempt: () => isFinalAttempt(job),
+    handBack: () => handBack(job, token),
+  };
+}
+
 /** The BullMQ workers of one `compat worker`, one per lane, sharing its slots. */
 export interface WorkWorkers {
   on(event: 'error', listener: (error: Error) => void): void;
@@ -132,7 +179,7 @@ export interface WorkWorkers {
  */
 export function startWorkWorkers(
   config: Pick<Config, 'redisUrl' | 'prefix'>,
-  processor: (job: Job<WorkJob>, signal: AbortSignal | undefined, token: string | undefined) => Promise<unknown>,
+  processor: (job: WorkItem, signal: AbortSignal | undefined) => Promise<unknown>,
   options: WorkerOptions,
 ): WorkWorkers {
   let busy = 0;
@@ -153,7 +200,7 @@ export function startWorkWorkers(
         options.onSlots?.(busy);
         if (busy >= options.concurrency) setPaused(true);
         try {
-          return await processor(job, signal, token);
+          return await processor(workItem(job, token), signal);
         } finally {
           busy--;
           options.onSlots?.(busy);
@@ -191,10 +238,16 @@ export function startWorkWorkers(
 /** Result messages fetched at once by the server. */
 const RESULTS_CONCURRENCY = 16;
 
+/** The server's consumer of result messages. */
+export interface ResultsWorker {
+  on(event: 'error', listener: (error: Error) => void): void;
+  close(): Promise<void>;
+}
+
 export function startResultsWorker(
   config: Pick<Config, 'redisUrl' | 'prefix'>,
   handler: (message: ResultMessage) => Promise<void>,
-): Worker<ResultMessage> {
+): ResultsWorker {
   // Several fetched at once, so Redis round trips overlap; the handler applies them one at a time (the
   // orchestrator takes turns), and applying is order-insensitive: a result is recorded once, a start
   // never overwrites a finished side.
@@ -205,15 +258,12 @@ export function startResultsWorker(
   });
 }
 
-/**
- * Puts an active job back in the queue without spending one of its attempts: what a worker that shuts
- * down does with the jobs it could not finish in time. Throw what this returns from the processor.
- */
-export async function handBack(job: Job, token: string | undefined): Promise<Error> {
+/** See {@link WorkItem.handBack}. */
+async function handBack(job: Job, token: string | undefined): Promise<Error> {
   await job.moveToDelayed(Date.now() + 1000, token);
   return new DelayedError();
 }
 
-export function isFinalAttempt(job: Job): boolean {
+function isFinalAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

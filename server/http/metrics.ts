@@ -1,6 +1,6 @@
 /** Prometheus metrics (prom-client): what an operator graphs and alerts on. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Queues } from '../../common/queue/bullmq.js';
+import { LANES, type Queues } from '../../common/queue/bullmq.js';
 import type { SideResultPayload } from '../../common/queue/jobs.js';
 import type { RunJson, Side } from '../../common/types.js';
 import type { Store } from '../store/store.js';
@@ -88,8 +88,8 @@ export function createMetrics(queues: Queues, store: Pick<Store, 'runCountsBySta
     registers: [registry],
     async collect() {
       const totals: Record<string, number> = {};
-      for (const queue of Object.values(queues.lanes)) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+      for (const lane of LANES) {
+        const counts = await queues.jobCounts(lane, ['waiting', 'active', 'delayed', 'failed', 'prioritized']);
         for (const [state, n] of Object.entries(counts)) totals[state] = (totals[state] ?? 0) + n;
       }
       for (const [state, n] of Object.entries(totals)) this.set({ state }, n);

@@ -7,7 +7,6 @@
  * read-only checks cover.
  */
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { RequestHandler, Router } from 'express';
 import type { Queues } from '../../common/queue/bullmq.js';
@@ -20,8 +19,7 @@ export const QUEUE_BOARD_PATH = '/admin/queues';
 function board(queues: Queues, readOnlyMode: boolean): Router {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(QUEUE_BOARD_PATH);
-  const all = [...Object.values(queues.lanes), queues.results];
-  createBullBoard({ queues: all.map((q) => new BullMQAdapter(q, { readOnlyMode })), serverAdapter: adapter });
+  createBullBoard({ queues: queues.boardQueues(readOnlyMode), serverAdapter: adapter });
   return adapter.getRouter() as Router;
 }
 

@@ -41,7 +41,7 @@ export class Orchestrator {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes' | 'dropRunJobs'>,
+    private readonly queues: Pick<Queues, 'enqueueWork' | 'failedWork' | 'dropRunJobs'>,
     private readonly options: {
       dataDir: string;
       log: Logger;
@@ -367,10 +367,9 @@ export class Orchestrator {
   /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
   async sweepFailedJobs(): Promise<number> {
     let count = 0;
-    const failed = (await Promise.all(Object.values(this.queues.lanes).map((q) => q.getFailed(0, 1000)))).flat();
+    const failed = await this.queues.failedWork(1000);
     // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
     for (const job of failed) {
-      if (!job?.data) continue;
       const data = job.data;
       const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
       if (data.kind === 'bisect-build') {
