@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../common/types.js';
-import { createDocker, LABEL_KIND, LABEL_PREFIX, LABEL_RUN } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { LABEL_KIND, LABEL_PREFIX, LABEL_RUN } from '../workers/container/docker.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 import { createDeployment, loadHostId, runCompat, until, type Deployment } from './helpers/processes.js';
 import { faultMatrix } from './faults/fixtures.js';

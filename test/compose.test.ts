@@ -13,7 +13,8 @@ import path from 'node:path';
 import { REPO_ROOT } from '../common/config.js';
 import { workerHeartbeatPattern } from '../common/queue/keys.js';
 import type { RunJson } from '../common/types.js';
-import { containersWith, createDocker, LABEL_PREFIX } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { containersWith, LABEL_PREFIX } from '../workers/container/docker.js';
 import { childEnv, freePort, runCompat, until } from './helpers/processes.js';
 import { removeSnapshots } from './helpers/snapshots.js';
 

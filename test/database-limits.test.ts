@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { containersWith, createDocker, ensureNetwork, execIn, LABEL_KIND } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { containersWith, ensureNetwork, execIn, LABEL_KIND } from '../workers/container/docker.js';
 import { DatabaseServers, type CellDatabase } from '../workers/databases/servers.js';
 
 const docker = createDocker();

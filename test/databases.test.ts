@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { fixtureLibrary, makeRepo } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
-import { createDocker, containersWith, LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { containersWith, LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
 import { SPARE_OWNER } from '../workers/databases/spare-servers.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 

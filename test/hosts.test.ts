@@ -15,7 +15,8 @@ import { createQueues } from '../common/queue/bullmq.js';
 import { artifactRedisKey } from '../common/queue/keys.js';
 import type { RunJson } from '../common/types.js';
 import { Store } from '../server/store/store.js';
-import { containersWith, createDocker } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { containersWith } from '../workers/container/docker.js';
 import { createHostNamespace, namespaceExists, startPrivateRedis, type HostNamespace, type PrivateRedis } from './helpers/netns.js';
 import { createDeployment, spawnCompat, until, type Deployment, type Proc } from './helpers/processes.js';
 

@@ -4,7 +4,8 @@
  * killed by SIGKILL (not by us) is looked up in the engine's `oom` events. Real engine.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDocker, oomRecorded, runContainer } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { oomRecorded, runContainer } from '../workers/container/docker.js';
 
 const docker = createDocker();
 const made: string[] = [];

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
-import { createDocker, containersWith, LABEL_RUN } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { containersWith, LABEL_RUN } from '../workers/container/docker.js';
 
 let stack: Stack;
 

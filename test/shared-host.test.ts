@@ -13,7 +13,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../common/config.js';
 import { makeRepo } from './helpers/git-fixtures.js';
-import { containersWith, createDocker, ensureNetwork, LABEL_KIND } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
+import { containersWith, ensureNetwork, LABEL_KIND } from '../workers/container/docker.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 
 const docker = createDocker();

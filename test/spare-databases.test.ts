@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { logger } from '../common/logger.js';
 import { loadConfig } from '../common/config.js';
-import { createDocker } from '../workers/container/docker.js';
+import { createDocker } from '../common/docker/engine.js';
 import { DatabaseServers } from '../workers/databases/servers.js';
 import { SpareDatabases } from '../workers/databases/spare-pool.js';
 import type { CellDatabase } from '../workers/databases/servers.js';

@@ -11,7 +11,7 @@ import type { ResultMessage } from '../common/queue/jobs.js';
 import { MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
-import { buildImage, containersWith, createDocker, ensureNetwork, imageExists, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, runContainer, type Docker } from './container/docker.js';
+import { buildImage, containersWith, createEngine, ensureNetwork, imageExists, removeContainer, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, runContainer, type ContainerEngine } from './container/docker.js';
 import { ContainerRemovals } from './container/removal.js';
 import { workerReadiness } from './readiness.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
@@ -88,7 +88,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     // Names only, never values: an operator still on the old form would otherwise lose secrets silently.
     log.warn({ variables: secrets.unreadVariables }, 'Consumer secret variables not in the form COMPAT_SECRET_<LIBRARY>__<CONSUMER>__<NAME> are not read');
   }
-  const docker = createDocker();
+  const docker = createEngine();
   await docker.ping();
   await ensureNetwork(docker, config.network);
   const queues = createQueues(config);
@@ -105,7 +105,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const heartbeat = setInterval(beat, HEARTBEAT_SECONDS * 1000);
 
   /** Every container this worker removes goes through here; one that fails is retried with backoff. */
-  const removals = new ContainerRemovals({ remove: (id) => docker.getContainer(id).remove({ force: true, v: true }), log });
+  const removals = new ContainerRemovals({ remove: (id) => removeContainer(docker, id), log });
   metrics.countHeldContainers(() => removals.held().length);
   const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId, cellLimits: config.cellDatabaseLimits, removals });
   /** Cell databases a running cell of this worker holds; a registered one not in here is stray. */
@@ -358,7 +358,7 @@ function gitMirrors(dataDir: string): SourceMirror {
 }
 
 /** The janitor's view of the engine: containers labelled with the worker that made them. */
-function ownedContainers(docker: Docker, removals: ContainerRemovals): OwnedContainers {
+function ownedContainers(docker: ContainerEngine, removals: ContainerRemovals): OwnedContainers {
   return {
     removeLeftovers: () => removals.retryDue(),
     async listOwned(prefix) {

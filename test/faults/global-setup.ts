@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT } from '../../common/config.js';
-import { containersWith, createDocker, LABEL_PREFIX } from '../../workers/container/docker.js';
+import { createDocker } from '../../common/docker/engine.js';
+import { containersWith, LABEL_PREFIX } from '../../workers/container/docker.js';
 import { DatabaseServers } from '../../workers/databases/servers.js';
 import type { LedgerEntry } from './report.js';
 

@@ -16,7 +16,8 @@ import { removeSnapshots } from './snapshots.js';
 import { REPO_ROOT } from '../../common/config.js';
 import { databasesKey, spareDatabasesKey } from '../../common/queue/keys.js';
 import type { RunJson } from '../../common/types.js';
-import { containersWith, createDocker, LABEL_PREFIX } from '../../workers/container/docker.js';
+import { createDocker } from '../../common/docker/engine.js';
+import { containersWith, LABEL_PREFIX } from '../../workers/container/docker.js';
 import { DatabaseServers, type ServerBackend } from '../../workers/databases/servers.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'compat.js');

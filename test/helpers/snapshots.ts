@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import os from 'node:os';
 import { Store } from '../../server/store/store.js';
 import { logger } from '../../common/logger.js';
-import { createDocker } from '../../workers/container/docker.js';
+import { createDocker } from '../../common/docker/engine.js';
 import { LayerStore } from '../../workers/snapshots/layers.js';
 
 /**

@@ -2,25 +2,31 @@
  * The worker's container adapter (with common/docker/engine.ts, which connects to the engine). Containers run with memory, CPU, pid, disk and time limits, all
  * capabilities dropped, no new privileges, and never the Docker socket. Every container carries labels
  * naming the worker, run and cell that own it, so a worker can remove what a dead one left behind.
+ * Callers hold the engine as a {@link ContainerEngine} and hand it back here: only this folder calls dockerode.
  */
 import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ImageBuildSpec, type Limits } from './spec.js';
+import { ImageBuildError, LABEL_KIND, type ContainerEngine, type ContainerOutcome, type ContainerSpec, type ContainerState, type ContainerSummary, type ImageBuildSpec, type Limits, type ServiceSpec } from './spec.js';
 import { commitImage } from './images.js';
 import { ContainerRemovals } from './removal.js';
 import { logger } from '../../common/logger.js';
-import { isConflict, isNotFound } from '../../common/docker/engine.js';
-
-export type { Docker };
+import { createDocker, isConflict, isNotFound } from '../../common/docker/engine.js';
 
 export { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from './spec.js';
-export type { ContainerOutcome, ContainerSpec, Limits } from './spec.js';
+export type { ContainerEngine, ContainerOutcome, ContainerSpec, ContainerState, ContainerSummary, Limits, ServiceSpec } from './spec.js';
 
-/** The engine's address is decided in one place; workers get their client from there. */
-export { createDocker } from '../../common/docker/engine.js';
+/** The engine at the address common/docker/engine.ts decides, as this folder's functions take it. */
+export function createEngine(): ContainerEngine {
+  return createDocker();
+}
+
+/** The client behind an engine: only this folder's adapters call it. */
+function clientOf(engine: ContainerEngine): Docker {
+  return engine as Docker;
+}
 
 /** How often the disk a container fills is measured; a suite writing flat out overshoots by this much. */
 const DISK_CHECK_MS = 1000;
@@ -63,7 +69,8 @@ const OOM_NOTICE_WAIT_MS = 2000;
  * Whether the engine recorded an OOM of the container since `sinceMs` (its `oom` events), waiting up to
  * `waitMs` for one still on its way. The engine keeps recent events, so one that came before is found too.
  */
-export async function oomRecorded(docker: Docker, id: string, sinceMs: number, waitMs: number): Promise<boolean> {
+export async function oomRecorded(engine: ContainerEngine, id: string, sinceMs: number, waitMs: number): Promise<boolean> {
+  const docker = clientOf(engine);
   try {
     const stream = (await docker.getEvents({
       since: Math.floor(sinceMs / 1000) - 1,
@@ -111,14 +118,14 @@ export async function diskUsage(dir: string, maxEntries = 500_000): Promise<numb
 }
 
 /** Each client's removals (workers/container/removal.ts); a worker passes its own to runContainer. */
-const removalsByClient = new WeakMap<Docker, ContainerRemovals>();
+const removalsByClient = new WeakMap<ContainerEngine, ContainerRemovals>();
 
 /** The removals of containers made on this client: a failed one is kept and retried with backoff. */
-export function removalsFor(docker: Docker): ContainerRemovals {
-  let removals = removalsByClient.get(docker);
+export function removalsFor(engine: ContainerEngine): ContainerRemovals {
+  let removals = removalsByClient.get(engine);
   if (!removals) {
-    removals = new ContainerRemovals({ remove: (id) => docker.getContainer(id).remove({ force: true, v: true }), log: logger });
-    removalsByClient.set(docker, removals);
+    removals = new ContainerRemovals({ remove: (id) => removeContainer(engine, id), log: logger });
+    removalsByClient.set(engine, removals);
   }
   return removals;
 }
@@ -133,7 +140,8 @@ export function containerLimits(limits: Limits) {
   };
 }
 
-export async function runContainer(docker: Docker, spec: ContainerSpec, removals: ContainerRemovals = removalsFor(docker)): Promise<ContainerOutcome> {
+export async function runContainer(engine: ContainerEngine, spec: ContainerSpec, removals: ContainerRemovals = removalsFor(engine)): Promise<ContainerOutcome> {
+  const docker = clientOf(engine);
   // Containers an earlier side could not remove (the engine was away), whose backoff is due.
   await removals.retryDue();
   const container = await docker.createContainer({
@@ -292,12 +300,13 @@ async function waitForExit(container: Docker.Container): Promise<{ StatusCode: n
 
 /** Runs a command in a running container (argv only) and returns its exit code and output. */
 export async function execIn(
-  docker: Docker,
+  engine: ContainerEngine,
   containerId: string,
   cmd: string[],
   env: string[] = [],
   timeoutMs = 60_000,
 ): Promise<{ exitCode: number; output: string }> {
+  const docker = clientOf(engine);
   const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
@@ -327,7 +336,8 @@ export function compareCreated(a: string, b: string): number {
   return x[0] - y[0] || x[1] - y[1];
 }
 
-export async function ensureNetwork(docker: Docker, name: string): Promise<string> {
+export async function ensureNetwork(engine: ContainerEngine, name: string): Promise<string> {
+  const docker = clientOf(engine);
   const named = async () =>
     (await docker.listNetworks({ filters: { name: [name] } }))
       .filter((n) => n.Name === name)
@@ -354,7 +364,8 @@ export async function ensureNetwork(docker: Docker, name: string): Promise<strin
   return oldest.Id;
 }
 
-async function removeUnusedNetwork(docker: Docker, id: string): Promise<void> {
+async function removeUnusedNetwork(engine: ContainerEngine, id: string): Promise<void> {
+  const docker = clientOf(engine);
   try {
     const info = (await docker.getNetwork(id).inspect()) as { Containers?: Record<string, unknown> };
     if (Object.keys(info.Containers ?? {}).length === 0) await docker.getNetwork(id).remove();
@@ -364,7 +375,8 @@ async function removeUnusedNetwork(docker: Docker, id: string): Promise<void> {
   }
 }
 
-export async function imageExists(docker: Docker, image: string): Promise<boolean> {
+export async function imageExists(engine: ContainerEngine, image: string): Promise<boolean> {
+  const docker = clientOf(engine);
   try {
     await docker.getImage(image).inspect();
     return true;
@@ -376,8 +388,44 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
   }
 }
 
+/** Removes a container, running or not, with its anonymous volumes. */
+export async function removeContainer(engine: ContainerEngine, id: string): Promise<void> {
+  await clientOf(engine).getContainer(id).remove({ force: true, v: true });
+}
+
+export async function startContainer(engine: ContainerEngine, id: string): Promise<void> {
+  await clientOf(engine).getContainer(id).start();
+}
+
+/** The container of this name or id, or undefined when the engine has none (other failures throw). */
+export async function inspectContainer(engine: ContainerEngine, nameOrId: string): Promise<ContainerState | undefined> {
+  const info = await clientOf(engine).getContainer(nameOrId).inspect().catch((error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  });
+  return info && { id: info.Id, image: info.Config.Image, env: info.Config.Env ?? [], running: info.State.Running };
+}
+
+/** Creates (does not start) a service container; returns its id. */
+export async function createService(engine: ContainerEngine, spec: ServiceSpec): Promise<string> {
+  const container = await clientOf(engine).createContainer({
+    ...(spec.name === undefined ? {} : { name: spec.name }),
+    Image: spec.image,
+    Env: spec.env,
+    Labels: spec.labels,
+    HostConfig: {
+      ...containerLimits(spec.limits),
+      NetworkMode: spec.network,
+      ...(spec.restartUnlessStopped ? { RestartPolicy: { Name: 'unless-stopped' } } : {}),
+      Tmpfs: spec.tmpfs,
+    },
+  });
+  return container.id;
+}
+
 /** Containers with all these labels, running or not. */
-export async function containersWith(docker: Docker, labels: Record<string, string | undefined>) {
+export async function containersWith(engine: ContainerEngine, labels: Record<string, string | undefined>): Promise<ContainerSummary[]> {
+  const docker = clientOf(engine);
   const filters = Object.entries(labels).map(([k, v]) => (v === undefined ? k : `${k}=${v}`));
   return docker.listContainers({ all: true, filters: { label: filters } });
 }
@@ -387,7 +435,8 @@ export async function containersWith(docker: Docker, labels: Record<string, stri
  * used as it is, so a build from `FROM compat-runner:bookworm` needs no registry). Intermediate
  * containers are removed even when a step fails.
  */
-export async function buildImage(docker: Docker, spec: ImageBuildSpec): Promise<void> {
+export async function buildImage(engine: ContainerEngine, spec: ImageBuildSpec): Promise<void> {
+  const docker = clientOf(engine);
   const memory = spec.limits.memoryMb * 1024 * 1024;
   const stream = await docker.buildImage(Readable.from([spec.context]), {
     t: spec.tag,

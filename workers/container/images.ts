@@ -3,7 +3,7 @@
  * by label. Beside docker.ts, on the same client; nothing here touches an image it did not label.
  */
 import type Docker from 'dockerode';
-import type { ImageCommit } from './spec.js';
+import type { ContainerEngine, ImageCommit } from './spec.js';
 import { isConflict, isNotFound } from '../../common/docker/engine.js';
 
 export interface ImageSummary {
@@ -16,7 +16,8 @@ export interface ImageSummary {
 }
 
 /** The image's id (`sha256:...`), or null when the host has no such image. */
-export async function imageIdOf(docker: Docker, image: string): Promise<string | null> {
+export async function imageIdOf(engine: ContainerEngine, image: string): Promise<string | null> {
+  const docker = engine as Docker;
   try {
     const info = await docker.getImage(image).inspect();
     return info.Id;
@@ -27,7 +28,8 @@ export async function imageIdOf(docker: Docker, image: string): Promise<string |
 }
 
 /** Env and size of an image, for a commit that must not keep a container's own env. */
-export async function imageConfigOf(docker: Docker, image: string): Promise<{ env: string[]; size: number }> {
+export async function imageConfigOf(engine: ContainerEngine, image: string): Promise<{ env: string[]; size: number }> {
+  const docker = engine as Docker;
   const info = await docker.getImage(image).inspect();
   return { env: info.Config?.Env ?? [], size: info.Size ?? 0 };
 }
@@ -51,7 +53,8 @@ export async function commitImage(
 }
 
 /** Images carrying all these labels, tagged or not. */
-export async function imagesWith(docker: Docker, labels: Record<string, string>): Promise<ImageSummary[]> {
+export async function imagesWith(engine: ContainerEngine, labels: Record<string, string>): Promise<ImageSummary[]> {
+  const docker = engine as Docker;
   const filters = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
   const list = await docker.listImages({ all: false, filters: { label: filters } } as Docker.ListImagesOptions);
   return list.map((i) => ({
@@ -67,7 +70,8 @@ export async function imagesWith(docker: Docker, labels: Record<string, string>)
  * Removes an image by id. False when a container still uses it (the engine refuses: 409) or it is
  * already gone; never forced, so a running side keeps its image.
  */
-export async function removeImage(docker: Docker, id: string): Promise<boolean> {
+export async function removeImage(engine: ContainerEngine, id: string): Promise<boolean> {
+  const docker = engine as Docker;
   try {
     await docker.getImage(id).remove({ force: false, noprune: false });
     return true;

@@ -10,6 +10,47 @@ export const LABEL_CELL = 'compat.cell';
 /** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
 export const LABEL_PREFIX = 'compat.prefix';
 
+/**
+ * A connection to the container engine, as callers hold it: handed to the functions of
+ * workers/container/ (docker.ts, images.ts), which alone call into the client.
+ */
+export interface ContainerEngine {
+  /** Resolves when the engine answers. */
+  ping(): Promise<unknown>;
+}
+
+/** A long-lived container to create (a database server): what it runs, its limits and its network. */
+export interface ServiceSpec {
+  /** A fixed name, or none for one the engine makes up. */
+  name?: string;
+  image: string;
+  env: string[];
+  labels: Record<string, string>;
+  limits: Limits;
+  network: string;
+  /** Restarted by the engine after it restarts, unless stopped. */
+  restartUnlessStopped?: boolean;
+  /** Mount points and their tmpfs options. */
+  tmpfs: Record<string, string>;
+}
+
+/** A container in a listing, as the engine names its fields. */
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Labels: Record<string, string>;
+  /** `running`, `exited`... */
+  State: string;
+}
+
+/** A container found by name or id. */
+export interface ContainerState {
+  id: string;
+  image: string;
+  env: string[];
+  running: boolean;
+}
+
 export interface Limits {
   memoryMb: number;
   cpus: number;

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { CellDatabaseLimits } from '../../common/config.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
 import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
-import { containerLimits, ensureNetwork, removalsFor, execIn, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type Docker } from '../container/docker.js';
+import { createService, ensureNetwork, execIn, inspectContainer, removeContainer, removalsFor, startContainer, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type ContainerEngine } from '../container/docker.js';
 import { isConflict, isNotFound } from '../../common/docker/engine.js';
 import type { ContainerRemovals } from '../container/removal.js';
 
@@ -100,7 +100,7 @@ export class DatabaseServers {
   private shared = new Map<ServerBackend, Promise<{ id: string; host: string; rootPassword: string }>>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: ContainerEngine,
     private readonly options: { network: string; hostId: string; cellLimits?: CellDatabaseLimits; removals?: ContainerRemovals },
   ) {}
 
@@ -130,33 +130,28 @@ export class DatabaseServers {
     const name = this.sharedName(backend);
     for (let tries = 1; ; tries++) {
       // By name: a container being created holds its name before any listing shows it.
-      const existing = await this.docker.getContainer(name).inspect().catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
-      if (existing && existing.Config.Image === image) {
-        const pwVar = (existing.Config.Env ?? []).find((e) => e.startsWith(backend === 'postgres' ? 'POSTGRES_PASSWORD=' : 'MARIADB_ROOT_PASSWORD='));
+      const existing = await inspectContainer(this.docker, name);
+      if (existing && existing.image === image) {
+        const pwVar = existing.env.find((e) => e.startsWith(backend === 'postgres' ? 'POSTGRES_PASSWORD=' : 'MARIADB_ROOT_PASSWORD='));
         const rootPassword = pwVar?.split('=').slice(1).join('=') ?? '';
-        if (!existing.State.Running) await this.docker.getContainer(existing.Id).start().catch(() => undefined);
-        await this.waitReady(existing.Id, backend, rootPassword);
-        return { id: existing.Id, host: name, rootPassword };
+        if (!existing.running) await startContainer(this.docker, existing.id).catch(() => undefined);
+        await this.waitReady(existing.id, backend, rootPassword);
+        return { id: existing.id, host: name, rootPassword };
       }
       // Another image configured since it was made: replaced.
-      if (existing) await this.docker.getContainer(existing.Id).remove({ force: true, v: true }).catch(ignoreGone);
+      if (existing) await removeContainer(this.docker, existing.id).catch(ignoreGone);
       const rootPassword = hex(16);
-      let container: Awaited<ReturnType<Docker['createContainer']>>;
+      let id: string;
       try {
-        container = await this.docker.createContainer({
+        id = await createService(this.docker, {
           name,
-          Image: image,
-          Env: envFor(backend, rootPassword),
-          Labels: { [LABEL_KIND]: 'db-server', 'compat.backend': backend, 'compat.host': this.options.hostId },
-          HostConfig: {
-            ...containerLimits({ memoryMb: 2048, cpus: 2, pids: 1024 }),
-            NetworkMode: network,
-            RestartPolicy: { Name: 'unless-stopped' },
-            Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
-          },
+          image,
+          env: envFor(backend, rootPassword),
+          labels: { [LABEL_KIND]: 'db-server', 'compat.backend': backend, 'compat.host': this.options.hostId },
+          limits: { memoryMb: 2048, cpus: 2, pids: 1024 },
+          network,
+          restartUnlessStopped: true,
+          tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
         });
       } catch (error) {
         // 409: another worker of this host created it between our look and our create.
@@ -166,9 +161,9 @@ export class DatabaseServers {
         }
         throw error;
       }
-      await container.start();
-      await this.waitReady(container.id, backend, rootPassword);
-      return { id: container.id, host: name, rootPassword };
+      await startContainer(this.docker, id);
+      await this.waitReady(id, backend, rootPassword);
+      return { id, host: name, rootPassword };
     }
   }
 
@@ -251,37 +246,35 @@ export class DatabaseServers {
   async startDedicated(backend: ServerBackend, image: string, fixed: FixedConnectionConfig, owner: Owner, limits: { memoryMb: number }): Promise<CellDatabase> {
     const network = await ensureNetwork(this.docker, this.options.network);
     const rootPassword = hex(16);
-    const container = await this.docker.createContainer({
-      Image: image,
-      Env: envFor(backend, rootPassword),
-      Labels: {
+    const id = await createService(this.docker, {
+      image,
+      env: envFor(backend, rootPassword),
+      labels: {
         [LABEL_KIND]: 'db-dedicated',
         [LABEL_PREFIX]: owner.prefix,
         [LABEL_WORKER]: owner.worker,
         [LABEL_RUN]: owner.runId,
         [LABEL_CELL]: owner.cellId,
       },
-      HostConfig: {
-        ...containerLimits({ memoryMb: Math.max(512, limits.memoryMb), cpus: 1, pids: 512 }),
-        // Own network for the registries the suite's install step may need; the DB listens on its loopback.
-        NetworkMode: network,
-        Tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
-      },
+      limits: { memoryMb: Math.max(512, limits.memoryMb), cpus: 1, pids: 512 },
+      // Own network for the registries the suite's install step may need; the DB listens on its loopback.
+      network,
+      tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
     });
     // Through the worker's removals: a server the engine could not remove now is retried, not forgotten.
     const removals = this.options.removals ?? removalsFor(this.docker);
     const drop = async () => {
-      await removals.remove(container.id);
+      await removals.remove(id);
     };
     try {
-      await container.start();
-      await this.waitReady(container.id, backend, rootPassword);
-      await this.sql(container.id, backend, rootPassword, loginSetupSql(backend, fixed));
-      if (backend === 'postgres' && fixed.password === undefined) await this.trustOnLoopback(container.id, rootPassword, fixed);
+      await startContainer(this.docker, id);
+      await this.waitReady(id, backend, rootPassword);
+      await this.sql(id, backend, rootPassword, loginSetupSql(backend, fixed));
+      if (backend === 'postgres' && fixed.password === undefined) await this.trustOnLoopback(id, rootPassword, fixed);
       if (fixed.setupSql) {
-        await this.sql(container.id, backend, rootPassword, fixed.setupSql, fixed.database);
+        await this.sql(id, backend, rootPassword, fixed.setupSql, fixed.database);
         const grants = afterSetupSql(backend, fixed);
-        if (grants.length) await this.sql(container.id, backend, rootPassword, grants, fixed.database);
+        if (grants.length) await this.sql(id, backend, rootPassword, grants, fixed.database);
       }
     } catch (error) {
       await drop();
@@ -290,7 +283,7 @@ export class DatabaseServers {
     return {
       name: fixed.database,
       url: loginUrl(backend, fixed),
-      networkMode: `container:${container.id}`,
+      networkMode: `container:${id}`,
       drop,
     };
   }

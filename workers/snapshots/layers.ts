@@ -7,7 +7,7 @@
 import { mkdirSync, utimesSync, writeFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../common/logger.js';
-import { LABEL_KIND, LABEL_PREFIX, type Docker } from '../container/docker.js';
+import { LABEL_KIND, LABEL_PREFIX, type ContainerEngine } from '../container/docker.js';
 import { imageIdOf, imagesWith, removeImage } from '../container/images.js';
 
 export const LABEL_SNAPSHOT_KEY = 'compat.snapshot.key';
@@ -50,7 +50,7 @@ export class LayerStore {
   readonly repo: string;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: ContainerEngine,
     private readonly options: { prefix: string; dataDir: string; budgetMb: number; log: Logger },
   ) {
     this.repo = snapshotRepo(options.prefix);
