@@ -23,19 +23,50 @@ const ADAPTERS = {
   'better-sqlite3': ['server/store/*.ts'],
 };
 
+/**
+ * The libraries' own names for their clients and types: imported from one of this project's modules,
+ * such a name is a library type an adapter handed out, whatever the module calls it.
+ */
+const LIBRARY_NAMES = ['Docker', 'Dockerode', 'Redis', 'Job', 'Queue', 'Worker', 'SimpleGit'];
+const LIBRARY_NAMES_PATTERN = `^(${LIBRARY_NAMES.join('|')})$`;
+
 const restrictedLibraries = (allowed = []) => [
   'error',
   {
     paths: Object.keys(ADAPTERS)
       .filter((name) => !allowed.includes(name))
       .map((name) => ({ name, message: `only its adapters import ${name} (${ADAPTERS[name].join(', ')}); use them` })),
+    patterns: [
+      {
+        regex: '^\\.',
+        importNamePattern: LIBRARY_NAMES_PATTERN,
+        message: "a library's client or type re-exported by an adapter; use the adapter's own interface (ContainerEngine, Queues, RedisData...)",
+      },
+    ],
   },
 ];
+
+/**
+ * Adapters hand out interfaces of their own: none re-exports a library (`export ... from 'dockerode'`), an
+ * imported name (`export type { Docker }`: adapters export what they declare), or aliases a library type.
+ */
+const LIBRARY_SOURCE = `/^(${Object.keys(ADAPTERS).join('|')})($|\\/)/`;
+const REEXPORT = "an adapter exports interfaces of its own, not a library's types or clients";
+const noReexports = [
+  'error',
+  { selector: `ExportNamedDeclaration[source.value=${LIBRARY_SOURCE}]`, message: REEXPORT },
+  { selector: `ExportAllDeclaration[source.value=${LIBRARY_SOURCE}]`, message: REEXPORT },
+  { selector: `ExportNamedDeclaration > TSTypeAliasDeclaration > TSTypeReference.typeAnnotation > Identifier.typeName[name=/${LIBRARY_NAMES_PATTERN}/]`, message: REEXPORT },
+];
+const noAdapterReexports = [...noReexports, { selector: 'ExportNamedDeclaration[source=null][declaration=null]', message: REEXPORT }];
 
 /** One config object per adapter file, naming the libraries that file may import. */
 const adapterFiles = [...new Set(Object.values(ADAPTERS).flat())].map((file) => ({
   files: [file],
-  rules: { 'no-restricted-imports': restrictedLibraries(Object.keys(ADAPTERS).filter((name) => ADAPTERS[name].includes(file))) },
+  rules: {
+    'no-restricted-imports': restrictedLibraries(Object.keys(ADAPTERS).filter((name) => ADAPTERS[name].includes(file))),
+    'no-restricted-syntax': noAdapterReexports,
+  },
 }));
 
 /**
@@ -65,6 +96,7 @@ export default defineConfig(
     files: ['**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': restrictedLibraries(),
+      'no-restricted-syntax': noReexports,
       // Express tells an error handler by its four parameters: `_next` must be declared, unused.
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
@@ -79,6 +111,11 @@ export default defineConfig(
     // containers by label); that is their job, not a leak. An HTTP answer's body in a test is any JSON
     // the assertions then pin down; typing it first would only restate them.
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts'],
-    rules: { 'no-restricted-imports': 'off', '@typescript-eslint/no-restricted-imports': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': 'off',
+      'no-restricted-syntax': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
   },
 );
