@@ -298,9 +298,9 @@ export function buildProgram(): Command {
     .action(act(async (opts: { matrix: string }) => {
       const matrix = matrixOrExit(opts.matrix);
       const { ensureImages } = await import('../images/index.js');
-      const { createDocker } = await import('../common/docker/engine.js');
+      const { createEngine } = await import('../common/docker/engine.js');
       try {
-        const results = await ensureImages(imagesOf(matrix), { docker: createDocker(), dataDir: config.dataDir, log: say, caBundle: config.caBundle ?? undefined });
+        const results = await ensureImages(imagesOf(matrix), { docker: createEngine(), dataDir: config.dataDir, log: say, caBundle: config.caBundle ?? undefined });
         for (const r of results) say(`image ${r.name}: ${r.action} (${r.seconds.toFixed(1)} s)`);
         return EXIT.ok;
       } catch (error) {

@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
+import type { ContainerEngine } from '../common/docker/engine.js';
 import { buildOffline, HASH_LABEL, SUITE } from './offline-build.js';
 import { DEFAULT_IMAGES, recipeFor, recipeHash } from './recipes.js';
 
@@ -18,7 +19,7 @@ export interface ImageResult {
 }
 
 export interface EnsureOptions {
-  docker: Dockerode;
+  docker: ContainerEngine;
   dataDir: string;
   log: (line: string) => void;
   caBundle?: string;
@@ -84,7 +85,7 @@ export async function ensureImages(names: string[], options: EnsureOptions): Pro
     for (const name of wanted) {
       const started = Date.now();
       const recipe = recipeFor(name);
-      const existing = await inspect(options.docker, name);
+      const existing = await inspect(options.docker as Dockerode, name);
       if (existing) {
         const label = existing.Config?.Labels?.[HASH_LABEL];
         if (!recipe || !label) {
@@ -99,7 +100,7 @@ export async function ensureImages(names: string[], options: EnsureOptions): Pro
       } else if (!name.startsWith('compat-')) {
         // A name of ours is never in a registry; any other is tried there first.
         options.log(`${name}: pulling`);
-        if (await tryPull(options.docker, name, options.pullTimeoutMs ?? 20_000)) {
+        if (await tryPull(options.docker as Dockerode, name, options.pullTimeoutMs ?? 20_000)) {
           results.push({ name, action: 'pulled', seconds: (Date.now() - started) / 1000 });
           continue;
         }

@@ -5,14 +5,28 @@
  */
 import Docker from 'dockerode';
 
-/** A client for the engine at DOCKER_SOCKET (default /var/run/docker.sock). */
+/**
+ * A connection to the engine as callers hold it: handed to the adapters (workers/container/, images/),
+ * which alone call into the client.
+ */
+export interface ContainerEngine {
+  /** Resolves when the engine answers. */
+  ping(): Promise<unknown>;
+}
+
+/** A client for the engine at DOCKER_SOCKET (default /var/run/docker.sock): for the adapters, and tests. */
 export function createDocker(): Docker {
   return new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
 }
 
+/** The engine at DOCKER_SOCKET, as callers hold it. */
+export function createEngine(): ContainerEngine {
+  return createDocker();
+}
+
 /** Resolves when the engine answers a ping; rejects when it does not. */
-export async function pingEngine(docker: Docker = createDocker()): Promise<void> {
-  await docker.ping();
+export async function pingEngine(engine: ContainerEngine = createEngine()): Promise<void> {
+  await engine.ping();
 }
 
 /** The HTTP status the engine answered a failed call with (dockerode puts it on the error), if any. */

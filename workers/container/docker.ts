@@ -9,19 +9,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { ImageBuildError, LABEL_KIND, type ContainerEngine, type ContainerOutcome, type ContainerSpec, type ContainerState, type ContainerSummary, type ImageBuildSpec, type Limits, type ServiceSpec } from './spec.js';
+import { ImageBuildError, LABEL_KIND, type ContainerOutcome, type ContainerSpec, type ContainerState, type ContainerSummary, type ImageBuildSpec, type Limits, type ServiceSpec } from './spec.js';
 import { commitImage } from './images.js';
 import { ContainerRemovals } from './removal.js';
 import { logger } from '../../common/logger.js';
-import { createDocker, isConflict, isNotFound } from '../../common/docker/engine.js';
+import { isConflict, isNotFound, type ContainerEngine } from '../../common/docker/engine.js';
 
 export { LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER } from './spec.js';
-export type { ContainerEngine, ContainerOutcome, ContainerSpec, ContainerState, ContainerSummary, Limits, ServiceSpec } from './spec.js';
+export type { ContainerOutcome, ContainerSpec, ContainerState, ContainerSummary, Limits, ServiceSpec } from './spec.js';
 
-/** The engine at the address common/docker/engine.ts decides, as this folder's functions take it. */
-export function createEngine(): ContainerEngine {
-  return createDocker();
-}
+/** The engine's address is decided in one place; workers get their engine from there. */
+export { createEngine, type ContainerEngine } from '../../common/docker/engine.js';
 
 /** The client behind an engine: only this folder's adapters call it. */
 function clientOf(engine: ContainerEngine): Docker {

@@ -3,8 +3,8 @@
  * by label. Beside docker.ts, on the same client; nothing here touches an image it did not label.
  */
 import type Docker from 'dockerode';
-import type { ContainerEngine, ImageCommit } from './spec.js';
-import { isConflict, isNotFound } from '../../common/docker/engine.js';
+import type { ImageCommit } from './spec.js';
+import { isConflict, isNotFound, type ContainerEngine } from '../../common/docker/engine.js';
 
 export interface ImageSummary {
   id: string;

@@ -10,14 +10,7 @@ export const LABEL_CELL = 'compat.cell';
 /** The queue prefix of the deployment that made a container: a janitor sweeps only its own. */
 export const LABEL_PREFIX = 'compat.prefix';
 
-/**
- * A connection to the container engine, as callers hold it: handed to the functions of
- * workers/container/ (docker.ts, images.ts), which alone call into the client.
- */
-export interface ContainerEngine {
-  /** Resolves when the engine answers. */
-  ping(): Promise<unknown>;
-}
+export type { ContainerEngine } from '../../common/docker/engine.js';
 
 /** A long-lived container to create (a database server): what it runs, its limits and its network. */
 export interface ServiceSpec {
