@@ -1,5 +1,6 @@
 /**
- * The only module that touches BullMQ and ioredis. Everything else gets these ports injected.
+ * The only module that touches BullMQ (with redis-data.ts, the only ones on ioredis). Everything else gets
+ * these ports injected: interfaces of this module's own, never a queue, job or connection.
  */
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -65,7 +66,8 @@ export interface Queues {
 /** The states of a job no worker holds. */
 const UNCLAIMED_STATES = ['waiting', 'prioritized', 'delayed', 'waiting-children'] as const;
 
-export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>, redis = createRedis(config)): Queues {
+export function createQueues(config: Pick<Config, 'redisUrl' | 'prefix'>): Queues {
+  const redis = createRedis(config);
   const opts = { connection: redis, prefix: config.prefix };
   const lanes = Object.fromEntries(LANES.map((lane) => [lane, new Queue<WorkJob>(laneQueueName(lane), opts)])) as Record<Lane, Queue<WorkJob>>;
   const results = new Queue<ResultMessage>(RESULTS_QUEUE, opts);
