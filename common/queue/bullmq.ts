@@ -154,12 +154,23 @@ export function unrecoverable(reason: string): Error {
 }
 
 function workItem(job: Job<WorkJob>, token: string | undefined): WorkItem {
+  // Read through to the job: BullMQ updates it as the attempt goes.
   return {
-    id: job.id,
-    data: job.data,
-    attemptsMade: job.attemptsMade,
-    timestamp: job.timestamp,
-    processedOn: job.processedOn,
+    get id() {
+      return job.id;
+    },
+    get data() {
+      return job.data;
+    },
+    get attemptsMade() {
+      return job.attemptsMade;
+    },
+    get timestamp() {
+      return job.timestamp;
+    },
+    get processedOn() {
+      return job.processedOn;
+    },
     isFinalAttempt: () => isFinalAttempt(job),
     handBack: () => handBack(job, token),
   };
