@@ -47,6 +47,7 @@ const NOT_WORKERS = ['(^|/)workers/', 'the server does not import the worker; sh
 const NOT_SERVER = ['(^|/)server/', 'the worker does not import the server; results go back through the queue'];
 const NOT_STORE = ['(^|/)server/store/', 'the CLI reads through the HTTP API (cli/client.ts); token admin lives in cli/local-admin.ts'];
 const NOT_APPS = ['(^|/)(server|workers|cli)/', 'common/ is shared by server, workers and CLI; it imports none of them'];
+const NOT_SERVER_TYPES = ['(^|/)(server|workers)/', 'the dashboard reads the API through the types of common/wire.ts, not the server\'s code'];
 
 export default defineConfig(
   // examples/*/ are the demo's consumer and library sources, not this project's code.
@@ -74,6 +75,7 @@ export default defineConfig(
   { files: ['workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_SERVER) } },
   { files: ['cli/**/*.ts'], ignores: ['cli/local-admin.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_STORE) } },
   { files: ['common/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_APPS) } },
+  { files: ['dashboards/src/**/*.{ts,tsx}'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_SERVER_TYPES) } },
   {
     // Tests and benchmarks reach the real parts directly to set them up and check them (Redis keys,
     // containers by label); that is their job, not a leak. An HTTP answer's body in a test is any JSON

@@ -1,10 +1,11 @@
 /**
- * A run, its cells and a consumer's history as the API answers them (common/types.ts): the store's reads
+ * A run, its cells and a consumer's history as the API answers them (common/wire.ts): the store's reads
  * for the HTTP API, the gate and the status reporter, and the JSON built from their rows. Writes stay in
  * store.ts.
  */
 import type Database from 'better-sqlite3';
-import type { Backend, CellJson, CellVerdict, RunJson, RunSummaryJson, Side, SideSource, SideStatus, SideSummary } from '../../common/types.js';
+import type { Backend, CellVerdict, Side, SideSource, SideStatus } from '../../common/types.js';
+import type { CellJson, HistoryJson, RunJson, RunSummaryJson, SideSummary } from '../../common/wire.js';
 import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
 import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
@@ -80,11 +81,11 @@ export function runsOfVersion(db: Database.Database, bisects: Bisects, library: 
 }
 
 /** One consumer's verdicts across the library's candidate versions, newest first. */
-export function consumerHistory(db: Database.Database, library: string, consumer: string): Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }> {
+export function consumerHistory(db: Database.Database, library: string, consumer: string): HistoryJson {
   return db
     .prepare(`SELECT r.id AS runId, r.candidate_version AS candidate, r.baseline_version AS baseline, c.backend AS backend, c.verdict AS verdict, r.created_at AS createdAt
       FROM cells c JOIN runs r ON r.id = c.run_id WHERE r.library = ? AND c.consumer = ? ORDER BY r.created_at DESC, c.backend`)
-    .all(library, consumer) as Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }>;
+    .all(library, consumer) as HistoryJson;
 }
 
 export function runFields(row: RunRow): Omit<RunJson, 'cells'> {

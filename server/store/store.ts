@@ -9,7 +9,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Backend, CellVerdict, RunJson, RunStatus, RunSummaryJson, RunVerdict, Side, SideSource, SideStatus, TestOutcome, Trigger } from '../../common/types.js';
+import type { Backend, CellVerdict, RunStatus, RunVerdict, Side, SideSource, SideStatus, TestOutcome, Trigger } from '../../common/types.js';
+import type { HistoryJson, RunJson, RunSummaryJson } from '../../common/wire.js';
 import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
@@ -422,7 +423,7 @@ export class Store {
   }
 
   /** One consumer's verdicts across the library's candidate versions, newest first. */
-  consumerHistory(library: string, consumer: string): Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }> {
+  consumerHistory(library: string, consumer: string): HistoryJson {
     return consumerHistory(this.db, library, consumer);
   }
 }
