@@ -73,11 +73,14 @@ const adapterFiles = [...new Set(Object.values(ADAPTERS).flat())].map((file) => 
  * Which way the edges between the top folders go. A separate rule name from the one above, so the two
  * sets of overrides do not replace each other.
  */
-const edges = (...rules) => ['error', { patterns: rules.map(([regex, message]) => ({ regex, message })) }];
+/** A unit test's doubles sit beside it as `*.test-helper.ts`: tests import them, the product never does. */
+const NOT_TEST_HELPERS = ['\\.test-helper(\\.js)?$', 'a *.test-helper.ts is a test double: only tests import it'];
+const edges = (...rules) => ['error', { patterns: [...rules, NOT_TEST_HELPERS].map(([regex, message]) => ({ regex, message })) }];
 const NOT_WORKERS = ['(^|/)workers/', 'the server does not import the worker; share it through common/'];
 const NOT_SERVER = ['(^|/)server/', 'the worker does not import the server; results go back through the queue'];
 const NOT_STORE = ['(^|/)server/store/', 'the CLI reads through the HTTP API (cli/client.ts); token admin lives in cli/local-admin.ts'];
 const NOT_APPS = ['(^|/)(server|workers|cli)/', 'common/ is shared by server, workers and CLI; it imports none of them'];
+const NOT_SERVER_TYPES = ['(^|/)(server|workers)/', 'the dashboard reads the API through the types of common/wire.ts, not the server\'s code'];
 
 export default defineConfig(
   // examples/*/ are the demo's consumer and library sources, not this project's code.
@@ -106,11 +109,12 @@ export default defineConfig(
   { files: ['workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_SERVER) } },
   { files: ['cli/**/*.ts'], ignores: ['cli/local-admin.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_STORE) } },
   { files: ['common/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_APPS) } },
+  { files: ['dashboards/src/**/*.{ts,tsx}'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_SERVER_TYPES) } },
   {
     // Tests and benchmarks reach the real parts directly to set them up and check them (Redis keys,
     // containers by label); that is their job, not a leak. An HTTP answer's body in a test is any JSON
     // the assertions then pin down; typing it first would only restate them.
-    files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.test.ts', '**/*.test-helper.ts'],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': 'off',

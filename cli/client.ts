@@ -1,7 +1,7 @@
 /** The CLI's HTTP client for a compat server (local by default). */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../common/config.js';
-import type { BisectJson, GateJson, RunJson } from '../common/types.js';
+import type { BisectJson, GateJson, RunJson } from '../common/wire.js';
 import { localTokenFile } from '../server/auth/tokens.js';
 
 export class ApiError extends Error {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import type { Config } from '../common/config.js';
 import { REPO_ROOT } from '../common/config.js';
 import { materializeExamples } from '../examples/materialize.js';
-import type { RunJson } from '../common/types.js';
+import type { RunJson } from '../common/wire.js';
 import { EXIT } from './exit-codes.js';
 import { bisectCosts } from './table.js';
 import { ensureLocalStack } from './local-stack.js';

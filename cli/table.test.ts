@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunJson } from '../common/types.js';
+import type { RunJson } from '../common/wire.js';
 import { renderRun, timeToVerdict } from './table.js';
 
 const side = { status: 'failed' as const, source: 'tag' as const, durationMs: 1000, tests: { passed: 0, failed: 0, skipped: 0 } };

@@ -1,6 +1,6 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
 import Table from 'cli-table3';
-import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/types.js';
+import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
 import { allFailingNote, isFinished } from '../common/verdict.js';
 
 const ICON: Record<CellJson['verdict'], string> = {

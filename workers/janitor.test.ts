@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { sweepOrphans, type JanitorPorts } from './janitor.js';
 import { ContainerRemovals } from './container/removal.js';
-import { engineRefusal } from './testing/engine-errors.js';
+import { engineRefusal } from './container/engine-errors.test-helper.js';
 import type { ServerBackend } from './databases/servers.js';
 
 /** An engine and a database registry in memory: containers by id, databases by name. */

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { ContainerRemovals } from './container/removal.js';
 import { WorkerMetrics } from './metrics.js';
 import { workerReadiness } from './readiness.js';
-import { engineRefusal } from './testing/engine-errors.js';
+import { engineRefusal } from './container/engine-errors.test-helper.js';
 
 const ID = '3f9c2a7d1b5e';
 

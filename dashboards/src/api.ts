@@ -1,10 +1,11 @@
 /**
- * The dashboard's side of the HTTP API. Types come from the server code (one definition of a run, a
- * cell, a verdict); only `import type` crosses over, so none of the server ends up in the bundle.
+ * The dashboard's side of the HTTP API. Its answers' types come from common/wire.ts, which the server's
+ * JSON builders return too (one definition of a run, a cell, a verdict); only `import type`, so nothing
+ * of the server ends up in the bundle.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { RunJson, RunSummaryJson, Side } from '../../common/types.js';
-import type { CellDetailJson, HistoryJson } from '../../server/http/app.js';
+import type { Side } from '../../common/types.js';
+import type { CellDetailJson, HistoryJson, RunJson, RunSummaryJson } from '../../common/wire.js';
 
 export type { CellDetailJson, HistoryJson, RunJson, RunSummaryJson };
 

@@ -11,12 +11,13 @@ import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
 import { redactDeep } from '../../common/redact.js';
-import type { ResolvedConsumer, ResolvedMatrix } from '../../common/matrix/load.js';
+import type { ResolvedMatrix } from '../../common/matrix/load.js';
+import type { CellDetailJson } from '../../common/wire.js';
 import { bisectStepLogKey, logKey } from '../../common/queue/keys.js';
 import { NotARegression, UnknownCell } from '../bisect/bisector.js';
 import type { Queues } from '../../common/queue/bullmq.js';
 import { gateOf, gateRuns, isFinished } from '../../common/verdict.js';
-import { SIDES, type CellJson, type RunJson, type Side, type SideStatus, type TestOutcome } from '../../common/types.js';
+import { SIDES, type Side } from '../../common/types.js';
 import { loginRouter, readGuard, requireToken } from '../auth/access.js';
 import type { Tokens } from '../auth/tokens.js';
 import type { LogFollowers } from '../logs/followers.js';
@@ -47,26 +48,6 @@ export interface AppDeps {
   /** The server's one reader of followed logs. */
   followers: LogFollowers;
 }
-
-/** `GET /api/runs/:id/cells/:cellId`: one cell with its tests, its consumer's config and how to reproduce it. */
-export interface CellDetailJson {
-  run: Omit<RunJson, 'cells'> & { cells?: undefined };
-  cell: CellJson;
-  /** Per-test outcomes of the first attempt of each side. */
-  tests: Record<Side, TestOutcome[]>;
-  config: ResolvedConsumer;
-  attempts: Array<{ side: Side; attempt: number; status: SideStatus }>;
-  /** The `compat run` line that re-runs this cell; the by-hand script is at `.../repro?side=`. */
-  reproduce: { compat: string };
-  /**
-   * `?offset=&limit=` applies to `cell.newFailures`, `cell.fixedTests` and each side's `tests` alike;
-   * the totals say how many there are in all (`cell.newFailuresTotal` and `cell.fixedTestsTotal` too).
-   */
-  page: { offset: number; limit: number; newFailures: number; fixedTests: number; tests: Record<Side, number> };
-}
-
-/** `GET /api/history`: one consumer's cells across runs of a library, newest first. */
-export type HistoryJson = ReturnType<Store['consumerHistory']>;
 
 const ListQuery = z.object({ library: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
 /** Paging of a cell's lists: the default page is every list of an ordinary cell. */

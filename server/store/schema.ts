@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
+import type { DroppedTests } from '../../common/types.js';
 import { Consumer, ResolvedImage } from '../../common/matrix/schema.js';
 import { PublishedFileSchema } from '../../common/registry/published.js';
 
@@ -92,4 +93,11 @@ export function parseCellConfig(text: string, runId: string, cellId: string): Re
 
 export function parseStringList(text: string, where: string): string[] {
   return parseJson(z.array(z.string()), text, where);
+}
+
+const Dropped = z.object({ tests: z.number().int().min(0), failed: z.number().int().min(0), chars: z.number().int().min(0) });
+export function parseDropped(json: string, ...where: string[]): DroppedTests {
+  const result = Dropped.safeParse(JSON.parse(json));
+  if (!result.success) throw new Error(`side_results.dropped of ${where.join(' ')}: ${result.error.issues[0].message}`);
+  return result.data;
 }

@@ -3,37 +3,25 @@
  * data directory. Only the server writes it (results reach it through the queue). WAL mode, so readers
  * never block the writer and a kill -9 loses no committed result. The database handle never leaves
  * server/store/: callers use these methods and the tables' own classes (deliveries, statusReports,
- * apiTokens), and JSON columns come out parsed (schema.ts).
+ * apiTokens), and JSON columns come out parsed (schema.ts). The API's JSON of a run and a consumer's
+ * history is built in run-json.ts; this class keeps the writes and the orchestrator's reads.
  */
 import Database from 'better-sqlite3';
-import { z } from 'zod';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  DroppedTests,
-  Backend,
-  CellJson,
-  CellVerdict,
-  RunJson,
-  RunStatus,
-  RunSummaryJson,
-  RunVerdict,
-  Side,
-  SideSource,
-  SideStatus,
-  SideSummary,
-  TestOutcome,
-  Trigger,
-} from '../../common/types.js';
+import type { Backend, CellVerdict, RunStatus, RunVerdict, Side, SideSource, SideStatus, TestOutcome, Trigger } from '../../common/types.js';
+import type { HistoryJson, RunJson, RunSummaryJson } from '../../common/wire.js';
 import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
-import { Bisects } from './bisects.js';
 import { isFinished, type CellOutcome } from '../../common/verdict.js';
 import { ApiTokens } from './api-tokens.js';
+import { Bisects } from './bisects.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
-import { parseCellConfig, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
+import type { RunRow, SideRow } from './rows.js';
+import { consumerHistory, runFields, runJson, runsOfVersion, runSummaries } from './run-json.js';
+import { parseCellConfig, parseDropped, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
 import { StatusReports } from './status-reports.js';
 
 export interface NewRun {
@@ -85,58 +73,6 @@ export interface StoredRun extends Omit<RunJson, 'cells'> {
   meta: RunMeta;
 }
 
-interface RunRow {
-  id: string;
-  library: string;
-  candidate: string;
-  baseline: string;
-  candidate_version: string;
-  baseline_version: string;
-  candidate_sha: string;
-  baseline_sha: string;
-  status: RunStatus;
-  verdict: RunVerdict;
-  trigger: Trigger;
-  reruns: number;
-  meta: string;
-  baseline_source: SideSource;
-  created_at: string;
-  finished_at: string | null;
-}
-
-interface CellRow {
-  run_id: string;
-  id: string;
-  consumer: string;
-  backend: Backend;
-  verdict: CellVerdict;
-  attempts: number;
-  new_failures: string;
-  fixed_tests: string;
-  config: string;
-  reason: string | null;
-}
-
-interface SideRow {
-  run_id: string;
-  cell_id: string;
-  side: Side;
-  attempt: number;
-  status: SideStatus;
-  duration_ms: number | null;
-  overhead_ms: number | null;
-  passed: number;
-  failed: number;
-  skipped: number;
-  reason: string | null;
-  exit_code: number | null;
-  phases: string | null;
-  facts: string | null;
-  reuse_key: string | null;
-  reused_from: string | null;
-  dropped: string | null;
-}
-
 /**
  * Every `db.prepare(sql)` of the store returns one statement per SQL text, compiled once: the server
  * applies hundreds of results a second, and compiling their statements each time was a tenth of it.
@@ -152,17 +88,6 @@ function cacheStatements(db: Database.Database): void {
     return statement;
   }) as typeof db.prepare;
 }
-
-/** The columns of a side a run's JSON shows. */
-type SideSummaryRow = Pick<SideRow, 'cell_id' | 'side' | 'attempt' | 'status' | 'duration_ms' | 'passed' | 'failed' | 'skipped' | 'reason' | 'reused_from' | 'phases' | 'dropped'>;
-
-/**
- * Ids of each list (newFailures, fixedTests) a cell shows in a run's JSON, its SSE updates and the gate's
- * answer; `GET /api/runs/:id/cells/:cellId` pages the rest, and {@link Store.cellLists} has them all.
- */
-export const RUN_JSON_IDS_MAX = 50;
-
-const EMPTY_SIDE: Omit<SideSummary, 'source'> = { status: 'pending', durationMs: null, tests: { passed: 0, failed: 0, skipped: 0 } };
 
 export class Store {
   private readonly db: Database.Database;
@@ -432,15 +357,6 @@ export class Store {
     };
   }
 
-  /** Phase times of finished sides since a moment, for /metrics. */
-  sidePhases(sinceIso: string): Array<{ side: Side; reused: boolean; phases: Record<string, number> }> {
-    const rows = this.db
-      .prepare(`SELECT side, reused_from, phases FROM side_results WHERE phases IS NOT NULL AND finished_at >= ?`)
-      .all(sinceIso) as Array<{ side: Side; reused_from: string | null; phases: string }>;
-    return rows.map((r) => ({ side: r.side, reused: r.reused_from !== null, phases: JSON.parse(r.phases) as Record<string, number> }));
-  }
-
-  /** Runs that are not done: what the server resumes after a restart. */
   /**
    * The run's cell outcomes, each kind once (what decideRun needs): every verdict some cell has, and
    * the cells with a reason. Index seeks, however many cells.
@@ -463,6 +379,7 @@ export class Store {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  /** Runs that are not done: what the server resumes after a restart. */
   unfinishedRunIds(): string[] {
     return (this.db.prepare(`SELECT id FROM runs WHERE status != 'done' ORDER BY created_at`).all() as Array<{ id: string }>).map((r) => r.id);
   }
@@ -493,149 +410,20 @@ export class Store {
 
   /** The run with its cells; each cell's id lists cut to the first RUN_JSON_IDS_MAX ({@link cellLists} has them all). */
   getRun(id: string): RunJson | undefined {
-    const row = this.runRow(id);
-    if (!row) return undefined;
-    // Not the config column: a consumer's whole configuration per cell, which a run's JSON does not show.
-    // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
-    const cells = (
-      this.db
-        .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason FROM cells WHERE run_id = ? ORDER BY consumer, backend')
-        .raw(true)
-        .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null]>
-    ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason }));
-    // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
-    // 20,000 rows or more, and each column read is a string made.
-    const tuples = this.db
-      .prepare('SELECT cell_id, side, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases, dropped FROM side_results WHERE run_id = ?')
-      .raw(true)
-      .all(id) as Array<[string, Side, number, SideStatus, number | null, number, number, number, string | null, string | null, string | null, string | null]>;
-    // Grouped once: a 3,000-cell run would otherwise scan every side result once per cell.
-    const byCell = new Map<string, SideSummaryRow[]>();
-    for (const [cell_id, side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases, dropped] of tuples) {
-      const side: SideSummaryRow = { cell_id, side: side_, attempt, status, duration_ms, passed, failed, skipped, reason, reused_from, phases, dropped };
-      const list = byCell.get(side.cell_id);
-      if (list) list.push(side);
-      else byCell.set(side.cell_id, [side]);
-    }
-    const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
-    // A consumer's bisect shows on each of its regressed cells.
-    const bisects = new Map(this.bisects.ofRun(id).map((b) => [b.consumer, this.bisects.json(b)]));
-    return {
-      ...runFields(row),
-      cells: cells.map((cell) => {
-        const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
-        const bisect = bisects.get(cell.consumer);
-        return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
-      }),
-    };
+    return runJson(this.db, this.bisects, id);
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM runs WHERE (@library IS NULL OR library = @library) ORDER BY created_at DESC, rowid DESC LIMIT @limit`)
-      .all({ library: options.library ?? null, limit: options.limit ?? 200 }) as RunRow[];
-    const countRows = this.db.prepare('SELECT verdict, COUNT(*) AS n FROM cells WHERE run_id = ? GROUP BY verdict');
-    return rows.map((row) => {
-      const counts = { pass: 0, regression: 0, flaky: 0, fixed: 0, failing: 0, error: 0, pending: 0, running: 0 } as Record<CellVerdict, number>;
-      for (const c of countRows.all(row.id) as Array<{ verdict: CellVerdict; n: number }>) counts[c.verdict] = c.n;
-      return { ...runFields(row), counts };
-    });
+    return runSummaries(this.db, options);
   }
 
   /** The runs of one candidate version, newest first (the gate combines them cell by cell). */
   runsFor(library: string, version: string, limit = 50): RunJson[] {
-    const rows = this.db
-      .prepare('SELECT id FROM runs WHERE library = ? AND (candidate_version = ? OR candidate = ?) ORDER BY created_at DESC, rowid DESC LIMIT ?')
-      .all(library, version, version, limit) as Array<{ id: string }>;
-    return rows.map((row) => this.getRun(row.id)).filter((run): run is RunJson => run !== undefined);
+    return runsOfVersion(this.db, this.bisects, library, version, limit);
   }
 
   /** One consumer's verdicts across the library's candidate versions, newest first. */
-  consumerHistory(library: string, consumer: string): Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }> {
-    return this.db
-      .prepare(`SELECT r.id AS runId, r.candidate_version AS candidate, r.baseline_version AS baseline, c.backend AS backend, c.verdict AS verdict, r.created_at AS createdAt
-        FROM cells c JOIN runs r ON r.id = c.run_id WHERE r.library = ? AND c.consumer = ? ORDER BY r.created_at DESC, c.backend`)
-      .all(library, consumer) as Array<{ runId: string; candidate: string; baseline: string; backend: Backend; verdict: CellVerdict; createdAt: string }>;
+  consumerHistory(library: string, consumer: string): HistoryJson {
+    return consumerHistory(this.db, library, consumer);
   }
-}
-
-function runFields(row: RunRow): Omit<RunJson, 'cells'> {
-  return {
-    id: row.id,
-    library: row.library,
-    candidate: row.candidate,
-    baseline: row.baseline,
-    candidateVersion: row.candidate_version,
-    baselineVersion: row.baseline_version,
-    candidateSha: row.candidate_sha,
-    baselineSha: row.baseline_sha,
-    status: row.status,
-    verdict: row.verdict,
-    trigger: row.trigger,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    ownBaseline: ownBaselineOf(row),
-  };
-}
-
-/** Whether the run's baseline is its version's own (meta `ownBaseline`); runs stored before the field count as own, as they did. */
-function ownBaselineOf(row: RunRow): boolean {
-  return parseRunMeta(row.meta, row.id).ownBaseline !== false;
-}
-
-function sideSummary(rows: SideSummaryRow[], side: Side, source: SideSource): SideSummary {
-  // The first attempt is the one shown; re-runs only confirm it.
-  const row = rows.find((r) => r.side === side && r.attempt === 0);
-  if (!row) return { ...EMPTY_SIDE, source };
-  return {
-    status: row.status,
-    source,
-    durationMs: row.duration_ms,
-    tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
-    ...(row.reason ? { reason: row.reason } : {}),
-    ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
-    ...(row.phases ? { phases: JSON.parse(row.phases) as Record<string, number> } : {}),
-    ...(row.dropped ? { dropped: parseDropped(row.dropped, row.cell_id, side) } : {}),
-  };
-}
-
-const Dropped = z.object({ tests: z.number().int().min(0), failed: z.number().int().min(0), chars: z.number().int().min(0) });
-function parseDropped(json: string, ...where: string[]): DroppedTests {
-  const result = Dropped.safeParse(JSON.parse(json));
-  if (!result.success) throw new Error(`side_results.dropped of ${where.join(' ')}: ${result.error.issues[0].message}`);
-  return result.data;
-}
-
-/** A list cut to what a run's JSON shows, with its full length. */
-function shown(list: string[]): string[] {
-  return list.length > RUN_JSON_IDS_MAX ? list.slice(0, RUN_JSON_IDS_MAX) : list;
-}
-
-function listsJson(newFailures: string[], fixedTests: string[]): Pick<CellJson, 'newFailures' | 'fixedTests' | 'newFailuresTotal' | 'fixedTestsTotal'> {
-  // The totals only when a list was cut: a cell's JSON stays as it was for every ordinary cell.
-  return {
-    newFailures: shown(newFailures),
-    fixedTests: shown(fixedTests),
-    ...(newFailures.length > RUN_JSON_IDS_MAX ? { newFailuresTotal: newFailures.length } : {}),
-    ...(fixedTests.length > RUN_JSON_IDS_MAX ? { fixedTestsTotal: fixedTests.length } : {}),
-  };
-}
-
-function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[], sources: Record<Side, SideSource>): CellJson {
-  // Most cells have no such tests: the empty list needs no parser (a run may have 10,000 cells).
-  const ids = (json: string, field: string) => (json === '[]' ? [] : parseStringList(json, `run "${runId}" cell "${cell.id}" ${field}`));
-  const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
-  let verdict = cell.verdict;
-  if (verdict === 'pending' && sides.some((s) => s.status === 'running' || s.status === 'passed' || s.status === 'failed')) verdict = 'running';
-  return {
-    id: cell.id,
-    consumer: cell.consumer,
-    backend: cell.backend,
-    verdict,
-    ...(cell.reason ? { reason: cell.reason } : {}),
-    candidate: sideSummary(sides, 'candidate', sources.candidate),
-    baseline: sideSummary(sides, 'baseline', sources.baseline),
-    ...listsJson(ids(cell.new_failures, 'new_failures'), ids(cell.fixed_tests, 'fixed_tests')),
-    attempts: Math.max(cell.attempts, attemptsSeen),
-  };
 }

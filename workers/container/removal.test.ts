@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyRemovalError, ContainerRemovals, removalBackoffMs, removalErrorText } from './removal.js';
-import { engineAnswer, engineAway, engineRefusal } from '../testing/engine-errors.js';
+import { engineAnswer, engineAway, engineRefusal } from './engine-errors.test-helper.js';
 
 const ID = '3f9c2a7d1b5e';
 const REAL = `Error response from daemon: container ${ID}: driver "overlay2" failed to remove root filesystem: unlinkat /var/lib/docker/overlay2/${ID}/merged: device or resource busy`;

@@ -1,7 +1,7 @@
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BuildJob } from '../../common/queue/jobs.js';
-import { fakePorts, logText, type FakePorts } from '../testing/fake-ports.js';
+import { fakePorts, logText, type FakePorts } from './fake-ports.test-helper.js';
 import { artifactKeyOf, buildArtifact } from './build-artifact.js';
 
 const SHA = 'b'.repeat(40);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import type { CellJob } from '../../common/queue/jobs.js';
 import { InfraError } from '../ports.js';
-import { fakePorts, logText, type FakePorts, type FakeSuite } from '../testing/fake-ports.js';
+import { fakePorts, logText, type FakePorts, type FakeSuite } from './fake-ports.test-helper.js';
 import { EXIT_MARKER, PHASE_MARKER } from './phases.js';
 import { runCellSide } from './run-cell.js';
 

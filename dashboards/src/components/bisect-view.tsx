@@ -2,7 +2,7 @@
  * A bisect as the pages show it: the first bad commit (or why there is none), then each step with its
  * outcome and log. The search itself ran on the server; this only shows what it recorded.
  */
-import type { BisectCommit, BisectJson, CellJson } from '../../../common/types.js';
+import type { BisectCommit, BisectJson, CellJson } from '../../../common/wire.js';
 import { api } from '../api.js';
 import { formatDate, formatDuration } from '../format.js';
 

@@ -4,7 +4,8 @@
  * searchable, and the commands that reproduce the cell on a laptop.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { CellJson, Side, SideStatus, SideSummary, TestOutcome } from '../../../common/types.js';
+import type { Side, SideStatus } from '../../../common/types.js';
+import type { CellJson, SideSummary, TestOutcome } from '../../../common/wire.js';
 import { api, useJson, useLiveRun, useText, type CellDetailJson } from '../api.js';
 import { Breadcrumbs, CopyButton, ErrorNote, Loading, Verdict } from '../components/common.js';
 import { BisectSection } from '../components/bisect-view.js';

@@ -7,7 +7,8 @@
  * layout and paint, and a live update rewrites only the rows that changed.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { BACKENDS, type Backend, type CellJson, type CellVerdict, type RunJson } from '../../../common/types.js';
+import { BACKENDS, type Backend, type CellVerdict } from '../../../common/types.js';
+import type { CellJson, RunJson } from '../../../common/wire.js';
 import { allFailingNote, isFinished } from '../../../common/verdict.js';
 import { api, cancelRun, useLiveRun, type LiveState } from '../api.js';
 import { BisectSummary } from '../components/bisect-view.js';
