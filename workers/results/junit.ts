@@ -58,6 +58,7 @@ interface XmlSuite {
 
 /** The five predefined XML entities and character references; DOCTYPE entities are never expanded. */
 function decodeXml(text: string): string {
+  if (!text.includes('&')) return text;
   const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
   return text.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (_m, entity: string) => {
     if (entity[0] !== '#') return named[entity];
@@ -77,12 +78,10 @@ export function capId(id: string): string {
   if (id.length <= JUNIT_ID_MAX) return id;
   const suffix = `…#${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
   // Code points, not UTF-16 halves: a cut never leaves half a surrogate pair.
-  const head = Array.from(id.slice(0, JUNIT_ID_MAX)).join('');
-  let kept = '';
-  for (const ch of head) {
-    if (kept.length + ch.length > JUNIT_ID_MAX - suffix.length) break;
-    kept += ch;
-  }
+  let end = JUNIT_ID_MAX - suffix.length;
+  const last = id.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  const kept = id.slice(0, end);
   return kept + suffix;
 }
 
