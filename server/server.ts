@@ -10,7 +10,8 @@ import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
 import { CancelledRuns, MatrixNeeds } from '../common/queue/redis-data.js';
 import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jobs.js';
-import { backendOfCell, type RunJson } from '../common/types.js';
+import { parseCellId } from '../common/cell.js';
+import type { RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
 import { queueBoards } from './http/queue-board.js';
@@ -104,7 +105,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     metrics.resultsHandled.inc({ kind: message.kind });
     if (message.kind === 'side-done') metrics.observeSide(message.side, message.result);
     if (message.kind === 'side-started' && message.queuedMs !== undefined) {
-      metrics.queueWait.observe({ backend: backendOfCell(message.cellId) }, message.queuedMs / 1000);
+      metrics.queueWait.observe({ backend: parseCellId(message.cellId).backend }, message.queuedMs / 1000);
     }
     if (message.kind === 'side-done') {
       // Keep the log beyond Redis's retention; a failure here must not fail the result.

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { z } from 'zod';
+import { cellIdOf, cellKey } from '../../common/cell.js';
 import { refNameProblem } from '../../common/git-ref.js';
 import { Mirror, GitError } from '../../common/git/mirror.js';
 import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
@@ -146,7 +147,8 @@ export async function planRun(
     if (wanted && !wanted.has(consumer.name)) continue;
     for (const backend of consumer.backends) {
       if (backends && !backends.has(backend)) continue;
-      cells.push({ id: `${consumer.name}.${backend}`, consumer: consumer.name, backend, config: consumer });
+      const key = cellKey(consumer.name, backend);
+      cells.push({ id: cellIdOf(key), ...key, config: consumer });
     }
   }
   if (cells.length === 0) throw new PlanError('backends', 'no consumer of the selection declares these backends: nothing to run');
