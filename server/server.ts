@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
-import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
+import { createQueues, startResultsWorker, type Queues } from '../common/queue/bullmq.js';
 import { CancelledRuns, MatrixNeeds } from '../common/queue/redis-data.js';
 import { bisectStepLogKey, logKey, type ResultMessage } from '../common/queue/jobs.js';
 import { parseCellId } from '../common/cell.js';
@@ -21,6 +21,8 @@ import { LogFollowers } from './logs/followers.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
+import { httpRegistry, mirrorRepositories } from './adapters.js';
+import type { ServerPorts, WorkQueue } from './ports.js';
 import type { Router, RequestHandler } from 'express';
 
 export interface ServerHandle {
@@ -44,6 +46,8 @@ export interface ServerDeps {
   /** The server's config (live: a test may change publicUrl after start). */
   config: Config;
   metrics?: Metrics;
+  /** The ports the core runs on (git, registry, work queue), for plugins that need the same ones. */
+  ports?: ServerPorts;
 }
 
 /**
@@ -78,9 +82,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const hooks = options.hooks ?? [];
   const matrixNeeds = new MatrixNeeds(queues.redis, config.prefix);
-  const orchestrator = new Orchestrator(store, queues, {
-    dataDir: config.dataDir,
-    registries: config.registries,
+  const ports: ServerPorts = { repos: mirrorRepositories(config.dataDir), registry: httpRegistry(config.registries), work: workQueueOf(queues) };
+  const orchestrator = new Orchestrator(store, ports, {
     log,
     baselineReuseDays: config.baselineReuseDays,
     publishMatrix: (matrix) => matrixNeeds.publish(matrix),
@@ -125,7 +128,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const boards = queueBoards(queues, tokens);
   const followers = new LogFollowers(queues.redis);
-  const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
+  const deps: ServerDeps = { store, orchestrator, tokens, config, metrics, ports };
   const app = createApp({
     config,
     store,
@@ -206,6 +209,19 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       await resultsWorker.close();
       await queues.close();
       store.close();
+    },
+  };
+}
+
+/** The work queue port over the BullMQ lanes. */
+function workQueueOf(queues: Queues): WorkQueue {
+  return {
+    enqueue: (job, priority) => queues.enqueueWork(job, priority),
+    dropRunJobs: (runId) => queues.dropRunJobs(runId),
+    async failedJobs() {
+      // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
+      const failed = (await Promise.all(Object.values(queues.lanes).map((q) => q.getFailed(0, 1000)))).flat();
+      return failed.filter((job) => job?.data).map((job) => ({ data: job.data, reason: job.failedReason }));
     },
   };
 }

@@ -6,13 +6,12 @@
  * state is in the store and every job id says what the job is, so a restart replays from the store and
  * a killed worker's step is simply taken by another worker.
  */
-import { Mirror } from '../../common/git/mirror.js';
 import type { Logger } from '../../common/logger.js';
-import type { Queues } from '../../common/queue/bullmq.js';
 import type { BisectBuildDone, BisectStepDone, WorkJob } from '../../common/queue/jobs.js';
 import { type BisectCommit, type BisectJson, type CellJson } from '../../common/types.js';
 import { isFinished } from '../../common/verdict.js';
 import type { Store } from '../store/store.js';
+import type { GitRepositories, WorkQueue } from '../ports.js';
 import { cellJob, RunContext } from '../runs/context.js';
 import type { StoredBisect } from '../store/bisects.js';
 import { commitUrl } from './commit-url.js';
@@ -24,7 +23,6 @@ export class NotARegression extends Error {}
 export class UnknownCell extends Error {}
 
 export interface BisectorOptions {
-  dataDir: string;
   log: Logger;
   /** A bisect's state changed (a step ended, it finished). */
   onChanged?(runId: string): void;
@@ -37,7 +35,7 @@ const PREFETCH_PRIORITY = 10;
 export class Bisector {
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork'>,
+    private readonly ports: { repos: GitRepositories; work: Pick<WorkQueue, 'enqueue'> },
     private readonly options: BisectorOptions,
   ) {}
 
@@ -73,7 +71,7 @@ export class Bisector {
     const fromRegistry = cell.baseline.source === 'registry';
     if (!fromRegistry) {
       try {
-        const mirror = Mirror.for(this.options.dataDir, library.repo);
+        const mirror = this.ports.repos.open(library.repo);
         await mirror.update();
         commits = (await mirror.firstParentCommits(row.baselineSha, row.candidateSha)).map((c) => {
           const url = commitUrl(library.repo, c.sha);
@@ -223,7 +221,7 @@ export class Bisector {
   }
 
   private async enqueue(job: WorkJob, priority?: number): Promise<void> {
-    await this.queues.enqueueWork(job, priority);
+    await this.ports.work.enqueue(job, priority);
   }
 
   /** One build per run and commit (its job id): a prefetched one is simply there when the step needs it. */

@@ -7,16 +7,15 @@
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { ResultMessage } from '../../common/queue/jobs.js';
-import type { Queues } from '../../common/queue/bullmq.js';
 import { databaseImageOf, parseCellId } from '../../common/cell.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
-import type { RegistryUrls } from '../../common/registry/published.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import { cellJob, RunContext, type PlannedCell } from './context.js';
 import type { StoredSideResult, Store } from '../store/store.js';
+import type { ServerPorts } from '../ports.js';
 import { Bisector } from '../bisect/bisector.js';
 import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
 import { BUILD_PRIORITY, cellPriority } from './priority.js';
@@ -43,12 +42,10 @@ export class Orchestrator {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'lanes' | 'dropRunJobs'>,
+    private readonly ports: ServerPorts,
     private readonly options: {
-      dataDir: string;
       log: Logger;
       hooks?: RunHooks;
-      registries?: RegistryUrls;
       /** How long a baseline result may be reused by later runs; 0 never. @defaultValue 0 */
       baselineReuseDays?: number;
       /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
@@ -57,8 +54,7 @@ export class Orchestrator {
       cancels?: { mark(runId: string): Promise<void> };
     },
   ) {
-    this.bisector = new Bisector(store, queues, {
-      dataDir: options.dataDir,
+    this.bisector = new Bisector(store, ports, {
       log: options.log,
       onChanged: (runId) => options.hooks?.onRunChanged?.(runId),
       onFinished: async (runId) => {
@@ -98,7 +94,7 @@ export class Orchestrator {
    */
   private async cleanUpCancel(runId: string): Promise<void> {
     await this.options.cancels?.mark(runId);
-    const dropped = await this.queues.dropRunJobs(runId);
+    const dropped = await this.ports.work.dropRunJobs(runId);
     this.bisector.cancel(runId);
     this.store.markCancelCleaned(runId);
     this.options.log.info({ run: runId, dropped }, 'Cancelled run cleaned up');
@@ -107,7 +103,7 @@ export class Orchestrator {
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
-    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta, registries: this.options.registries });
+    const plan = await planRun(matrix, request, { repos: this.ports.repos, registry: this.ports.registry, trigger, meta });
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
@@ -138,7 +134,7 @@ export class Orchestrator {
         continue;
       }
       if (build) continue;
-      await this.queues.enqueueWork({
+      await this.ports.work.enqueue({
         kind: 'build',
         runId,
         side,
@@ -182,7 +178,7 @@ export class Orchestrator {
       const consumer = cell.config;
       const key = mayReuse ? this.reuseKeyOf(ctx, cell) : null;
       const reusable = key ? findReusableBaseline(this.store, key, this.options.baselineReuseDays ?? 0) : null;
-      await this.queues.enqueueWork({
+      await this.ports.work.enqueue({
         kind: 'cell',
         ...cellJob(ctx, cell),
         side,
@@ -358,12 +354,9 @@ export class Orchestrator {
   /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
   async sweepFailedJobs(): Promise<number> {
     let count = 0;
-    const failed = (await Promise.all(Object.values(this.queues.lanes).map((q) => q.getFailed(0, 1000)))).flat();
-    // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
-    for (const job of failed) {
-      if (!job?.data) continue;
+    for (const job of await this.ports.work.failedJobs()) {
       const data = job.data;
-      const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
+      const reason = `worker lost or failed past its retries: ${job.reason ?? 'unknown'}`;
       if (data.kind === 'bisect-build') {
         if (this.store.bisects.build(data.runId, data.sha) || !this.store.runRecord(data.runId)) continue;
         await this.handle({ kind: 'bisect-build-done', runId: data.runId, sha: data.sha, ok: false, infra: true, reason, durationMs: 0 });

@@ -8,6 +8,7 @@ import type { RunJson } from '../../common/types.js';
 import { PlanError } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import { Store } from '../store/store.js';
+import { mirrorRepositories } from '../adapters.js';
 import { RepositoryUnavailable, TagEvents, type TagEvent } from './tag-event.js';
 
 const SHA = 'c'.repeat(40);
@@ -48,7 +49,7 @@ function fakeOrchestrator(): Orchestrator {
 }
 
 function events(): TagEvents {
-  return new TagEvents({ store, orchestrator: fakeOrchestrator(), dataDir: dir, log: logger });
+  return new TagEvents({ store, orchestrator: fakeOrchestrator(), repos: mirrorRepositories(dir), log: logger });
 }
 
 beforeEach(() => {
