@@ -47,7 +47,7 @@ export interface ServerDeps {
   config: Config;
   metrics?: Metrics;
   /** The ports the core runs on (git, registry, work queue), for plugins that need the same ones. */
-  ports?: ServerPorts;
+  ports: ServerPorts;
 }
 
 /**

@@ -15,7 +15,7 @@ export function webhooksPlugin(config: Config): Partial<ServerOptions> {
   }
   return {
     mount: ({ store, orchestrator, config: live, metrics, ports }) => [
-      { path: '/webhooks', router: webhookRouter({ store, orchestrator, config: live, log, repos: ports?.repos, countDelivery: (outcome) => metrics?.webhooks.inc({ outcome }) }) },
+      { path: '/webhooks', router: webhookRouter({ store, orchestrator, config: live, log, repos: ports.repos, countDelivery: (outcome) => metrics?.webhooks.inc({ outcome }) }) },
     ],
   };
 }
