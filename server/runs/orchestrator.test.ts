@@ -148,6 +148,32 @@ describe('a run from plan to verdict', () => {
   });
 });
 
+describe('baseline reuse', () => {
+  const facts = { consumerSha: 'e'.repeat(40), imageId: 'sha256:img', artifactDigest: 'x' };
+
+  it('offers a later run the baseline result of an earlier one, and copies it when the worker reuses it', async () => {
+    const h = harness({ baselineReuseDays: 7 });
+    const first = await builtRun(h);
+    await h.send(done(sideOf(first.cells, 'candidate'), outcome(['t1'])), done(sideOf(first.cells, 'baseline'), outcome(['t1', 't2'], [], { facts })));
+    const second = await builtRun(h);
+    const baseline = sideOf(second.cells, 'baseline');
+    expect(baseline.reuse).toEqual({ runId: first.run.id, facts });
+    expect(sideOf(second.cells, 'candidate').reuse).toBeUndefined();
+    await h.send(done(sideOf(second.cells, 'candidate'), outcome(['t1', 't2'])), done(baseline, { ...outcome([]), reusedFrom: first.run.id }));
+    const cell = h.run(second.run.id).cells[0];
+    expect(cell.baseline).toMatchObject({ status: 'passed', reusedFrom: first.run.id, tests: { passed: 2 } });
+    expect(cell.verdict).toBe('pass');
+  });
+
+  it('offers nothing to a run asked for a fresh baseline', async () => {
+    const h = harness({ baselineReuseDays: 7 });
+    const first = await builtRun(h);
+    await h.send(done(sideOf(first.cells, 'baseline'), outcome(['t1'], [], { facts })));
+    const second = await builtRun(h, { freshBaseline: true });
+    expect(sideOf(second.cells, 'baseline').reuse).toBeUndefined();
+  });
+});
+
 describe('results that change nothing', () => {
   it('a result for an unknown run is ignored', async () => {
     const h = harness();

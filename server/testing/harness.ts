@@ -21,6 +21,8 @@ export interface HarnessOptions {
   /** How many commits after the baseline's, the last being the candidate's. @defaultValue 8 */
   commits?: number;
   baselineReuseDays?: number;
+  /** The library's npm package (its default baseline is then the registry's). */
+  npm?: string;
 }
 
 export function matrixOf(options: HarnessOptions = {}): ResolvedMatrix {
@@ -44,6 +46,7 @@ export function matrixOf(options: HarnessOptions = {}): ResolvedMatrix {
         tags: 'v{version}',
         build: { image: 'compat-runner:bookworm', command: 'make' },
         ...(options.bisect === false ? { bisect: false } : {}),
+        ...(options.npm ? { registry: { npm: options.npm } } : {}),
         consumers: [consumer],
       },
     ],
