@@ -81,6 +81,7 @@ const NOT_SERVER = ['(^|/)server/', 'the worker does not import the server; resu
 const NOT_STORE = ['(^|/)server/store/', 'the CLI reads through the HTTP API (cli/client.ts); token admin lives in cli/local-admin.ts'];
 const NOT_APPS = ['(^|/)(server|workers|cli)/', 'common/ is shared by server, workers and CLI; it imports none of them'];
 const NOT_SERVER_TYPES = ['(^|/)(server|workers)/', 'the dashboard reads the API through the types of common/wire.ts, not the server\'s code'];
+const NOT_FAKES = ['(^|/)testing/', 'the fakes are for unit tests; the product wires the real adapters (server/adapters.ts)'];
 
 export default defineConfig(
   // examples/*/ are the demo's consumer and library sources, not this project's code.
@@ -105,7 +106,8 @@ export default defineConfig(
     },
   },
   ...adapterFiles,
-  { files: ['server/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_WORKERS) } },
+  { files: ['server/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_WORKERS, NOT_FAKES) } },
+  { files: ['server/testing/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_WORKERS) } },
   { files: ['workers/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_SERVER) } },
   { files: ['cli/**/*.ts'], ignores: ['cli/local-admin.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_STORE) } },
   { files: ['common/**/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': edges(NOT_APPS) } },

@@ -2,6 +2,7 @@
  * Seeds a store with finished runs straight through the Store API (no queue, no containers): what the
  * dashboard benchmark renders, and a quick way to look at the pages with realistic data.
  */
+import { cellIdOf, cellKey } from '../common/cell.js';
 import type { ResolvedConsumer } from '../common/matrix/load.js';
 import { BACKENDS, type Backend, type CellVerdict, type SideStatus, type TestOutcome } from '../common/types.js';
 import type { NewCell, Store } from '../server/store/store.js';
@@ -64,7 +65,7 @@ export function seedRun(store: Store, options: SeedOptions): string {
   const cells: NewCell[] = [];
   for (let i = 0; i < options.consumers; i++) {
     const name = `consumer-${String(i).padStart(4, '0')}`;
-    for (const backend of backends) cells.push({ id: `${name}.${backend}`, consumer: name, backend, config: consumerConfig(name, backends) });
+    for (const backend of backends) cells.push({ id: cellIdOf(cellKey(name, backend)), consumer: name, backend, config: consumerConfig(name, backends) });
   }
   store.transaction(() => {
     store.insertRun(

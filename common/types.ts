@@ -6,11 +6,6 @@
 export const BACKENDS = ['sqlite', 'mysql', 'postgres'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-/** A cell's id is `<consumer>.<backend>`. */
-export function backendOfCell(cellId: string): Backend {
-  return cellId.slice(cellId.lastIndexOf('.') + 1) as Backend;
-}
-
 export const SIDES = ['candidate', 'baseline'] as const;
 export type Side = (typeof SIDES)[number];
 

@@ -7,10 +7,11 @@ import type { Server } from 'node:http';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
-import { createQueues, startResultsWorker } from '../common/queue/bullmq.js';
+import { createQueues, startResultsWorker, type Queues } from '../common/queue/bullmq.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
 import { bisectStepLogKey, logKey } from '../common/queue/keys.js';
-import { backendOfCell, type RunJson } from '../common/types.js';
+import { parseCellId } from '../common/cell.js';
+import type { RunJson } from '../common/types.js';
 import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
 import { queueBoards } from './http/queue-board.js';
@@ -20,6 +21,8 @@ import { LogFollowers } from './logs/followers.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';
 import { Store } from './store/store.js';
+import { httpRegistry, mirrorRepositories } from './adapters.js';
+import type { ServerPorts, WorkQueue } from './ports.js';
 import type { Router, RequestHandler } from 'express';
 
 export interface ServerHandle {
@@ -43,6 +46,8 @@ export interface ServerDeps {
   /** The server's config (live: a test may change publicUrl after start). */
   config: Config;
   metrics?: Metrics;
+  /** The ports the core runs on (git, registry, work queue), for plugins that need the same ones. */
+  ports: ServerPorts;
 }
 
 /**
@@ -77,9 +82,8 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const hooks = options.hooks ?? [];
   const matrixNeeds = queues.data.matrixNeeds;
-  const orchestrator = new Orchestrator(store, queues, {
-    dataDir: config.dataDir,
-    registries: config.registries,
+  const ports: ServerPorts = { repos: mirrorRepositories(config.dataDir), registry: httpRegistry(config.registries), work: workQueueOf(queues) };
+  const orchestrator = new Orchestrator(store, ports, {
     log,
     baselineReuseDays: config.baselineReuseDays,
     publishMatrix: (matrix) => matrixNeeds.publish(matrix),
@@ -104,7 +108,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     metrics.resultsHandled.inc({ kind: message.kind });
     if (message.kind === 'side-done') metrics.observeSide(message.side, message.result);
     if (message.kind === 'side-started' && message.queuedMs !== undefined) {
-      metrics.queueWait.observe({ backend: backendOfCell(message.cellId) }, message.queuedMs / 1000);
+      metrics.queueWait.observe({ backend: parseCellId(message.cellId).backend }, message.queuedMs / 1000);
     }
     if (message.kind === 'side-done') {
       // Keep the log beyond Redis's retention; a failure here must not fail the result.
@@ -124,7 +128,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 
   const boards = queueBoards(queues, tokens);
   const followers = new LogFollowers(queues.data.logs);
-  const deps: ServerDeps = { store, orchestrator, tokens, config, metrics };
+  const deps: ServerDeps = { store, orchestrator, tokens, config, metrics, ports };
   const app = createApp({
     config,
     store,
@@ -205,6 +209,18 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       await resultsWorker.close();
       await queues.close();
       store.close();
+    },
+  };
+}
+
+/** The work queue port over the BullMQ lanes. */
+function workQueueOf(queues: Queues): WorkQueue {
+  return {
+    enqueue: (job, priority) => queues.enqueueWork(job, priority),
+    dropRunJobs: (runId) => queues.dropRunJobs(runId),
+    async failedJobs() {
+      // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
+      return (await queues.failedWork(1000)).map((job) => ({ data: job.data, reason: job.failedReason }));
     },
   };
 }

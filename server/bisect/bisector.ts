@@ -6,34 +6,24 @@
  * state is in the store and every job id says what the job is, so a restart replays from the store and
  * a killed worker's step is simply taken by another worker.
  */
-import { Mirror } from '../../common/git/mirror.js';
 import type { Logger } from '../../common/logger.js';
-import type { ResolvedConsumer } from '../../common/matrix/load.js';
-import type { Queues } from '../../common/queue/bullmq.js';
-import type { BisectBuildDone, BisectStepDone, BuildJob, CellJob, WorkJob } from '../../common/queue/jobs.js';
+import type { BisectBuildDone, BisectStepDone, WorkJob } from '../../common/queue/jobs.js';
 import { type BisectCommit, type BisectJson, type CellJson } from '../../common/types.js';
+import { isFinished } from '../../common/verdict.js';
 import type { Store } from '../store/store.js';
+import type { GitRepositories, WorkQueue } from '../ports.js';
+import { cellJob, RunContext } from '../runs/context.js';
 import type { StoredBisect } from '../store/bisects.js';
 import { commitUrl } from './commit-url.js';
 import { failureEvidence, rerunSelection, type FailureEvidence } from '../../common/test-evidence.js';
 import { stepOutcome } from './outcome.js';
 import { defaultCap, search, type Unresolved } from './search.js';
 
-/** What a run's plan says that a bisect needs. */
-export interface BisectPlan {
-  library: BuildJob['library'];
-  databases: Record<'mysql' | 'postgres', { image: string }>;
-  /** matrix.yaml's `bisect` of the library at planning time (absent: on). */
-  bisect?: boolean;
-}
-
 export class NotARegression extends Error {}
 export class UnknownCell extends Error {}
 
 export interface BisectorOptions {
-  dataDir: string;
   log: Logger;
-  plan(runId: string): BisectPlan;
   /** A bisect's state changed (a step ended, it finished). */
   onChanged?(runId: string): void;
   onFinished?(runId: string, consumer: string): void | Promise<void>;
@@ -42,12 +32,10 @@ export interface BisectorOptions {
 /** Prefetched builds wait behind anything a step needs now (BullMQ: a higher number runs later). */
 const PREFETCH_PRIORITY = 10;
 
-const FINAL = new Set(['pass', 'regression', 'flaky', 'fixed', 'failing', 'error']);
-
 export class Bisector {
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork'>,
+    private readonly ports: { repos: GitRepositories; work: Pick<WorkQueue, 'enqueue'> },
     private readonly options: BisectorOptions,
   ) {}
 
@@ -55,12 +43,13 @@ export class Bisector {
    * Starts the consumer's bisect once all its cells have verdicts and one regressed, unless the library
    * turned bisects off or it exists already. Called whenever a cell gets a verdict.
    */
-  async consider(runId: string, consumer: string): Promise<void> {
+  async consider(ctx: RunContext, consumer: string): Promise<void> {
+    const runId = ctx.id;
     const verdicts = this.store.consumerVerdicts(runId, consumer);
-    if (!verdicts.every((c) => FINAL.has(c.verdict)) || !verdicts.some((c) => c.verdict === 'regression')) return;
-    if (this.options.plan(runId).bisect === false || this.store.bisects.get(runId, consumer)) return;
+    if (!verdicts.every((c) => isFinished(c.verdict)) || !verdicts.some((c) => c.verdict === 'regression')) return;
+    if (ctx.plan.bisect === false || this.store.bisects.get(runId, consumer)) return;
     const regressed = this.store.getRun(runId)!.cells.filter((c) => c.consumer === consumer && c.verdict === 'regression');
-    await this.startOn(runId, consumer, cheapest(regressed));
+    await this.startOn(ctx, consumer, cheapest(regressed));
   }
 
   /** `compat bisect` / the API: the bisect of this cell's consumer, started now unless one exists. */
@@ -70,19 +59,19 @@ export class Bisector {
     if (!run || !cell) throw new UnknownCell(`no cell ${cellId} in run ${runId}`);
     if (run.verdict === 'cancelled') throw new NotARegression(`run ${runId} was cancelled`);
     if (cell.verdict !== 'regression') throw new NotARegression(`cell ${cellId} is ${cell.verdict}, not a regression`);
-    if (!this.store.bisects.get(runId, cell.consumer)) await this.startOn(runId, cell.consumer, cell);
+    if (!this.store.bisects.get(runId, cell.consumer)) await this.startOn(RunContext.load(this.store, runId)!, cell.consumer, cell);
     return this.store.getRun(runId)!.cells.find((c) => c.id === cellId)!.bisect!;
   }
 
-  private async startOn(runId: string, consumer: string, cell: CellJson): Promise<void> {
-    const row = this.store.runRecord(runId)!;
-    const { library } = this.options.plan(runId);
+  private async startOn(ctx: RunContext, consumer: string, cell: CellJson): Promise<void> {
+    const { run: row, id: runId } = ctx;
+    const { library } = ctx.plan;
     let commits: BisectCommit[] = [];
     // A baseline installed from the registry's file has no commit to search from.
     const fromRegistry = cell.baseline.source === 'registry';
     if (!fromRegistry) {
       try {
-        const mirror = Mirror.for(this.options.dataDir, library.repo);
+        const mirror = this.ports.repos.open(library.repo);
         await mirror.update();
         commits = (await mirror.firstParentCommits(row.baselineSha, row.candidateSha)).map((c) => {
           const url = commitUrl(library.repo, c.sha);
@@ -104,7 +93,7 @@ export class Bisector {
       await this.finish(this.store.bisects.get(runId, consumer)!, { status: 'inconclusive', reason });
       return;
     }
-    await this.advance(runId, consumer);
+    await this.advance(ctx, consumer);
   }
 
   /** The run was cancelled: its running bisects end, inconclusive (their queued jobs are dropped with the run's). */
@@ -117,12 +106,13 @@ export class Bisector {
   /** After a restart: every running bisect goes on where its store says it is. */
   async resume(): Promise<void> {
     for (const b of this.store.bisects.running()) {
+      const ctx = RunContext.load(this.store, b.runId)!;
       const inFlight = this.store.bisects.steps(b.runId, b.consumer).find((s) => s.outcome === null);
-      if (!inFlight || (await this.dispatch(b, inFlight.seq, inFlight.sha))) await this.advance(b.runId, b.consumer);
+      if (!inFlight || (await this.dispatch(ctx, b, inFlight.seq, inFlight.sha))) await this.advance(ctx, b.consumer);
     }
   }
 
-  async onBuildDone(message: BisectBuildDone): Promise<void> {
+  async onBuildDone(ctx: RunContext, message: BisectBuildDone): Promise<void> {
     this.store.bisects.recordBuild(message.runId, message.sha, {
       status: message.ok ? 'ok' : 'failed',
       artifactKey: message.artifactKey ?? null,
@@ -133,17 +123,17 @@ export class Bisector {
     for (const b of this.store.bisects.ofRun(message.runId)) {
       if (b.status !== 'running') continue;
       const waiting = this.store.bisects.steps(b.runId, b.consumer).find((s) => s.outcome === null && s.sha === message.sha);
-      if (waiting && (await this.dispatch(b, waiting.seq, waiting.sha))) await this.advance(b.runId, b.consumer);
+      if (waiting && (await this.dispatch(ctx, b, waiting.seq, waiting.sha))) await this.advance(ctx, b.consumer);
     }
   }
 
-  async onStepDone(message: BisectStepDone): Promise<void> {
+  async onStepDone(ctx: RunContext, message: BisectStepDone): Promise<void> {
     const b = this.store.bisects.get(message.runId, message.consumer);
     if (!b || b.status !== 'running') return;
     const { outcome, detail } = stepOutcome(message.result, this.evidence(b));
     if (!this.store.bisects.endStep(b.runId, b.consumer, message.seq, outcome, detail, message.result.durationMs)) return;
     this.options.onChanged?.(b.runId);
-    await this.advance(b.runId, b.consumer);
+    await this.advance(ctx, b.consumer);
   }
 
   /**
@@ -156,7 +146,8 @@ export class Bisector {
   }
 
   /** The next step, or the answer. */
-  private async advance(runId: string, consumer: string): Promise<void> {
+  private async advance(ctx: RunContext, consumer: string): Promise<void> {
+    const runId = ctx.id;
     for (;;) {
       const b = this.store.bisects.get(runId, consumer);
       if (!b || b.status !== 'running') return;
@@ -188,10 +179,10 @@ export class Bisector {
       const observations = steps.map((s) => ({ index: indexOf.get(s.sha)!, outcome: s.outcome! }));
       for (const outcome of ['good', 'bad'] as const) {
         const next = search({ count: b.commits.length - 1, observations: [...observations, { index: decision.index, outcome }], cap: b.cap });
-        if (next.kind === 'test' && !this.store.bisects.build(runId, b.commits[next.index].sha)) await this.enqueueBuild(b, b.commits[next.index].sha, PREFETCH_PRIORITY);
+        if (next.kind === 'test' && !this.store.bisects.build(runId, b.commits[next.index].sha)) await this.enqueueBuild(ctx, b, b.commits[next.index].sha, PREFETCH_PRIORITY);
       }
       // A commit whose build is known to have failed ends its step at once: the loop goes on around it.
-      if (!(await this.dispatch(b, seq, sha))) return;
+      if (!(await this.dispatch(ctx, b, seq, sha))) return;
     }
   }
 
@@ -199,12 +190,10 @@ export class Bisector {
    * Queues what step `seq` needs next: the commit's build, or (built) the step itself. When the commit
    * did not build, ends the step as `skip` (`error` if the build could not run) and returns true.
    */
-  private async dispatch(b: StoredBisect, seq: number, sha: string): Promise<boolean> {
-    const row = this.store.runRecord(b.runId)!;
-    const plan = this.options.plan(b.runId);
+  private async dispatch(ctx: RunContext, b: StoredBisect, seq: number, sha: string): Promise<boolean> {
     const build = this.store.bisects.build(b.runId, sha);
     if (!build) {
-      await this.enqueueBuild(b, sha);
+      await this.enqueueBuild(ctx, b, sha);
       return false;
     }
     if (build.status === 'failed') {
@@ -213,39 +202,31 @@ export class Bisector {
       this.options.onChanged?.(b.runId);
       return true;
     }
-    const consumer = this.store.cellConfig(b.runId, b.cellId) as ResolvedConsumer;
-    const backend = b.cellId.slice(b.cellId.lastIndexOf('.') + 1) as CellJob['backend'];
     const attempt = this.store.bisects.steps(b.runId, b.consumer).filter((s) => s.sha === sha && s.seq < seq).length;
     // A failure-only id (a hook's, a collection error's) cannot be selected: the tests it hid are.
     const selection = rerunSelection(this.evidence(b));
     await this.enqueue({
       kind: 'bisect-step',
-      runId: b.runId,
-      cellId: b.cellId,
+      ...cellJob(ctx, ctx.cell(b.cellId)!),
       side: 'candidate',
       attempt,
       seq,
       sha,
       tests: selection?.tests ?? [],
       ...(selection?.standsFor.length ? { rerunStandsFor: selection.standsFor } : {}),
-      library: row.library,
-      version: versionAt(row.baselineVersion, sha),
+      version: versionAt(ctx.run.baselineVersion, sha),
       artifactKey: build.artifactKey!,
-      backend,
-      consumer,
-      databaseImage: backend === 'sqlite' ? '' : plan.databases[backend].image,
     });
     return false;
   }
 
   private async enqueue(job: WorkJob, priority?: number): Promise<void> {
-    await this.queues.enqueueWork(job, priority);
+    await this.ports.work.enqueue(job, priority);
   }
 
   /** One build per run and commit (its job id): a prefetched one is simply there when the step needs it. */
-  private async enqueueBuild(b: StoredBisect, sha: string, priority?: number): Promise<void> {
-    const row = this.store.runRecord(b.runId)!;
-    await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: this.options.plan(b.runId).library, ref: sha, sha, version: versionAt(row.baselineVersion, sha) }, priority);
+  private async enqueueBuild(ctx: RunContext, b: StoredBisect, sha: string, priority?: number): Promise<void> {
+    await this.enqueue({ kind: 'bisect-build', runId: b.runId, library: ctx.plan.library, ref: sha, sha, version: versionAt(ctx.run.baselineVersion, sha) }, priority);
   }
 
   private async finish(

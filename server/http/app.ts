@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Config } from '../../common/config.js';
 import { REPO_ROOT } from '../../common/config.js';
 import type { Logger } from '../../common/logger.js';
+import { databaseImageOf } from '../../common/cell.js';
 import { redactDeep } from '../../common/redact.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { CellDetailJson } from '../../common/wire.js';
@@ -264,7 +265,7 @@ export function createApp(deps: AppDeps): express.Express {
           cell,
           config,
           library: plan?.library ? { repo: plan.library.repo, image: plan.library.image, command: plan.library.command } : null,
-          databaseImage: cell.backend === 'sqlite' ? null : (plan?.databases?.[cell.backend]?.image ?? null),
+          databaseImage: plan ? databaseImageOf(plan.databases, cell) || null : null,
           baselineFile: store.runMeta(run.id)?.baselineFile ?? null,
         },
         side,

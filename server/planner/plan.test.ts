@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeRepo } from '../../test/helpers/git-fixtures.js';
 import { parseMatrix } from '../../common/matrix/load.js';
+import { httpRegistry, mirrorRepositories } from '../adapters.js';
 import { planRun, PlanError } from './plan.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'compat-plan-'));
@@ -25,7 +26,7 @@ libraries:
 `,
   'matrix.yaml',
 );
-const plan = (request: Parameters<typeof planRun>[1]) => planRun(matrix, request, { dataDir: path.join(dir, 'data'), trigger: 'cli' });
+const plan = (request: Parameters<typeof planRun>[1]) => planRun(matrix, request, { repos: mirrorRepositories(path.join(dir, 'data')), registry: httpRegistry(), trigger: 'cli' });
 
 describe('planRun', () => {
   it('expands every consumer x backend it declares into one cell each', async () => {

@@ -6,14 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { z } from 'zod';
+import { cellIdOf, cellKey } from '../../common/cell.js';
 import { refNameProblem } from '../../common/git-ref.js';
-import { Mirror, GitError } from '../../common/git/mirror.js';
+import { GitError } from '../../common/git/mirror.js';
 import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';
-import { DEFAULT_REGISTRY_URLS, describePublished, publishedFiles, registryOf, type PublishedFile, type RegistryUrls } from '../../common/registry/published.js';
+import { describePublished, registryOf, type PublishedFile } from '../../common/registry/published.js';
 import { chooseBaseline, compileTagPattern, taggedVersions, versionOfTag } from '../../common/versions.js';
 import type { NewCell, NewRun } from '../store/store.js';
 import type { RunMeta } from '../store/schema.js';
+import type { GitRepositories, PackageRegistry } from '../ports.js';
 
 /** A request that cannot be planned; `field` names what is at fault. Maps to HTTP 400 / exit 2. */
 export class PlanError extends Error {
@@ -55,14 +57,14 @@ export function newRunId(): string {
 export async function planRun(
   matrix: ResolvedMatrix,
   request: RunRequest,
-  options: { dataDir: string; trigger: Trigger; meta?: RunMeta; registries?: RegistryUrls },
+  options: { repos: GitRepositories; registry: PackageRegistry; trigger: Trigger; meta?: RunMeta },
 ): Promise<Plan> {
   const library = findLibrary(matrix, request.library);
   if (!library) {
     throw new PlanError('library', `unknown library "${request.library}"; matrix.yaml has ${matrix.libraries.map((l) => `"${l.name}"`).join(', ')}`);
   }
   const pattern = compileTagPattern(library.tags);
-  const mirror = Mirror.for(options.dataDir, library.repo);
+  const mirror = options.repos.open(library.repo);
   try {
     await mirror.update(true);
   } catch (error) {
@@ -95,7 +97,7 @@ export async function planRun(
       // What users run today is what the registry serves, whatever the tags say.
       let published: PublishedFile[];
       try {
-        published = await publishedFiles(library.registry, options.registries ?? DEFAULT_REGISTRY_URLS);
+        published = await options.registry.publishedFiles(library.registry);
       } catch (error) {
         throw new PlanError('baseline', `the registry did not answer: ${(error as Error).message}; give a baseline tag`);
       }
@@ -146,7 +148,8 @@ export async function planRun(
     if (wanted && !wanted.has(consumer.name)) continue;
     for (const backend of consumer.backends) {
       if (backends && !backends.has(backend)) continue;
-      cells.push({ id: `${consumer.name}.${backend}`, consumer: consumer.name, backend, config: consumer });
+      const key = cellKey(consumer.name, backend);
+      cells.push({ id: cellIdOf(key), ...key, config: consumer });
     }
   }
   if (cells.length === 0) throw new PlanError('backends', 'no consumer of the selection declares these backends: nothing to run');

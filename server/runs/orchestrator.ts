@@ -7,14 +7,15 @@
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { ResultMessage } from '../../common/queue/jobs.js';
-import type { Queues } from '../../common/queue/bullmq.js';
-import { backendOfCell, SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { databaseImageOf, parseCellId } from '../../common/cell.js';
+import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
-import type { RegistryUrls } from '../../common/registry/published.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
+import { cellJob, RunContext, type PlannedCell } from './context.js';
 import type { StoredSideResult, Store } from '../store/store.js';
+import type { ServerPorts } from '../ports.js';
 import { Bisector } from '../bisect/bisector.js';
 import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
 import { BUILD_PRIORITY, cellPriority } from './priority.js';
@@ -41,12 +42,10 @@ export class Orchestrator {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: Pick<Queues, 'enqueueWork' | 'failedWork' | 'dropRunJobs'>,
+    private readonly ports: ServerPorts,
     private readonly options: {
-      dataDir: string;
       log: Logger;
       hooks?: RunHooks;
-      registries?: RegistryUrls;
       /** How long a baseline result may be reused by later runs; 0 never. @defaultValue 0 */
       baselineReuseDays?: number;
       /** Tells worker hosts the matrix a run was planned from (they size themselves by its limits). */
@@ -55,10 +54,8 @@ export class Orchestrator {
       cancels?: { mark(runId: string): Promise<void> };
     },
   ) {
-    this.bisector = new Bisector(store, queues, {
-      dataDir: options.dataDir,
+    this.bisector = new Bisector(store, ports, {
       log: options.log,
-      plan: (runId) => this.planMeta(runId),
       onChanged: (runId) => options.hooks?.onRunChanged?.(runId),
       onFinished: async (runId) => {
         const run = this.store.getRun(runId);
@@ -97,7 +94,7 @@ export class Orchestrator {
    */
   private async cleanUpCancel(runId: string): Promise<void> {
     await this.options.cancels?.mark(runId);
-    const dropped = await this.queues.dropRunJobs(runId);
+    const dropped = await this.ports.work.dropRunJobs(runId);
     this.bisector.cancel(runId);
     this.store.markCancelCleaned(runId);
     this.options.log.info({ run: runId, dropped }, 'Cancelled run cleaned up');
@@ -106,7 +103,7 @@ export class Orchestrator {
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
-    const plan = await planRun(matrix, request, { dataDir: this.options.dataDir, trigger, meta, registries: this.options.registries });
+    const plan = await planRun(matrix, request, { repos: this.ports.repos, registry: this.ports.registry, trigger, meta });
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
@@ -116,31 +113,28 @@ export class Orchestrator {
     this.store.insertRun(plan.run, plan.cells);
     await this.options.publishMatrix?.(matrix).catch((error) => this.options.log.warn({ err: error }, 'Failed to publish the matrix limits'));
     this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
-    await this.startBuilds(plan.run.id);
+    await this.startBuilds(this.context(plan.run.id));
     const run = this.store.getRun(plan.run.id)!;
     await this.options.hooks?.onRunCreated?.(run);
     return run;
   }
 
-  private planMeta(runId: string): RunPlanMeta {
-    const plan = this.store.runMeta(runId)?.plan;
-    // Every run is stored with its plan (createRun); one without is not this orchestrator's to drive.
-    if (!plan) throw new Error(`run "${runId}" has no plan in its meta`);
-    return plan;
+  private context(runId: string): RunContext {
+    return RunContext.load(this.store, runId)!;
   }
 
-  private async startBuilds(runId: string): Promise<void> {
-    const run = this.store.runRecord(runId)!;
-    const { library } = this.planMeta(runId);
-    const baselineFile = this.store.runMeta(runId)?.baselineFile;
+  private async startBuilds(ctx: RunContext): Promise<void> {
+    const { run, id: runId } = ctx;
+    const { library } = ctx.plan;
+    const baselineFile = run.meta.baselineFile;
     for (const side of SIDES) {
       const build = this.store.build(runId, side);
       if (build?.status === 'ok') {
-        await this.enqueueCells(runId, side, build.artifact_key!, 0);
+        await this.enqueueCells(ctx, side, build.artifact_key!, 0);
         continue;
       }
       if (build) continue;
-      await this.queues.enqueueWork({
+      await this.ports.work.enqueue({
         kind: 'build',
         runId,
         side,
@@ -154,52 +148,43 @@ export class Orchestrator {
   }
 
   /** The key a baseline side of this cell is stored and found by; null when it cannot be reused (no digest). */
-  private reuseKeyOf(runId: string, cellId: string): string | null {
-    const run = this.store.runRecord(runId)!;
-    const digest = this.store.build(runId, 'baseline')?.artifact_digest;
+  private reuseKeyOf(ctx: RunContext, cell: PlannedCell): string | null {
+    const digest = this.store.build(ctx.id, 'baseline')?.artifact_digest;
     if (!digest) return null;
-    const { databases } = this.planMeta(runId);
-    const backend = backendOfCell(cellId);
     return baselineReuseKey({
-      library: run.library,
-      version: run.baselineVersion,
-      consumer: this.store.cellConfig(runId, cellId)!,
-      backend,
-      databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
+      library: ctx.run.library,
+      version: ctx.run.baselineVersion,
+      consumer: cell.config,
+      backend: cell.key.backend,
+      databaseImage: databaseImageOf(ctx.plan.databases, cell.key),
       artifactDigest: digest,
     });
   }
 
   private async enqueueCells(
-    runId: string,
+    ctx: RunContext,
     side: Side,
     artifactKey: string,
     attempt: number,
     only?: string[],
     rerun?: { tests: string[]; standsFor: string[] },
   ): Promise<void> {
-    const run = this.store.runRecord(runId)!;
-    const { databases } = this.planMeta(runId);
+    const { run } = ctx;
     const mayReuse = side === 'baseline' && attempt === 0 && !run.meta.freshBaseline;
-    const all = this.store.cellIds(runId);
+    const all = ctx.cellIds();
     const index = new Map(all.map((id, i) => [id, i]));
     for (const cellId of only ?? all) {
-      const consumer = this.store.cellConfig(runId, cellId)!;
-      const backend = backendOfCell(cellId);
-      const key = mayReuse ? this.reuseKeyOf(runId, cellId) : null;
+      const cell = ctx.cell(cellId)!;
+      const consumer = cell.config;
+      const key = mayReuse ? this.reuseKeyOf(ctx, cell) : null;
       const reusable = key ? findReusableBaseline(this.store, key, this.options.baselineReuseDays ?? 0) : null;
-      await this.queues.enqueueWork({
+      await this.ports.work.enqueue({
         kind: 'cell',
-        runId,
-        cellId,
+        ...cellJob(ctx, cell),
         side,
         attempt,
-        library: run.library,
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         artifactKey,
-        backend,
-        consumer,
-        databaseImage: backend === 'sqlite' ? '' : databases[backend].image,
         ...(rerun?.tests.length && consumer.rerun ? { rerunTests: rerun.tests, ...(rerun.standsFor.length ? { rerunStandsFor: rerun.standsFor } : {}) } : {}),
         ...(reusable ? { reuse: { runId: reusable.runId, facts: reusable.facts } } : {}),
       }, cellPriority(index.get(cellId) ?? 0, side, attempt));
@@ -211,7 +196,7 @@ export class Orchestrator {
    * digests the consumer name and backend, so the cell id is the same), naming where it came from; a
    * fresh one gets the key a later run may find it by.
    */
-  private storedSide(message: Extract<ResultMessage, { kind: 'side-done' }>): StoredSideResult {
+  private storedSide(ctx: RunContext, message: Extract<ResultMessage, { kind: 'side-done' }>): StoredSideResult {
     const { runId, cellId, side, attempt, worker, result } = message;
     if (result.reusedFrom) {
       const source = this.store.sideResult(result.reusedFrom, cellId, side, 0);
@@ -219,7 +204,7 @@ export class Orchestrator {
       return { runId, cellId, side, attempt, worker, status: 'error', durationMs: 0, overheadMs: null, tests: [], reason: `the reused baseline result of run ${result.reusedFrom} is gone` };
     }
     const reusable = side === 'baseline' && attempt === 0 && (result.status === 'passed' || result.status === 'failed') && result.facts;
-    return { runId, cellId, side, attempt, worker, ...result, reuseKey: reusable ? this.reuseKeyOf(runId, cellId) : null };
+    return { runId, cellId, side, attempt, worker, ...result, reuseKey: reusable ? this.reuseKeyOf(ctx, ctx.cell(cellId)!) : null };
   }
 
   /** Applies one message from the results queue. Safe to apply twice. */
@@ -228,22 +213,23 @@ export class Orchestrator {
   }
 
   private async apply(message: ResultMessage): Promise<void> {
-    const run = this.store.runRecord(message.runId);
-    if (!run) {
+    const ctx = RunContext.load(this.store, message.runId);
+    if (!ctx) {
       this.options.log.warn({ run: message.runId, kind: message.kind }, 'Result for an unknown run ignored');
       return;
     }
     // What a cancelled run's workers still send (a side that ended as it was being stopped) changes nothing.
+    const { run } = ctx;
     if (run.verdict === 'cancelled') return;
     switch (message.kind) {
       case 'build-done': {
         this.store.recordBuild(message.runId, message.side, message.ok, message.reason ?? null, message.artifactKey ?? null, message.durationMs, message.artifactDigest ?? null);
         const build = this.store.build(message.runId, message.side)!;
         if (build.status === 'ok') {
-          await this.enqueueCells(message.runId, message.side, build.artifact_key!, 0);
+          await this.enqueueCells(ctx, message.side, build.artifact_key!, 0);
         } else {
           // No artifact, no cells: every cell's side is an infrastructure error, not a test failure.
-          for (const cellId of this.store.cellIds(message.runId)) {
+          for (const cellId of ctx.cellIds()) {
             this.store.recordSideResult({
               runId: message.runId,
               cellId,
@@ -255,7 +241,7 @@ export class Orchestrator {
               tests: [],
               reason: build.reason ?? 'artifact build failed',
             });
-            await this.evaluateCell(message.runId, cellId);
+            await this.evaluateCell(ctx, cellId);
           }
         }
         break;
@@ -267,18 +253,18 @@ export class Orchestrator {
         this.options.hooks?.onRunChanged?.(message.runId);
         return;
       case 'side-done':
-        this.store.recordSideResult(this.storedSide(message));
+        this.store.recordSideResult(this.storedSide(ctx, message));
         // Until both sides of an attempt are in, the cell (and so the run) stays as it was.
-        if (!(await this.evaluateCell(message.runId, message.cellId))) {
+        if (!(await this.evaluateCell(ctx, message.cellId))) {
           this.options.hooks?.onRunChanged?.(message.runId);
           return;
         }
         break;
       case 'bisect-build-done':
-        await this.bisector.onBuildDone(message);
+        await this.bisector.onBuildDone(ctx, message);
         return;
       case 'bisect-step-done':
-        await this.bisector.onStepDone(message);
+        await this.bisector.onStepDone(ctx, message);
         return;
     }
     await this.evaluateRun(message.runId);
@@ -305,8 +291,8 @@ export class Orchestrator {
   }
 
   /** Decides a cell from its finished attempt pairs; false when it has none yet. */
-  private async evaluateCell(runId: string, cellId: string): Promise<boolean> {
-    const run = this.store.runRecord(runId)!;
+  private async evaluateCell(ctx: RunContext, cellId: string): Promise<boolean> {
+    const { run, id: runId } = ctx;
     const pairs = this.attemptPairs(runId, cellId);
     if (pairs.length === 0) return false;
     // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
@@ -321,12 +307,12 @@ export class Orchestrator {
       for (let attempt = 1; attempt <= reruns; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
-          if (build?.artifact_key) await this.enqueueCells(runId, side, build.artifact_key, attempt, [cellId], selection ?? undefined);
+          if (build?.artifact_key) await this.enqueueCells(ctx, side, build.artifact_key, attempt, [cellId], selection ?? undefined);
         }
       }
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
-    if (decision.verdict !== 'running') await this.bisector.consider(runId, cellId.slice(0, cellId.lastIndexOf('.')));
+    if (decision.verdict !== 'running') await this.bisector.consider(ctx, parseCellId(cellId).consumer);
     return true;
   }
 
@@ -355,8 +341,9 @@ export class Orchestrator {
     await this.serialized(async () => {
       for (const runId of this.store.cancelsToClean()) await this.cleanUpCancel(runId);
       for (const runId of this.store.unfinishedRunIds()) {
-        await this.startBuilds(runId);
-        for (const cellId of this.store.cellIds(runId)) await this.evaluateCell(runId, cellId);
+        const ctx = this.context(runId);
+        await this.startBuilds(ctx);
+        for (const cellId of ctx.cellIds()) await this.evaluateCell(ctx, cellId);
         await this.evaluateRun(runId);
       }
       await this.bisector.resume();
@@ -367,11 +354,9 @@ export class Orchestrator {
   /** A job BullMQ gave up on (e.g. its worker was lost past its retries) still ends its cell side, as `error`. */
   async sweepFailedJobs(): Promise<number> {
     let count = 0;
-    const failed = await this.queues.failedWork(1000);
-    // BullMQ moves a job to the failed set only once it is out of attempts (or unrecoverable).
-    for (const job of failed) {
+    for (const job of await this.ports.work.failedJobs()) {
       const data = job.data;
-      const reason = `worker lost or failed past its retries: ${job.failedReason ?? 'unknown'}`;
+      const reason = `worker lost or failed past its retries: ${job.reason ?? 'unknown'}`;
       if (data.kind === 'bisect-build') {
         if (this.store.bisects.build(data.runId, data.sha) || !this.store.runRecord(data.runId)) continue;
         await this.handle({ kind: 'bisect-build-done', runId: data.runId, sha: data.sha, ok: false, infra: true, reason, durationMs: 0 });

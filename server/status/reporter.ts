@@ -7,8 +7,10 @@
  */
 import type { Config } from '../../common/config.js';
 import { logger as rootLogger, type Logger } from '../../common/logger.js';
-import { redactDeep } from '../../common/redact.js';
 import type { RunJson } from '../../common/types.js';
+import { redactDeep } from '../../common/redact.js';
+import { fetchForge } from '../adapters.js';
+import type { ForgeClient } from '../ports.js';
 import type { RunHooks } from '../runs/orchestrator.js';
 import type { ServerDeps, ServerService } from '../server.js';
 import type { StatusReports, Forge, StatusReportRow, StatusState } from '../store/status-reports.js';
@@ -29,7 +31,8 @@ export interface StatusReporterOptions {
   requestTimeoutMs?: number;
   /** How far back, at start, runs are checked for a status their server never recorded. @defaultValue 3 days */
   catchUpWindowMs?: number;
-  fetch?: typeof fetch;
+  /** Where statuses are posted. @defaultValue the forges' APIs over fetch */
+  forge?: ForgeClient;
   random?: () => number;
 }
 
@@ -54,7 +57,7 @@ export class StatusReporter implements RunHooks, ServerService {
       maxDelayMs: options.maxDelayMs ?? 300_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       catchUpWindowMs: options.catchUpWindowMs ?? 3 * 86_400_000,
-      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      forge: options.forge ?? fetchForge(),
       random: options.random ?? Math.random,
     };
   }
@@ -211,14 +214,9 @@ export class StatusReporter implements RunHooks, ServerService {
 
     let outcome: AttemptOutcome;
     try {
-      const res = await this.opts.fetch(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        // What a forge shows to everyone who can see the commit: never a credential of a URL.
-        body: JSON.stringify(redactDeep(request.body)),
-        signal: AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs), this.abort.signal]),
-      });
-      outcome = classifyResponse(res.status, res.headers, await res.text(), Date.now());
+      // What a forge shows to everyone who can see the commit: never a credential of a URL.
+      const res = await this.opts.forge.post({ ...request, body: redactDeep(request.body) }, AbortSignal.any([AbortSignal.timeout(this.opts.requestTimeoutMs), this.abort.signal]));
+      outcome = classifyResponse(res.status, res.headers, res.body, Date.now());
     } catch (error) {
       if (this.stopped) return;
       const e = error as Error & { cause?: { code?: string } };

@@ -14,8 +14,8 @@ export function webhooksPlugin(config: Config): Partial<ServerOptions> {
     log.warn('Webhooks: no secret configured, so every delivery for a library is refused (set COMPAT_WEBHOOK_SECRET or COMPAT_WEBHOOK_SECRET_<LIBRARY>)');
   }
   return {
-    mount: ({ store, orchestrator, config: live, metrics }) => [
-      { path: '/webhooks', router: webhookRouter({ store, orchestrator, config: live, log, countDelivery: (outcome) => metrics?.webhooks.inc({ outcome }) }) },
+    mount: ({ store, orchestrator, config: live, metrics, ports }) => [
+      { path: '/webhooks', router: webhookRouter({ store, orchestrator, config: live, log, repos: ports.repos, countDelivery: (outcome) => metrics?.webhooks.inc({ outcome }) }) },
     ],
   };
 }

@@ -12,6 +12,8 @@ import { HttpError, route, type Reply } from '../http/handler.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Forge } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
+import { mirrorRepositories } from '../adapters.js';
+import type { GitRepositories } from '../ports.js';
 import { githubEvent, githubRepositoryNames, gitlabEvent, gitlabRepositoryNames, type ForgeEvent } from './events.js';
 import { libraryForRepository, type RepositoryNames } from './repo-match.js';
 import { PayloadError } from './schema.js';
@@ -27,6 +29,8 @@ export interface WebhookDeps {
   matrix?: () => ResolvedMatrix;
   /** Counts deliveries by outcome (run, ignored, unauthorized, rejected). */
   countDelivery?: (outcome: string) => void;
+  /** Where a tag's commit is looked up when the event carries none. @defaultValue mirrors under config.dataDir */
+  repos?: GitRepositories;
 }
 
 export function formatBytes(n: number): string {
@@ -79,7 +83,7 @@ function notALibrary(names: RepositoryNames | null): string {
 
 export function webhookRouter(deps: WebhookDeps): Router {
   const { config, log } = deps;
-  const events = new TagEvents({ store: deps.store, orchestrator: deps.orchestrator, dataDir: config.dataDir, log });
+  const events = new TagEvents({ store: deps.store, orchestrator: deps.orchestrator, repos: deps.repos ?? mirrorRepositories(config.dataDir), log });
   const matrixOf = deps.matrix ?? (() => loadMatrix(config.matrixFile));
   const router = express.Router();
   const raw = rawBody(config.webhookBodyLimitBytes);

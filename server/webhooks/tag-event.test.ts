@@ -8,6 +8,9 @@ import type { RunJson } from '../../common/types.js';
 import { PlanError } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import { Store } from '../store/store.js';
+import { mirrorRepositories } from '../adapters.js';
+import type { GitRepositories } from '../ports.js';
+import { FakeRepositories } from '../testing/fakes.js';
 import { RepositoryUnavailable, TagEvents, type TagEvent } from './tag-event.js';
 
 const SHA = 'c'.repeat(40);
@@ -47,8 +50,8 @@ function fakeOrchestrator(): Orchestrator {
   } as unknown as Orchestrator;
 }
 
-function events(): TagEvents {
-  return new TagEvents({ store, orchestrator: fakeOrchestrator(), dataDir: dir, log: logger });
+function events(repos: GitRepositories = mirrorRepositories(dir)): TagEvents {
+  return new TagEvents({ store, orchestrator: fakeOrchestrator(), repos, log: logger });
 }
 
 beforeEach(() => {
@@ -127,6 +130,18 @@ describe('tags', () => {
     const a = await te.runForTag(event(), null);
     const b = await te.runForTag(event({ commitSha: '9'.repeat(40) }), null);
     expect(a).not.toEqual(b);
+  });
+
+  it('an event without a commit asks the repository where the tag points: the same commit joins the run, a moved tag gets its own', async () => {
+    const repos = new FakeRepositories().add(library.repo, { commits: [{ sha: SHA }], tags: { 'v1.1.0': SHA } });
+    const te = events(repos);
+    const first = await te.runForTag(event(), null);
+    expect(await te.runForTag(event({ event: 'create', commitSha: null }), null)).toEqual(first);
+    expect(repos.updates.get(library.repo)).toBe(1);
+    repos.add(library.repo, { commits: [{ sha: SHA }, { sha: '9'.repeat(40) }], tags: { 'v1.1.0': '9'.repeat(40) } });
+    const moved = await te.runForTag(event({ event: 'create', commitSha: null }), null);
+    expect(moved).not.toEqual(first);
+    expect(created).toHaveLength(2);
   });
 
   it('a plan error that is not passing is an ignored reason', async () => {

@@ -3,7 +3,6 @@
  * often and however concurrently it arrives, across restarts too; two events about the same tag
  * (GitHub sends `create` and `push` for one `git push --tags`) join one run.
  */
-import { Mirror } from '../../common/git/mirror.js';
 import { refNameProblem } from '../../common/git-ref.js';
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedLibrary, ResolvedMatrix, StatusTarget } from '../../common/matrix/load.js';
@@ -13,6 +12,7 @@ import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Deliveries, DeliveryOutcome } from '../store/deliveries.js';
 import type { Forge } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
+import type { GitRepositories } from '../ports.js';
 
 /**
  * What a webhook-triggered run keeps in its meta. The status reporter reads `statusTarget` only: it comes
@@ -54,7 +54,7 @@ export class TagEvents {
   private readonly inflight = new Map<string, Promise<TagOutcome>>();
   private readonly tagTurns = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: { store: Store; orchestrator: Orchestrator; dataDir: string; log: Logger }) {
+  constructor(private readonly deps: { store: Store; orchestrator: Orchestrator; repos: GitRepositories; log: Logger }) {
     this.deliveries = deps.store.deliveries;
   }
 
@@ -154,7 +154,7 @@ export class TagEvents {
       // create and release events carry no commit: ask the repository where the tag points now, so a
       // tag deleted and pushed again at another commit gets a run of its own.
       try {
-        const mirror = Mirror.for(this.deps.dataDir, event.library.repo);
+        const mirror = this.deps.repos.open(event.library.repo);
         await mirror.update(true);
         sha = await mirror.resolve(event.tag);
       } catch {
