@@ -15,7 +15,13 @@ const ADAPTERS = {
   ioredis: ['common/queue/bullmq.ts', 'common/queue/redis-data.ts'],
   dockerode: [
     'common/docker/engine.ts', // connects to the engine; the server's readiness ping
-    'workers/container/docker.ts', // containers and networks of a cell
+    // workers/container/docker.ts is the worker's surface of these, importing none of it itself.
+    'workers/container/run-container.ts', // a cell's test container, run to its end
+    'workers/container/limits.ts', // watches a container's disk, refused forks, OOM kills
+    'workers/container/containers.ts', // service containers: create, start, inspect, list, remove
+    'workers/container/exec.ts', // commands in a running container
+    'workers/container/networks.ts', // the deployment's network
+    'workers/container/image-build.ts', // builds a consumer's Dockerfile image
     'workers/container/images.ts', // install snapshots: commits, finds and removes the images workers make
     'images/index.ts', // pulls and inspects images
   ],

@@ -5,7 +5,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDocker } from '../common/docker/engine.js';
-import { oomRecorded, runContainer } from '../workers/container/docker.js';
+import { logger } from '../common/logger.js';
+import { oomRecorded, removeContainer, runContainer } from '../workers/container/docker.js';
+import { ContainerRemovals } from '../workers/container/removal.js';
 
 const docker = createDocker();
 const made: string[] = [];
@@ -44,7 +46,7 @@ describe('an OOM', () => {
       timeoutMs: 60_000,
       labels: { 'compat.kind': 'oom-test' },
       onOutput: () => undefined,
-    });
+    }, new ContainerRemovals({ remove: (id) => removeContainer(docker, id), log: logger }));
     expect(outcome).toMatchObject({ exitCode: 137, oomKilled: true, timedOut: false });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The Docker engine connection: the one place that knows where the engine listens. Workers build
- * containers on the client (workers/container/docker.ts); the server and the CLI only need to know
+ * containers on the client (workers/container/, through docker.ts); the server and the CLI only need to know
  * whether the engine answers, or hand the client to the image builder.
  */
 import Docker from 'dockerode';

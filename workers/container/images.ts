@@ -1,6 +1,6 @@
 /**
  * Images the workers make themselves (install snapshots): committed from a container, found and removed
- * by label. Beside docker.ts, on the same client; nothing here touches an image it did not label.
+ * by label, and whether the host has an image. Nothing here removes an image it did not label.
  */
 import type Docker from 'dockerode';
 import type { ImageCommit } from './spec.js';
@@ -23,6 +23,20 @@ export async function imageIdOf(engine: ContainerEngine, image: string): Promise
     return info.Id;
   } catch (error) {
     if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+/** Whether the host has the image; an engine that does not answer throws. */
+export async function imageExists(engine: ContainerEngine, image: string): Promise<boolean> {
+  const docker = engine as Docker;
+  try {
+    await docker.getImage(image).inspect();
+    return true;
+  } catch (error) {
+    // Only "no such image" means missing; an engine that does not answer is a retryable failure, not a
+    // missing image (which is final).
+    if (isNotFound(error)) return false;
     throw error;
   }
 }

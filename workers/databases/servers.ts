@@ -9,9 +9,10 @@ import { randomBytes } from 'node:crypto';
 import type { CellDatabaseLimits } from '../../common/config.js';
 import type { FixedConnectionConfig } from '../../common/matrix/schema.js';
 import { afterSetupSql, loginSetupSql, loginUrl, PORTS, sqlLiteral, type ServerBackend } from '../../common/databases/setup-sql.js';
-import { createService, ensureNetwork, execIn, inspectContainer, removeContainer, removalsFor, startContainer, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type ContainerEngine } from '../container/docker.js';
+import { createService, ensureNetwork, execIn, inspectContainer, removeContainer, startContainer, LABEL_CELL, LABEL_KIND, LABEL_PREFIX, LABEL_RUN, LABEL_WORKER, type ContainerEngine } from '../container/docker.js';
 import { isConflict, isNotFound } from '../../common/docker/engine.js';
-import type { ContainerRemovals } from '../container/removal.js';
+import { logger } from '../../common/logger.js';
+import { ContainerRemovals } from '../container/removal.js';
 
 export { PORTS, type ServerBackend };
 
@@ -99,10 +100,18 @@ export function cellDatabaseSql(backend: ServerBackend, name: string, password: 
 export class DatabaseServers {
   private shared = new Map<ServerBackend, Promise<{ id: string; host: string; rootPassword: string }>>();
 
+  /** Removals of this object's own, when it is not handed the worker's (tests, tools). */
+  private ownRemovals: ContainerRemovals | null = null;
+
   constructor(
     private readonly docker: ContainerEngine,
     private readonly options: { network: string; hostId: string; cellLimits?: CellDatabaseLimits; removals?: ContainerRemovals },
   ) {}
+
+  /** Every container this removes goes through here: one the engine could not remove now is retried, not forgotten. */
+  private get removals(): ContainerRemovals {
+    return this.options.removals ?? (this.ownRemovals ??= new ContainerRemovals({ remove: (id) => removeContainer(this.docker, id), log: logger }));
+  }
 
   /** One per host whatever the queue prefix: test stacks and the demo share it, each cell with its own database. */
   private sharedName(backend: ServerBackend): string {
@@ -262,7 +271,7 @@ export class DatabaseServers {
       tmpfs: { '/run': 'rw,size=64m', '/tmp': 'rw,size=256m' },
     });
     // Through the worker's removals: a server the engine could not remove now is retried, not forgotten.
-    const removals = this.options.removals ?? removalsFor(this.docker);
+    const removals = this.removals;
     const drop = async () => {
       await removals.remove(id);
     };
