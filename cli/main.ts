@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config.js';
-import { refNameProblem } from '../common/git-ref.js';
+import { refNameProblem } from '../common/git/ref.js';
 import { redactText } from '../common/redact.js';
 import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
 import { BACKENDS } from '../common/types.js';

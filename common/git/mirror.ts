@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { refNameProblem } from '../git-ref.js';
+import { refNameProblem } from './ref.js';
 import { redactText } from '../redact.js';
 import { publishDir } from '../fs/publish-dir.js';
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../types.js';
-import { refNameProblem } from '../git-ref.js';
+import { refNameProblem } from '../git/ref.js';
 import { consumerSecretVariable } from '../secrets/consumer-secret-names.js';
 
 /** The variables a consumer's env may template from (CONTRACT: "What a consumer's test command gets"). */

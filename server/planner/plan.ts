@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import semver from 'semver';
 import { z } from 'zod';
 import { cellIdOf, cellKey } from '../../common/cell.js';
-import { refNameProblem } from '../../common/git-ref.js';
+import { refNameProblem } from '../../common/git/ref.js';
 import { GitError } from '../../common/git/mirror.js';
 import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';

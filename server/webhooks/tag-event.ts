@@ -3,7 +3,7 @@
  * often and however concurrently it arrives, across restarts too; two events about the same tag
  * (GitHub sends `create` and `push` for one `git push --tags`) join one run.
  */
-import { refNameProblem } from '../../common/git-ref.js';
+import { refNameProblem } from '../../common/git/ref.js';
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedLibrary, ResolvedMatrix, StatusTarget } from '../../common/matrix/load.js';
 import { compileTagPattern, versionOfTag } from '../../common/versions.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidRefName, refNameProblem } from './git-ref.js';
+import { isValidRefName, refNameProblem } from './ref.js';
 
 describe('git ref names', () => {
   it.each(['v1.0.0', 'rel_0_9_5', 'release/1.2', 'a1b2c3d4e5f6', 'v2.0.0-rc.1+build.5'])('accepts %s', (ref) => {
