@@ -21,8 +21,8 @@ const ADAPTERS = {
     'workers/container/containers.ts', // service containers: create, start, inspect, list, remove
     'workers/container/exec.ts', // commands in a running container
     'workers/container/networks.ts', // the deployment's network
-    'workers/container/image-build.ts', // builds a consumer's Dockerfile image
-    'workers/container/images.ts', // install snapshots: commits, finds and removes the images workers make
+    'workers/images/image-build.ts', // builds a consumer's Dockerfile image
+    'workers/images/host-images.ts', // inspects images; install snapshots: commits, finds and removes the images workers make
     'images/index.ts', // pulls and inspects images
   ],
   'simple-git': ['common/git/mirror.ts'],

@@ -12,7 +12,7 @@ import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 import { createDocker } from '../common/docker/engine.js';
 import { LABEL_KIND, LABEL_PREFIX } from '../workers/container/docker.js';
 import { queryStore } from './helpers/snapshots.js';
-import { imagesWith } from '../workers/container/images.js';
+import { imagesWith } from '../workers/images/host-images.js';
 import { LABEL_SNAPSHOT_CONSUMER, LABEL_SNAPSHOT_LAYER } from '../workers/snapshots/layers.js';
 
 let stack: Stack;

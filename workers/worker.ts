@@ -17,7 +17,7 @@ import { workerReadiness } from './readiness.js';
 import { DatabaseServers, type ServerBackend } from './databases/servers.js';
 import { SpareDatabases } from './databases/spare-pool.js';
 import { SpareServers } from './databases/spare-servers.js';
-import { imageConfigOf, imageIdOf } from './container/images.js';
+import { imageConfigOf, imageIdOf } from './images/host-images.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
 import { bisectJobFailed, runBisectJob } from './processors/bisect.js';

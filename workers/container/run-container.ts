@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import type { ContainerEngine } from '../../common/docker/engine.js';
-import { commitImage } from './images.js';
+import { commitImage } from '../images/host-images.js';
 import { containerLimits, oomRecorded, watchLimits } from './limits.js';
 import type { ContainerRemovals } from './removal.js';
 import type { ContainerOutcome, ContainerSpec } from './spec.js';

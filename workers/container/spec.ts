@@ -86,7 +86,7 @@ export interface CreatedContainer {
   putArchive(tar: NodeJS.ReadableStream, dest: string): Promise<void>;
 }
 
-/** What a stopped container is committed as (workers/container/images.ts commitImage). */
+/** What a stopped container is committed as (workers/images/host-images.ts commitImage). */
 export interface ImageCommit {
   repo: string;
   tag: string;

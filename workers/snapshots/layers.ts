@@ -8,7 +8,7 @@ import { mkdirSync, utimesSync, writeFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../common/logger.js';
 import { LABEL_KIND, LABEL_PREFIX, type ContainerEngine } from '../container/docker.js';
-import { imageIdOf, imagesWith, removeImage } from '../container/images.js';
+import { imageIdOf, imagesWith, removeImage } from '../images/host-images.js';
 
 export const LABEL_SNAPSHOT_KEY = 'compat.snapshot.key';
 export const LABEL_SNAPSHOT_LAYER = 'compat.snapshot.layer';

@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import { Readable } from 'node:stream';
 import type { ContainerEngine } from '../../common/docker/engine.js';
-import { ImageBuildError, type ImageBuildSpec } from './spec.js';
+import { ImageBuildError, type ImageBuildSpec } from '../container/spec.js';
 
 export async function buildImage(engine: ContainerEngine, spec: ImageBuildSpec): Promise<void> {
   const docker = engine as Docker;

@@ -3,7 +3,7 @@
  * by label, and whether the host has an image. Nothing here removes an image it did not label.
  */
 import type Docker from 'dockerode';
-import type { ImageCommit } from './spec.js';
+import type { ImageCommit } from '../container/spec.js';
 import { isConflict, isNotFound, type ContainerEngine } from '../../common/docker/engine.js';
 
 export interface ImageSummary {
