@@ -16,7 +16,7 @@ import { pingEngine } from '../common/docker/engine.js';
 import { Tokens } from './auth/tokens.js';
 import { queueBoards } from './http/queue-board.js';
 import { createApp } from './http/app.js';
-import { createMetrics, observeRunFinished, type Metrics } from './http/metrics.js';
+import { createMetrics, observeRunFinished, type Metrics } from './metrics/metrics.js';
 import { LogFollowers } from './logs/followers.js';
 import { archiveLog, bisectStepLogFile, logFile } from './logs/logs.js';
 import { Orchestrator, type RunHooks } from './runs/orchestrator.js';

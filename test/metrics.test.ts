@@ -1,6 +1,6 @@
 /**
  * Metrics an operator graphs: after a real run, the server's and a worker's /metrics are scraped, and
- * every series a panel of dashboards/grafana/compat-matrix.json reads exists with a value.
+ * every series a panel of metrics/grafana-dashboard.json reads exists with a value.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../common/config.js';
 import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 
-const GRAFANA = path.join(REPO_ROOT, 'dashboards', 'grafana');
+const METRICS_DIR = path.join(REPO_ROOT, 'metrics');
 let stack: Stack;
 
 function matrix(dir: string): string {
@@ -91,7 +91,7 @@ describe('metrics', () => {
     };
     const samples = [...(await scrape(`${stack.server.url}/metrics`)), ...(await scrape(`http://127.0.0.1:${worker.metricsPort}/metrics`))];
 
-    const dashboard = JSON.parse(readFileSync(path.join(GRAFANA, 'compat-matrix.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+    const dashboard = JSON.parse(readFileSync(path.join(METRICS_DIR, 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
     const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => selectors(t.expr).map((s) => ({ ...s, panel: p.title }))));
     expect(used.length).toBeGreaterThanOrEqual(12);
     for (const { name, matchers, panel } of used) {
@@ -122,7 +122,7 @@ describe('metrics', () => {
   });
 
   it('the Prometheus config scrapes /metrics of the server and the workers', () => {
-    const config = parseYaml(readFileSync(path.join(GRAFANA, 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ job_name: string; metrics_path: string }> };
+    const config = parseYaml(readFileSync(path.join(METRICS_DIR, 'prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ job_name: string; metrics_path: string }> };
     expect(config.scrape_configs.map((c) => [c.job_name, c.metrics_path])).toEqual([
       ['compat-server', '/metrics'],
       ['compat-workers', '/metrics'],

@@ -12,7 +12,7 @@ import type { FixedConnectionConfig } from '../common/matrix/schema.js';
 import type { CellDatabase, Owner, ServerBackend } from './databases/servers.js';
 import type { SecretSource } from './secrets/consumer-secrets.js';
 import type { LayerName, LayerRef } from './snapshots/layers.js';
-import type { CacheName } from './metrics.js';
+import type { CacheName } from './metrics/metrics.js';
 
 /** Runs one container to its end, within its limits; it is removed afterwards whatever happened. */
 export interface ContainerRunner {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { ContainerRemovals } from './container/removal.js';
-import { WorkerMetrics } from './metrics.js';
+import { WorkerMetrics } from './metrics/metrics.js';
 import { workerReadiness } from './readiness.js';
 import { engineRefusal } from './container/engine-errors.test-helper.js';
 

@@ -21,7 +21,7 @@ import { imageConfigOf, imageIdOf } from './images/host-images.js';
 import { sweepOrphans } from './janitor.js';
 import { InfraError, type OwnedContainers, type SourceMirror, type WorkerPorts } from './ports.js';
 import { bisectJobFailed, runBisectJob } from './processors/bisect.js';
-import { isEngineError, WorkerMetrics } from './metrics.js';
+import { isEngineError, WorkerMetrics } from './metrics/metrics.js';
 import { defaultConcurrency, hostCapacity, lanesFor } from './placement.js';
 import { buildArtifact } from './processors/build-artifact.js';
 import { LayerStore } from './snapshots/layers.js';

@@ -28,7 +28,7 @@ import { compatRunCommand, dockerScript } from '../repro/script.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
 import { errorHandler, HttpError, redactJsonAnswers, route } from './handler.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { StreamCap } from './stream-caps.js';
 
 export interface AppDeps {

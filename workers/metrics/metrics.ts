@@ -1,14 +1,14 @@
 /**
  * A worker's Prometheus metrics (prom-client), served on `--metrics-port`: its slots, how long cell
  * sides and each of their phases take by backend, cache hits, janitor sweeps and engine errors.
- * dashboards/grafana/compat-matrix.json graphs them.
+ * metrics/grafana-dashboard.json graphs them.
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SideResultPayload } from '../common/queue/jobs.js';
-import type { Backend } from '../common/types.js';
-import { engineStatus } from '../common/docker/engine.js';
-import type { Readiness } from './readiness.js';
+import type { SideResultPayload } from '../../common/queue/jobs.js';
+import type { Backend } from '../../common/types.js';
+import { engineStatus } from '../../common/docker/engine.js';
+import type { Readiness } from '../readiness.js';
 
 /** Cell sides take seconds to many minutes. */
 const SIDE_BUCKETS = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 3600];
