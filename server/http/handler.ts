@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import type { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
 import { MatrixError } from '../../common/matrix/load.js';
 import { redactDeep } from '../../common/redact.js';
@@ -23,6 +24,14 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+/** A request's part checked against its schema, or 400 naming the first problem (`query.limit: ...`). */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new HttpError(400, `${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
 }
 
 export function route(fn: (req: Request, res: Response) => Promise<Reply | void> | Reply | void) {

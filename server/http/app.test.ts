@@ -1,0 +1,79 @@
+/** The route table on an in-memory store and fake ports: no Redis, Docker or git. */
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../common/config.js';
+import { logger } from '../../common/logger.js';
+import type { Queues } from '../../common/queue/bullmq.js';
+import { Tokens } from '../auth/tokens.js';
+import type { LogFollowers } from '../logs/followers.js';
+import { harness } from '../testing/harness.js';
+import { createApp } from './app.js';
+import type { Metrics } from '../metrics/metrics.js';
+
+const h = harness();
+const tokens = new Tokens(h.store);
+const { token } = tokens.create('ci', 'write');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'compat-app-'));
+const app = createApp({
+  config: loadConfig({ dataDir }),
+  store: h.store,
+  queues: { data: { logs: { read: async () => [] } } } as unknown as Queues,
+  orchestrator: h.orchestrator,
+  tokens,
+  metrics: { runsCreated: { inc: () => undefined } } as unknown as Metrics,
+  matrix: () => h.matrix,
+  ready: async () => ({ redis: true }),
+  events: new EventEmitter(),
+  log: logger,
+  followers: {} as LogFollowers,
+});
+let server: Server;
+let base = '';
+beforeAll(async () => {
+  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const call = async (method: string, url: string, init: { token?: string; body?: string } = {}) => {
+  const headers: Record<string, string> = init.body ? { 'content-type': 'application/json' } : {};
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const res = await fetch(base + url, { method, headers, body: init.body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe('createApp', () => {
+  it('checks the token before it reads the body', async () => {
+    expect(await call('POST', '/api/runs', { body: '{not json' })).toMatchObject({ status: 401 });
+    expect(await call('POST', '/api/runs', { token, body: '{not json' })).toEqual({ status: 400, body: { error: 'request body is not valid JSON' } });
+  });
+
+  it('creates a run and answers for it, its list and its cell', async () => {
+    const created = await call('POST', '/api/runs', { token, body: JSON.stringify({ library: 'lib', candidate: 'v1.1.0' }) });
+    expect(created.status).toBe(201);
+    const id = String(created.body.id);
+    const run = await call('GET', `/api/runs/${id}`);
+    expect(run).toMatchObject({ status: 200, body: { id } });
+    expect((await call('GET', '/api/runs?library=lib')).body).toEqual([expect.objectContaining({ id })]);
+    const cellId = (run.body.cells as Array<{ id: string }>)[0].id;
+    expect(await call('GET', `/api/runs/${id}/cells/${cellId}?limit=1`)).toMatchObject({ status: 200, body: { cell: { id: cellId }, page: { offset: 0, limit: 1 } } });
+    expect(await call('GET', `/api/runs/${id}/cells/nope`)).toEqual({ status: 404, body: { error: `no cell "nope" in run "${id}"` } });
+  });
+
+  it('answers 400 for a bad query and 404 for a route or run it does not have, OPTIONS included', async () => {
+    expect(await call('GET', '/api/runs?limit=0')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^query\.limit: /) } });
+    expect(await call('POST', '/api/runs/nope/cancel', { token })).toEqual({ status: 404, body: { error: 'no run "nope"' } });
+    expect(await call('OPTIONS', '/api/runs')).toEqual({ status: 404, body: { error: 'no such API route' } });
+    expect(await call('GET', '/api/nope')).toEqual({ status: 404, body: { error: 'no such API route' } });
+    expect(await call('GET', '/api/gate?library=lib&version=v9')).toMatchObject({ status: 404, body: { error: 'no run for lib v9' } });
+    expect(await call('GET', '/healthz')).toEqual({ status: 200, body: { ok: true } });
+  });
+});
