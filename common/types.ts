@@ -1,7 +1,10 @@
 /**
  * The one definition of a run, a cell and a verdict, shared by the server, the workers, the CLI and the
- * dashboard (CONTRACT: "A run as JSON").
+ * dashboard (CONTRACT: "A run as JSON"). Type-only imports: the dashboard bundles this file, not zod.
  */
+import type { DroppedTests, SideStatus, TestOutcome } from './test-outcome.js';
+
+export type { DroppedTests, SideStatus, TestOutcome };
 
 export const BACKENDS = ['sqlite', 'mysql', 'postgres'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -18,7 +21,6 @@ export type RunStatus = 'queued' | 'running' | 'done';
 export type Trigger = 'cli' | 'api' | 'webhook';
 
 /** How one side of a cell ended. `error` is infrastructure, never a test failure. */
-export type SideStatus = 'pending' | 'running' | 'passed' | 'failed' | 'timeout' | 'error';
 
 export interface TestCounts {
   passed: number;
@@ -42,16 +44,6 @@ export interface SideSummary {
   phases?: Record<string, number>;
   /** Tests the side's JUnit reported that were not kept (over the side's allowance); absent when all were. */
   dropped?: DroppedTests;
-}
-
-/** What a side's JUnit reported beyond what one side may store (workers/results/junit.ts). */
-export interface DroppedTests {
-  /** Tests not kept. */
-  tests: number;
-  /** Of those, failed ones (kept first, so only when the failures alone are over the allowance). */
-  failed: number;
-  /** Characters of ids and messages (plus a small per-test cost) not kept. */
-  chars: number;
 }
 
 export type BisectStatus = 'running' | 'found' | 'inconclusive';
@@ -142,14 +134,6 @@ export interface RunJson {
 export type RunSummaryJson = Omit<RunJson, 'cells'> & {
   counts: Record<CellVerdict, number>;
 };
-
-/** One test's outcome, as read from JUnit XML. */
-export interface TestOutcome {
-  id: string;
-  status: 'passed' | 'failed' | 'skipped';
-  message?: string;
-  durationMs?: number;
-}
 
 export interface GateJson {
   state: 'pass' | 'blocked' | 'pending' | 'incomplete';

@@ -6,6 +6,7 @@
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
+import type { RegisteredDatabaseInfo } from '../common/queue/redis-data.js';
 import type { ContainerOutcome, ContainerSpec, ImageBuildSpec } from './container/spec.js';
 import type { RemovalOutcome } from './container/removal.js';
 import type { FixedConnectionConfig } from '../common/matrix/schema.js';
@@ -116,7 +117,7 @@ export interface WorkerPorts {
   /** A log writer for a Redis stream key. */
   openLog(key: string): LogSink;
   /** Records which worker owns a cell database, so a janitor can drop it if that worker dies. */
-  registerDatabase(name: string, info: Record<string, string>): Promise<void>;
+  registerDatabase(name: string, info: RegisteredDatabaseInfo): Promise<void>;
   unregisterDatabase(name: string): Promise<void>;
   /** A cell is done with a database it could not drop: it stays registered, for the janitor to drop later. */
   releaseDatabase?(name: string): void;

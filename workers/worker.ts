@@ -8,13 +8,13 @@ import { logger } from '../common/logger.js';
 import { loadMatrix } from '../common/matrix/load.js';
 import { createQueues, startWorkWorkers, unrecoverable, type WorkItem } from '../common/queue/bullmq.js';
 import type { ResultMessage } from '../common/queue/jobs.js';
-import { MatrixNeeds, type CellNeeds } from '../common/queue/redis-data.js';
+import { MatrixNeeds, type CellNeeds, type RegisteredDatabaseInfo } from '../common/queue/redis-data.js';
 import { BACKENDS, type Backend } from '../common/types.js';
 import { Mirror } from '../common/git/mirror.js';
 import { buildImage, containersWith, createEngine, ensureNetwork, imageExists, removeContainer, LABEL_KIND, LABEL_PREFIX, LABEL_WORKER, runContainer, type ContainerEngine } from './container/docker.js';
 import { ContainerRemovals } from './container/removal.js';
 import { workerReadiness } from './readiness.js';
-import { DatabaseServers, type ServerBackend } from './databases/servers.js';
+import { DatabaseServers } from './databases/servers.js';
 import { SpareDatabases } from './databases/spare-pool.js';
 import { SpareServers } from './databases/spare-servers.js';
 import { imageConfigOf, imageIdOf } from './images/host-images.js';
@@ -110,7 +110,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const databases = new DatabaseServers(docker, { network: config.network, hostId: config.hostId, cellLimits: config.cellDatabaseLimits, removals });
   /** Cell databases a running cell of this worker holds; a registered one not in here is stray. */
   const databasesInUse = new Set<string>();
-  const registerDatabase = async (name: string, info: Record<string, string>) => {
+  const registerDatabase = async (name: string, info: RegisteredDatabaseInfo) => {
     databasesInUse.add(name);
     await registry.registerDatabase(name, info);
   };
@@ -168,11 +168,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       databases,
       log,
       isWorkerAlive: async (id) => id === workerId || (await registry.isAlive(id)),
-      registeredDatabases: async () =>
-        Object.entries(await registry.databases()).map(([name, raw]) => {
-          const info = JSON.parse(raw) as { worker: string; backend: ServerBackend; image: string };
-          return { name, ...info };
-        }),
+      registeredDatabases: () => registry.databases(),
       unregisterDatabase: ports.unregisterDatabase,
       isStrayDatabase: (name, worker) => worker === workerId && !databasesInUse.has(name),
     });

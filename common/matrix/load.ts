@@ -5,8 +5,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { Matrix, type ConsumerConfig, type ImageRef, type LibraryConfig, type MatrixData } from './schema.js';
+import { Matrix, type ConsumerConfig, type ImageRef, type LibraryConfig, type MatrixData, type ResolvedConsumer, type StatusTarget } from './schema.js';
 import type { Backend } from '../types.js';
+
+// Their one definition is the zod schema (schema.ts); re-exported here, where the resolved matrix is.
+export type { ResolvedConsumer, StatusTarget };
 
 export interface MatrixProblem {
   file: string;
@@ -30,25 +33,6 @@ export function formatProblem(p: MatrixProblem): string {
 const DEFAULT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_RESOURCES = { memoryMb: 1024, cpus: 1, pids: 512, diskMb: 10240 };
 const DEFAULT_RERUNS = 2;
-
-/** A consumer with every default applied and its repository resolved. */
-export interface ResolvedConsumer extends Omit<ConsumerConfig, 'image'> {
-  repo: string;
-  image: ImageRef;
-  env: Record<string, string>;
-  secretEnv: string[];
-  timeoutSeconds: number;
-  /** diskMb is optional only for plans stored before it existed. */
-  resources: { memoryMb: number; cpus: number; pids: number; diskMb?: number };
-}
-
-/** Where a library's commit statuses go, and which setting said so (the run's meta names both). */
-export interface StatusTarget {
-  forge: 'github' | 'gitlab';
-  /** GitHub `owner/repo`; GitLab `group/project` (its path_with_namespace). */
-  repository: string;
-  from: 'forge' | 'repo';
-}
 
 export interface ResolvedLibrary extends Omit<LibraryConfig, 'consumers'> {
   repo: string;

@@ -307,3 +307,26 @@ export type FixedConnectionConfig = z.output<typeof FixedConnection>;
 /** An image as a job carries it (and the store keeps it): a name, or a Dockerfile and its context as absolute paths. */
 export const ResolvedImage = z.union([z.string(), z.object({ dockerfile: z.string(), context: z.string() })]);
 export type ImageRef = z.infer<typeof ResolvedImage>;
+
+/**
+ * A consumer with every default applied and its repository resolved (load.ts resolve()): what a cell
+ * job carries and the store keeps as the cell's configuration, checked where either is read back.
+ */
+export const ResolvedConsumerSchema = Consumer.extend({
+  image: ResolvedImage,
+  env: z.record(z.string(), z.string()),
+  secretEnv: z.array(z.string()),
+  timeoutSeconds: z.number().int().positive(),
+  // diskMb is optional only for plans stored before it existed.
+  resources: z.object({ memoryMb: z.number(), cpus: z.number(), pids: z.number(), diskMb: z.number().optional() }),
+});
+export type ResolvedConsumer = z.output<typeof ResolvedConsumerSchema>;
+
+/** Where a library's commit statuses go, and which setting said so (the run's meta names both). */
+export const StatusTargetSchema = z.object({
+  forge: z.enum(['github', 'gitlab']),
+  /** GitHub `owner/repo`; GitLab `group/project` (its path_with_namespace, which GitLab's API takes as the id). */
+  repository: z.string().min(1),
+  from: z.enum(['forge', 'repo']),
+});
+export type StatusTarget = z.infer<typeof StatusTargetSchema>;

@@ -8,7 +8,7 @@ import { DelayedError, Queue, Worker, UnrecoverableError, type Job, type JobType
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { BACKENDS } from '../types.js';
-import { laneOf, resultJobId, workJobId, type Lane, type ResultMessage, type WorkJob } from './jobs.js';
+import { checkMessage, laneOf, ResultMessage, resultJobId, WorkJob, workJobId, type Lane } from './jobs.js';
 import { redisData, type RedisData } from './redis-data.js';
 
 export const RESULTS_QUEUE = 'results';
@@ -153,15 +153,13 @@ export function unrecoverable(reason: string): Error {
   return new UnrecoverableError(reason);
 }
 
-function workItem(job: Job<WorkJob>, token: string | undefined): WorkItem {
-  // Read through to the job: BullMQ updates it as the attempt goes.
+function workItem(job: Job<WorkJob>, data: WorkJob, token: string | undefined): WorkItem {
+  // Read through to the job: BullMQ updates it as the attempt goes (its data, checked once, it does not).
   return {
     get id() {
       return job.id;
     },
-    get data() {
-      return job.data;
-    },
+    data,
     get attemptsMade() {
       return job.attemptsMade;
     },
@@ -213,7 +211,14 @@ export function startWorkWorkers(
         options.onSlots?.(busy);
         if (busy >= options.concurrency) setPaused(true);
         try {
-          return await processor(workItem(job, token), signal);
+          // A job of the wrong shape would fail the same way on every attempt: end it now, naming the field.
+          let data: WorkJob;
+          try {
+            data = checkMessage(WorkJob, job.data, `work job ${job.id}`);
+          } catch (error) {
+            throw new UnrecoverableError((error as Error).message);
+          }
+          return await processor(workItem(job, data, token), signal);
         } finally {
           busy--;
           options.onSlots?.(busy);
@@ -264,7 +269,17 @@ export function startResultsWorker(
   // Several fetched at once, so Redis round trips overlap; the handler applies them one at a time (the
   // orchestrator takes turns), and applying is order-insensitive: a result is recorded once, a start
   // never overwrites a finished side.
-  return new Worker<ResultMessage>(RESULTS_QUEUE, async (job) => handler(job.data), {
+  // A message of the wrong shape is never applied: it fails for good, naming the field, and stays in the
+  // results queue's failed set for an operator to read.
+  return new Worker<ResultMessage>(RESULTS_QUEUE, async (job) => {
+    let message: ResultMessage;
+    try {
+      message = checkMessage(ResultMessage, job.data, `result ${job.id}`);
+    } catch (error) {
+      throw new UnrecoverableError((error as Error).message);
+    }
+    return handler(message);
+  }, {
     connection: createRedis(config),
     prefix: config.prefix,
     concurrency: RESULTS_CONCURRENCY,

@@ -5,8 +5,10 @@
  * {@link RedisData}, never the connection: the key names stay in keys.ts and the commands here.
  */
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { ResolvedMatrix } from '../matrix/load.js';
-import type { Backend } from '../types.js';
+import { BACKENDS, type Backend } from '../types.js';
+import { checkMessage } from './jobs.js';
 import { artifactRedisKey, cancelledKey, databasesKey, matrixNeedsKey, spareDatabasesKey, workerHeartbeatKey } from './keys.js';
 
 /** Everything a server or a worker keeps in Redis besides its queues, on one shared connection. */
@@ -65,11 +67,8 @@ export class ArtifactStore {
 }
 
 /** What one consumer's cells may take of a host: what a worker sizes its default concurrency by. */
-export interface CellNeeds {
-  backends: Backend[];
-  cpus: number;
-  memoryMb: number;
-}
+const CellNeedsSchema = z.object({ backends: z.array(z.enum(BACKENDS)), cpus: z.number(), memoryMb: z.number() });
+export type CellNeeds = z.infer<typeof CellNeedsSchema>;
 
 /**
  * The matrix's resource limits, published by the server (at start and with each run it plans), so a
@@ -100,7 +99,9 @@ export class MatrixNeeds {
     const raw = await this.redis.get(this.key);
     if (!raw) return null;
     const parsed = JSON.parse(raw) as unknown;
-    return Array.isArray(parsed) ? (parsed as CellNeeds[]) : null;
+    // What an older or damaged publication holds counts as none published: the worker sizes itself by its defaults.
+    const checked = z.array(CellNeedsSchema).safeParse(parsed);
+    return checked.success ? checked.data : null;
   }
 }
 
@@ -237,16 +238,26 @@ export interface WorkerRegistry {
   /** The worker is gone: its heartbeat is dropped. */
   forget(workerId: string): Promise<void>;
   /** A cell database a running cell holds. */
-  registerDatabase(name: string, info: Record<string, string>): Promise<void>;
+  registerDatabase(name: string, info: RegisteredDatabaseInfo): Promise<void>;
   /** A spare database made ahead, that no cell holds yet. */
-  registerSpare(name: string, info: Record<string, string>): Promise<void>;
+  registerSpare(name: string, info: RegisteredDatabaseInfo): Promise<void>;
   /** A spare taken by a cell: registered as the cell's, no longer a spare. */
-  claimSpare(name: string, info: Record<string, string>): Promise<void>;
+  claimSpare(name: string, info: RegisteredDatabaseInfo): Promise<void>;
   /** Dropped: neither a cell's nor a spare. */
   unregisterDatabase(name: string): Promise<void>;
-  /** Every registered database (spares and cells') by name, as the raw JSON of its info. */
-  databases(): Promise<Record<string, string>>;
+  /** Every registered database (spares and cells'), its info checked; an entry of the wrong shape throws, naming it. */
+  databases(): Promise<RegisteredDatabase[]>;
 }
+
+/** What the registry keeps of a database: the worker that made it, its server, the run holding it (none for a spare). */
+export const RegisteredDatabaseInfo = z.object({
+  worker: z.string(),
+  backend: z.enum(['mysql', 'postgres']),
+  image: z.string(),
+  run: z.string().optional(),
+});
+export type RegisteredDatabaseInfo = z.infer<typeof RegisteredDatabaseInfo>;
+export type RegisteredDatabase = RegisteredDatabaseInfo & { name: string };
 
 function workerRegistry(redis: Redis, prefix: string): WorkerRegistry {
   const cells = databasesKey(prefix);
@@ -274,7 +285,17 @@ function workerRegistry(redis: Redis, prefix: string): WorkerRegistry {
       await redis.multi().hdel(cells, name).hdel(spares, name).exec();
     },
     async databases() {
-      return { ...(await redis.hgetall(spares)), ...(await redis.hgetall(cells)) };
+      const raw = { ...(await redis.hgetall(spares)), ...(await redis.hgetall(cells)) };
+      return Object.entries(raw).map(([name, json]) => {
+        const where = `registered database "${name}"`;
+        let value: unknown;
+        try {
+          value = JSON.parse(json);
+        } catch (error) {
+          throw new Error(`${where}: not JSON: ${(error as Error).message}`);
+        }
+        return { name, ...checkMessage(RegisteredDatabaseInfo, value, where) };
+      });
     },
   };
 }

@@ -6,17 +6,14 @@
  */
 import { z } from 'zod';
 import type { Config } from '../../common/config.js';
+import { StatusTargetSchema } from '../../common/matrix/schema.js';
 import type { RunMeta } from '../store/schema.js';
 import type { Forge, StatusState } from '../store/status-reports.js';
 
 export const USER_AGENT = 'compat-matrix/0.1 (+status reporter)';
 
 /** Where a status goes: the library's target from matrix.yaml, as the webhook's run meta keeps it. */
-export const ForgeTarget = z.object({
-  forge: z.enum(['github', 'gitlab']),
-  /** GitHub `owner/repo`; GitLab `group/project` (path_with_namespace, which GitLab's API takes as the id). */
-  repository: z.string().min(1),
-});
+export const ForgeTarget = StatusTargetSchema.pick({ forge: true, repository: true });
 export type ForgeTarget = z.infer<typeof ForgeTarget>;
 
 /**

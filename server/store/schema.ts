@@ -4,9 +4,8 @@
  * stored value of the wrong shape fails loudly, naming the run, cell and field at fault.
  */
 import { z } from 'zod';
-import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { DroppedTests } from '../../common/types.js';
-import { Consumer, ResolvedImage } from '../../common/matrix/schema.js';
+import { ResolvedConsumerSchema, ResolvedImage, StatusTargetSchema, type ResolvedConsumer } from '../../common/matrix/schema.js';
 import { PublishedFileSchema } from '../../common/registry/published.js';
 
 /** What the run was planned with, kept so a restart re-enqueues the same jobs (and the dashboard can show how to reproduce). */
@@ -17,6 +16,24 @@ export const RunPlanMeta = z.object({
   bisect: z.boolean().optional(),
 });
 export type RunPlanMeta = z.infer<typeof RunPlanMeta>;
+
+/** What a webhook-triggered run keeps of its event (server/webhooks/tag-event.ts). */
+export const TagRunMeta = z.object({
+  /** The forge that delivered the event. */
+  forge: z.enum(['github', 'gitlab']),
+  /** `github:<X-GitHub-Delivery>` or `gitlab:<Idempotency-Key>`; null when the forge sent none. */
+  delivery: z.string().nullable(),
+  event: z.string(),
+  /** The payload's own repository: kept for the record, never posted to (server/status/forges.ts). */
+  repository: z.string(),
+  projectId: z.number().int().optional(),
+  tag: z.string(),
+  /** The commit the payload says the tag points at (none in `create` and `release` events). */
+  commitSha: z.string().nullable(),
+  /** Where the run's statuses go: the library's `forge:` (or its github.com / gitlab.com `repo:`); null: nowhere. */
+  statusTarget: StatusTargetSchema.nullable(),
+});
+export type TagRunMeta = z.infer<typeof TagRunMeta>;
 
 /**
  * A run's meta. Loose: a trigger may keep more than these fields (they survive a round trip), but the
@@ -41,26 +58,12 @@ export const RunMeta = z.looseObject({
   cancel: z.object({ at: z.string(), by: z.string().optional(), cleaned: z.boolean() }).optional(),
   /** The API token's name, for runs created through `POST /api/runs`. */
   requestedBy: z.string().optional(),
-  // Webhook-triggered runs (server/webhooks TagRunMeta); the status reporter reads forge, repository and projectId.
-  forge: z.enum(['github', 'gitlab']).optional(),
-  delivery: z.string().nullable().optional(),
-  event: z.string().optional(),
-  repository: z.string().optional(),
+  // Webhook-triggered runs (server/webhooks): their event's fields, each optional here.
+  ...TagRunMeta.partial().shape,
+  // A number from GitLab; a string in runs stored before it was checked.
   projectId: z.union([z.number().int(), z.string()]).optional(),
-  tag: z.string().optional(),
-  commitSha: z.string().nullable().optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;
-
-/** A cell's consumer as planned: matrix.yaml's consumer with every default applied (common/matrix/load.ts resolve()). */
-export const StoredConsumer = Consumer.extend({
-  image: ResolvedImage,
-  env: z.record(z.string(), z.string()),
-  secretEnv: z.array(z.string()),
-  timeoutSeconds: z.number().int().positive(),
-  // diskMb is optional only for plans stored before it existed.
-  resources: z.object({ memoryMb: z.number(), cpus: z.number(), pids: z.number(), diskMb: z.number().optional() }),
-});
 
 /** A stored JSON value that does not have the shape its schema says: the store file is damaged or was written by an incompatible version. */
 export class StoredDataError extends Error {
@@ -88,7 +91,7 @@ export function parseRunMeta(text: string, runId: string): RunMeta {
 }
 
 export function parseCellConfig(text: string, runId: string, cellId: string): ResolvedConsumer {
-  return parseJson(StoredConsumer, text, `run "${runId}" cell "${cellId}" config`);
+  return parseJson(ResolvedConsumerSchema, text, `run "${runId}" cell "${cellId}" config`);
 }
 
 export function parseStringList(text: string, where: string): string[] {

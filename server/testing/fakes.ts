@@ -4,7 +4,7 @@
  * before is a no-op, as in BullMQ), a registry and a forge that answer what a test tells them.
  */
 import { GitError } from '../../common/git/mirror.js';
-import { workJobId, type WorkJob } from '../../common/queue/jobs.js';
+import { checkMessage, WorkJob, workJobId } from '../../common/queue/jobs.js';
 import { registryOf, type PublishedFile, type RegistryRef } from '../../common/registry/published.js';
 import type { StatusRequest } from '../status/forges.js';
 import { Store } from '../store/store.js';
@@ -91,6 +91,8 @@ export class FakeWorkQueue implements WorkQueue {
   failed: FailedWork[] = [];
 
   async enqueue(job: WorkJob, priority?: number): Promise<void> {
+    // As a worker takes it off Redis: JSON, then the catalogue's schema (a job of the wrong shape throws here).
+    checkMessage(WorkJob, JSON.parse(JSON.stringify(job)), `enqueued ${job.kind} job`);
     const id = workJobId(job);
     if (this.ids.has(id)) return;
     this.ids.add(id);

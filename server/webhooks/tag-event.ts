@@ -5,11 +5,12 @@
  */
 import { refNameProblem } from '../../common/git/ref.js';
 import type { Logger } from '../../common/logger.js';
-import type { ResolvedLibrary, ResolvedMatrix, StatusTarget } from '../../common/matrix/load.js';
+import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.js';
 import { compileTagPattern, versionOfTag } from '../../common/versions.js';
 import { PlanError } from '../planner/plan.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Deliveries, DeliveryOutcome } from '../store/deliveries.js';
+import type { TagRunMeta } from '../store/schema.js';
 import type { Forge } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
 import type { GitRepositories } from '../ports.js';
@@ -19,20 +20,8 @@ import type { GitRepositories } from '../ports.js';
  * from matrix.yaml (issue 16 item 7); `repository` and `projectId` are what the payload said, kept for
  * the record and never posted to.
  */
-export interface TagRunMeta {
-  /** The forge that delivered the event. */
-  forge: Forge;
-  /** `github:<X-GitHub-Delivery>` or `gitlab:<Idempotency-Key>`; null when the forge sent none. */
-  delivery: string | null;
-  event: string;
-  repository: string;
-  projectId?: number;
-  tag: string;
-  /** The commit the payload says the tag points at (none in `create` and `release` events). */
-  commitSha: string | null;
-  /** Where the run's statuses go: the library's `forge:` (or its github.com / gitlab.com `repo:`); null: nowhere. */
-  statusTarget: StatusTarget | null;
-}
+/** A run's meta from a tag event: its one definition is the store's schema. */
+export type { TagRunMeta };
 
 export interface TagEvent extends Omit<TagRunMeta, 'delivery' | 'statusTarget'> {
   matrix: ResolvedMatrix;

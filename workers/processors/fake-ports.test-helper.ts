@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../common/config.js';
 import { GitError } from '../../common/git/mirror.js';
-import type { ResultMessage } from '../../common/queue/jobs.js';
+import { checkMessage, ResultMessage } from '../../common/queue/jobs.js';
 import type { ContainerOutcome, ContainerSpec } from '../container/spec.js';
 import type { CellDatabase } from '../databases/servers.js';
 import type { LogSink, WorkerPorts } from '../ports.js';
@@ -168,6 +168,8 @@ export function fakePorts(overrides: { secrets?: Record<string, Record<string, s
       ports.released.push(name);
     },
     async sendResult(message) {
+      // As the server takes it off Redis: JSON, then the catalogue's schema (a wrong shape throws here).
+      checkMessage(ResultMessage, JSON.parse(JSON.stringify(message)), `${message.kind} message`);
       ports.results.push(message);
     },
     log: pino({ level: 'silent' }),
