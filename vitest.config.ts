@@ -16,7 +16,9 @@ const env = { COMPAT_REPO_ROOTS: [os.tmpdir(), PROJECT_ROOT].join(':') };
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', env, include: ['common/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'cli/**/*.test.ts', 'images/**/*.test.ts'] } },
+      // Threads, not forks: the unit files need no process of their own, and starting 60 forks on 2 cores
+      // was most of the project's time (38 s against 28 s).
+      { test: { name: 'unit', env, pool: 'threads', include: ['common/**/*.test.ts', 'server/**/*.test.ts', 'workers/**/*.test.ts', 'cli/**/*.test.ts', 'images/**/*.test.ts'] } },
       {
         test: {
           name: 'integration',
