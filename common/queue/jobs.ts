@@ -8,6 +8,7 @@ import { BACKENDS, SIDES } from '../types.js';
 import { DroppedTestsSchema, SideStatusSchema, TestOutcomeSchema } from '../test-outcome.js';
 import { ResolvedConsumerSchema, ResolvedImage } from '../matrix/schema.js';
 import { PublishedFileSchema } from '../registry/published.js';
+import { zodProblem } from '../zod-problem.js';
 import type { Backend } from '../types.js';
 
 // Each message is a zod schema, its type inferred: one definition, checked where a job or a result is
@@ -133,24 +134,24 @@ export const BuildDone = z.object({
 });
 export type BuildDone = z.infer<typeof BuildDone>;
 
-export const SideStarted = z.object({
-  kind: z.literal('side-started'),
+/** Which side of which cell, on which attempt, a worker's message is about. */
+const SideOfCell = z.object({
   runId: z.string(),
   cellId: z.string(),
   side: Side,
   attempt: z.number().int(),
+});
+
+export const SideStarted = SideOfCell.extend({
+  kind: z.literal('side-started'),
   worker: z.string(),
   /** How long the job waited in its queue before this worker took it. */
   queuedMs: z.number().optional(),
 });
 export type SideStarted = z.infer<typeof SideStarted>;
 
-export const SideDone = z.object({
+export const SideDone = SideOfCell.extend({
   kind: z.literal('side-done'),
-  runId: z.string(),
-  cellId: z.string(),
-  side: Side,
-  attempt: z.number().int(),
   /** The worker that ended the side: it is shown on the side whatever order its start and end are applied in. */
   worker: z.string().optional(),
   result: SideResultPayload,
@@ -186,8 +187,7 @@ export type ResultMessage = z.infer<typeof ResultMessage>;
 /** A message of the wrong shape taken off a queue: names the queue's job and the field at fault. */
 export class MessageShapeError extends Error {
   constructor(where: string, error: z.ZodError) {
-    const issue = error.issues[0];
-    super(`${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+    super(zodProblem(where, error));
     this.name = 'MessageShapeError';
   }
 }

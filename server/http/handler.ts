@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Logger } from '../../common/logger.js';
+import { zodProblem } from '../../common/zod-problem.js';
 import { MatrixError } from '../../common/matrix/load.js';
 import { redactDeep } from '../../common/redact.js';
 
@@ -30,8 +31,7 @@ export class HttpError extends Error {
 export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new HttpError(400, `${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+  throw new HttpError(400, zodProblem(where, result.error));
 }
 
 export function route(fn: (req: Request, res: Response) => Promise<Reply | void> | Reply | void) {

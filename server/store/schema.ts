@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { DroppedTests } from '../../common/types.js';
 import { ResolvedConsumerSchema, ResolvedImage, StatusTargetSchema, type ResolvedConsumer } from '../../common/matrix/schema.js';
 import { PublishedFileSchema } from '../../common/registry/published.js';
+import { zodProblem } from '../../common/zod-problem.js';
 
 /** What the run was planned with, kept so a restart re-enqueues the same jobs (and the dashboard can show how to reproduce). */
 export const RunPlanMeta = z.object({
@@ -68,8 +69,7 @@ export type RunMeta = z.infer<typeof RunMeta>;
 /** A stored JSON value that does not have the shape its schema says: the store file is damaged or was written by an incompatible version. */
 export class StoredDataError extends Error {
   constructor(where: string, error: z.ZodError) {
-    const issue = error.issues[0];
-    super(`store: ${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+    super(`store: ${zodProblem(where, error)}`);
     this.name = 'StoredDataError';
   }
 }
