@@ -98,7 +98,7 @@ export default defineConfig(
   // Consumer suites the integration tests run in containers (test/bisect-real-suites.test.ts): mocha's
   // globals, CommonJS.
   {
-    files: ['test/fixtures/**/*.{js,cjs}'],
+    files: ['test/fixtures/**/*.{js,cjs}', 'workers/runners/assets/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../types.js';
 import { refNameProblem } from '../git/ref.js';
 import { consumerSecretVariable } from '../secrets/consumer-secret-names.js';
+import { RUNNER_KINDS } from '../runners/kinds.js';
 
 /** The variables a consumer's env may template from (CONTRACT: "What a consumer's test command gets"). */
 export const CONTRACT_VARIABLES = [
@@ -128,6 +129,13 @@ export const Consumer = z.strictObject({
    * selects none of them, the whole suite runs. @defaultValue none
    */
   rerun: Command.optional(),
+  /**
+   * The test runner `test` starts, for what a preset does without commands of its own: JUnit into
+   * $COMPAT_RESULTS_DIR when the command writes none, and confirming re-runs and bisect steps that run
+   * only the cell's new failures (a `rerun` command still wins). `custom`: the commands as written.
+   * @defaultValue custom
+   */
+  runner: z.enum(RUNNER_KINDS).optional(),
   /**
    * `install` runs once per worker host for the consumer's commit, image, commands and lockfiles, and
    * every side starts from the filesystem it left. false: an install that needs the cell's database

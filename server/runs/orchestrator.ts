@@ -11,6 +11,7 @@ import { databaseImageOf, parseCellId } from '../../common/cell.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
+import { selectsTests } from '../../common/runners/kinds.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
 import { cellJob, RunContext, type PlannedCell } from './context.js';
@@ -185,7 +186,7 @@ export class Orchestrator {
         attempt,
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         artifactKey,
-        ...(rerun?.tests.length && consumer.rerun ? { rerunTests: rerun.tests, ...(rerun.standsFor.length ? { rerunStandsFor: rerun.standsFor } : {}) } : {}),
+        ...(rerun?.tests.length && (consumer.rerun || selectsTests(consumer.runner)) ? { rerunTests: rerun.tests, ...(rerun.standsFor.length ? { rerunStandsFor: rerun.standsFor } : {}) } : {}),
         ...(reusable ? { reuse: { runId: reusable.runId, facts: reusable.facts } } : {}),
       }, cellPriority(index.get(cellId) ?? 0, side, attempt));
     }

@@ -6,6 +6,7 @@
  */
 import type { BisectBuildDone, BisectBuildJob, BisectStepDone, BisectStepJob } from '../../common/queue/jobs.js';
 import { bisectBuildLogKey, bisectStepLogKey } from '../../common/queue/keys.js';
+import { selectsTests } from '../../common/runners/kinds.js';
 import type { WorkerPorts } from '../ports.js';
 import { buildArtifact } from './build-artifact.js';
 import { runCellSide } from './run-cell.js';
@@ -18,8 +19,10 @@ export async function runBisectJob(job: BisectBuildJob | BisectStepJob, ports: W
     });
     return { kind: 'bisect-build-done', runId: job.runId, sha: job.sha, ok: done.ok, artifactKey: done.artifactKey, reason: done.reason, durationMs: done.durationMs };
   }
-  // A consumer with a `rerun` command runs only the tests that decide the step (the whole suite when it selects none).
-  const cellJob = { ...job, kind: 'cell' as const, ...(job.consumer.rerun && job.tests.length ? { rerunTests: job.tests } : {}) };
+  // A consumer with a `rerun` command or a runner preset runs only the tests that decide the step (the
+  // whole suite when that selects none).
+  const targeted = (job.consumer.rerun || selectsTests(job.consumer.runner)) && job.tests.length;
+  const cellJob = { ...job, kind: 'cell' as const, ...(targeted ? { rerunTests: job.tests } : {}) };
   const result = await runCellSide(cellJob, ports, signal, {
     logKey: bisectStepLogKey(ports.config.prefix, job.runId, job.consumer.name, job.seq),
   });

@@ -13,6 +13,8 @@ import { OutputMasker } from '../secrets/masker.js';
 import { caBind } from './build-artifact.js';
 import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
 import { sideContainerBase } from './side-container.js';
+import { writePreset } from '../runners/write.js';
+import { presetFor } from '../runners/presets.js';
 import type { PreparedSide, SideContext } from './side-prepare.js';
 
 /** Empties a folder the container writes (results, SQLite file) for a second run of the suite. */
@@ -36,7 +38,9 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
   const container = sideContainerBase(job, ports, 'cell');
   // Candidate install and test share the side's time, as they did in one container.
   const timeoutMs = Math.max(1000, consumer.timeoutSeconds * 1000 - (snapshot?.candidateMs ?? 0));
-  const wanted = job.rerunTests?.length && consumer.rerun ? job.rerunTests : null;
+  const preset = presetFor(consumer.runner);
+  // A hand-written `rerun` selects the tests itself and wins; else a preset selects them in `test`.
+  const wanted = job.rerunTests?.length && (consumer.rerun || preset) ? job.rerunTests : null;
 
   const runSuite = async (url: string, command: string, rerunTests: string[] | null) => {
     const rerunEnv: Record<string, string> = {};
@@ -47,6 +51,8 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
     }
     // From a snapshot both installs are done already: only the test command runs.
     const commands = { env: consumer.env, install: snapshot ? '' : consumer.install, installCandidate: snapshot ? '' : consumer.installCandidate, test: command };
+    const env = cellEnv({ databaseUrl: url, backend: job.backend, library: job.library, version: job.version, side: job.side, attempt: job.attempt, consumer: commands });
+    const presetEnv = preset ? writePreset(preset, rerunDir, rerunTests && !consumer.rerun ? { ids: rerunTests } : {}, env) : {};
     const output = new OutputMasker(Object.values(secretValues));
     const tracker = new PhaseTracker();
     const calledAt = Date.now();
@@ -57,7 +63,8 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
       env: {
         ...baseEnv,
         ...(snapshot ? {} : caches.env),
-        ...cellEnv({ databaseUrl: url, backend: job.backend, library: job.library, version: job.version, side: job.side, attempt: job.attempt, consumer: commands }),
+        ...env,
+        ...presetEnv,
         ...secretValues,
         ...rerunEnv,
       },
