@@ -123,6 +123,15 @@ describe('a run from plan to verdict', () => {
     expect(h.work.take('bisect-build').length).toBeGreaterThan(0);
   });
 
+  it('with a runner preset and no rerun command, confirming re-runs carry the new failures; without either, the whole suite', async () => {
+    for (const [options, tests] of [[{ runner: 'mocha' }, ['t2']], [{}, undefined]] as const) {
+      const h = harness({ reruns: 1, ...options });
+      const { cells } = await builtRun(h);
+      await h.send(done(sideOf(cells, 'candidate'), outcome(['t1'], ['t2'])), done(sideOf(cells, 'baseline'), outcome(['t1', 't2'])));
+      expect(h.work.take('cell').map((j) => j.rerunTests)).toEqual([tests, tests]);
+    }
+  });
+
   it('starts no bisect for a library that turned bisects off', async () => {
     const h = harness({ bisect: false });
     const { run, cells } = await builtRun(h);

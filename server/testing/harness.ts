@@ -18,6 +18,8 @@ export interface HarnessOptions {
   bisect?: boolean;
   /** The consumer's `rerun` command (re-runs then select the new failures). */
   rerun?: string;
+  /** The consumer's runner preset. */
+  runner?: string;
   /** How many commits after the baseline's, the last being the candidate's. @defaultValue 8 */
   commits?: number;
   baselineReuseDays?: number;
@@ -35,6 +37,7 @@ export function matrixOf(options: HarnessOptions = {}): ResolvedMatrix {
     test: 'true',
     backends: options.backends ?? ['sqlite'],
     ...(options.rerun ? { rerun: options.rerun } : {}),
+    ...(options.runner ? { runner: options.runner } : {}),
   };
   const text = JSON.stringify({
     version: 1,

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import type { CellJob } from '../../common/queue/jobs.js';
@@ -159,5 +159,26 @@ describe('runCellSide', () => {
   it('an artifact gone from the store is final', async () => {
     ports.artifactStore.clear();
     await expect(runCellSide(job(), ports)).rejects.toMatchObject({ name: 'InfraError', retryable: false, message: 'artifact lib-abc is no longer in Redis' });
+  });
+
+  it('with a runner preset, a re-run runs `test` with the ids in the preset\'s file; a `rerun` command still wins', async () => {
+    const ids = ['s::b'];
+    let selected: unknown = null;
+    ports.suites = [
+      (ctx) => {
+        selected = JSON.parse(readFileSync(ctx.hostPath('/compat/rerun/preset/select.json'), 'utf8'));
+        return suite({ junit: '<testsuite name="s"><testcase classname="s" name="b"/></testsuite>' })(ctx);
+      },
+    ];
+    await runCellSide(job({ attempt: 1, rerunTests: ids }, { runner: 'pytest', env: { PYTEST_ADDOPTS: '-x' } }), ports);
+    expect(ports.runs.at(-1)!.env.COMPAT_CMD_TEST).toBe('sh run.sh');
+    expect(ports.runs.at(-1)!.env.PYTEST_ADDOPTS).toBe('-p compat_preset_pytest -x');
+    expect(selected).toEqual({ ids, files: null });
+    expect(ports.runs.filter((r) => r.env.COMPAT_CMD_TEST)).toHaveLength(1);
+
+    // A hand-written rerun selects: the preset only writes JUnit, and selects nothing.
+    await runCellSide(job({ attempt: 1, rerunTests: ids }, { runner: 'pytest', rerun: 'sh rerun.sh' }), ports);
+    expect(ports.runs.at(-1)!.env.COMPAT_CMD_TEST).toBe('sh rerun.sh');
+    expect(selected).toEqual({ ids: null, files: null });
   });
 });

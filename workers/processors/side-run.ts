@@ -103,10 +103,10 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
     return { outcome, tracker };
   };
 
-  let { outcome, tracker } = await runSuite(prepared.databaseUrl, wanted ? consumer.rerun! : consumer.test, wanted);
+  let { outcome, tracker } = await runSuite(prepared.databaseUrl, wanted && consumer.rerun ? consumer.rerun : consumer.test, wanted);
   let read = readResultsDir(ws.results);
   if (wanted && !outcome.aborted && !outcome.timedOut && tracker.testStartedAt && !ranSelection(read.tests, wanted, job.rerunStandsFor)) {
-    // The rerun command ran none of the tests asked for (ids it cannot select), and failed in nothing
+    // The rerun command (or preset) ran none of the tests asked for (ids it cannot select), and failed in nothing
     // that runs before them (their hook, their module's collection): the whole suite, on a fresh
     // database, as a re-run without `rerun` would.
     log.write(`\n[compat-matrix] the rerun command ran none of the ${wanted.length} tests asked for: running the whole suite\n`);
