@@ -59,13 +59,19 @@ function writeJUnit(file, cases) {
 
 function patchMocha(main, args) {
   const Mocha = require(require.resolve('mocha', { paths: [path.dirname(main)] }));
+  // Files are dropped before they are loaded (a file not loaded defines no tests), sync or ESM.
+  const keep = args.files ? new Set(args.files.map((f) => path.resolve(f))) : null;
+  for (const method of ['loadFiles', 'loadFilesAsync']) {
+    const load = Mocha.prototype[method];
+    if (typeof load !== 'function') continue;
+    Mocha.prototype[method] = function (...rest) {
+      if (keep) this.files = this.files.filter((f) => keep.has(path.resolve(f)));
+      return load.apply(this, rest);
+    };
+  }
   const run = Mocha.prototype.run;
   Mocha.prototype.run = function (...rest) {
     if (args.grep) this.grep(new RegExp(args.grep));
-    if (args.files) {
-      const keep = new Set(args.files.map((f) => path.resolve(f)));
-      this.files = this.files.filter((f) => keep.has(path.resolve(f)));
-    }
     const runner = run.apply(this, rest);
     const cases = [];
     const add = (test, extra) => cases.push({ classname: test.parent ? test.parent.fullTitle() : '', name: test.title, seconds: (test.duration || 0) / 1000, ...extra });
