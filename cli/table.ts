@@ -1,4 +1,5 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
+import { describeCriticalPath } from '../common/timing/critical-path.js';
 import Table from 'cli-table3';
 import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
 import { allFailingNote, isFinished } from '../common/verdict.js';
@@ -70,6 +71,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   ];
   for (const cell of bisected.values()) lines.push(renderBisect(cell.bisect!.cellId, cell.bisect!));
   if (run.finishedAt) lines.push(`time to verdict: ${timeToVerdict(run)} (from the run's creation to its last cell's verdict)`);
+  if (run.timing) lines.push(`critical path: ${describeCriticalPath(run.timing)}`);
   if (dashboardUrl) lines.push(`dashboard: ${dashboardUrl}/runs/${run.id}`);
   return lines.join('\n');
 }

@@ -109,6 +109,8 @@ export interface CellJson {
   bisect?: BisectJson;
 }
 
+import type { CriticalPath } from './timing/critical-path.js';
+
 export interface RunJson {
   id: string;
   library: string;
@@ -128,6 +130,8 @@ export interface RunJson {
    * for a library with `registry:`): only such runs decide the gate (common/verdict.ts gateOf).
    */
   ownBaseline?: boolean;
+  /** A finished run's time against its critical path, and what it waited for (common/timing/critical-path.ts). */
+  timing?: CriticalPath;
   cells: CellJson[];
 }
 

@@ -132,6 +132,26 @@ describe('a run from plan to verdict', () => {
     }
   });
 
+  it('a finished run carries its critical path from the recorded builds and every attempt of every side', async () => {
+    const h = harness({ reruns: 1, runner: 'pytest' });
+    const { run, cells } = await builtRun(h);
+    const phases = (test: number) => ({ phases: { container: 10, test } });
+    await h.send(
+      done(sideOf(cells, 'candidate'), outcome(['t1'], ['t2'], { durationMs: 3000, ...phases(2000) })),
+      done(sideOf(cells, 'baseline'), outcome(['t1', 't2'], [], { durationMs: 5000, ...phases(4000) })),
+    );
+    expect(h.run(run.id).timing).toBeUndefined();
+    const reruns = h.work.take('cell');
+    await h.send(
+      done(sideOf(reruns, 'candidate'), outcome([], ['t2'], { durationMs: 700, ...phases(500) })),
+      done(sideOf(reruns, 'baseline'), outcome(['t2'], [], { durationMs: 400, ...phases(300) })),
+    );
+    const timing = h.run(run.id).timing!;
+    // Builds of 1 s each (the harness's), the baseline's 5 s side, then the re-run's longer side.
+    expect(timing).toMatchObject({ cellId: 'app.sqlite', attempts: 2, buildMs: 1000, criticalMs: 1000 + 5000 + 700, testMs: 4000 + 500 });
+    expect(timing.wallMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('starts no bisect for a library that turned bisects off', async () => {
     const h = harness({ bisect: false });
     const { run, cells } = await builtRun(h);

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { Backend, CellVerdict, Side, SideSource, SideStatus } from '../../common/types.js';
 import type { CellJson, HistoryJson, RunJson, RunSummaryJson, SideSummary } from '../../common/wire.js';
+import { criticalPath, type CriticalPath, type SideTiming } from '../../common/timing/critical-path.js';
 import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
 import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
@@ -52,12 +53,28 @@ export function runJson(db: Database.Database, bisects: Bisects, id: string): Ru
   const bisectsOf = new Map(bisects.ofRun(id).map((b) => [b.consumer, bisects.json(b)]));
   return {
     ...runFields(row),
+    ...(row.status === 'done' ? { timing: runTiming(db, row, tuples) } : {}),
     cells: cells.map((cell) => {
       const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
       const bisect = bisectsOf.get(cell.consumer);
       return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
     }),
   };
+}
+
+/** A finished run's critical path, from its builds and every attempt of every side. */
+function runTiming(db: Database.Database, row: RunRow, tuples: Array<[string, Side, number, SideStatus, number | null, ...unknown[]]>): CriticalPath {
+  const builds: Partial<Record<Side, number | null>> = {};
+  for (const b of db.prepare('SELECT side, duration_ms FROM builds WHERE run_id = ?').all(row.id) as Array<{ side: Side; duration_ms: number | null }>) builds[b.side] = b.duration_ms;
+  const sides: SideTiming[] = tuples.map((t) => {
+    const [cellId, side, attempt, , durationMs] = t;
+    const reusedFrom = t[9] as string | null;
+    const phases = t[10] as string | null;
+    const testMs = phases ? ((JSON.parse(phases) as Record<string, number>).test ?? null) : null;
+    return { cellId, side, attempt, durationMs, testMs, reused: reusedFrom !== null };
+  });
+  const wallMs = Math.max(0, Date.parse(row.finished_at ?? new Date().toISOString()) - Date.parse(row.created_at));
+  return criticalPath({ wallMs, builds, sides });
 }
 
 export function runSummaries(db: Database.Database, options: { library?: string; limit?: number }): RunSummaryJson[] {

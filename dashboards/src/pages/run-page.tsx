@@ -10,6 +10,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { BACKENDS, type Backend, type CellVerdict } from '../../../common/types.js';
 import type { CellJson, RunJson } from '../../../common/wire.js';
 import { allFailingNote, isFinished } from '../../../common/verdict.js';
+import { describeCriticalPath } from '../../../common/timing/critical-path.js';
 import { api, cancelRun, useLiveRun, type LiveState } from '../api.js';
 import { BisectSummary } from '../components/bisect-view.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
@@ -169,6 +170,12 @@ function RunFacts({ run, live, done }: { run: RunJson; live: LiveState; done: nu
         <dt>Duration</dt>
         <dd>{formatDuration(runDuration(run, now))}</dd>
       </div>
+      {run.timing && (
+        <div>
+          <dt>Critical path</dt>
+          <dd data-critical-path>{describeCriticalPath(run.timing)}</dd>
+        </div>
+      )}
     </dl>
   );
 }
