@@ -8,13 +8,17 @@
  *               package caches stay on, see below)
  * For each: time to verdict as a ratio of (a); per-side overhead (side start to test command) as a ratio
  * of a bare `docker run --rm IMAGE true` measured in the same run; the test command's share of side
- * time; sides executed. Then whether the verdicts of every mode agree. Ratios only; nothing gates.
+ * time; sides executed. Then whether the verdicts of every mode agree, each run's time against its
+ * critical path, and runner presets against hand-written `rerun` commands (bench/speed-presets.ts).
+ * Ratios only; nothing gates.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { defaultConcurrency } from '../cli/local-stack.js';
 import { REPO_ROOT } from '../common/config.js';
 import type { RunJson } from '../common/types.js';
+import { describeCriticalPath } from '../common/timing/critical-path.js';
+import { benchSpeedPresets } from './speed-presets.js';
 import { queryStore } from '../test/helpers/snapshots.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
 
@@ -135,7 +139,10 @@ export async function benchSpeed(): Promise<void> {
     const same = (a: Measured, b: Measured) => JSON.stringify(verdictsOf(a.run)) === JSON.stringify(verdictsOf(b.run));
     console.log(`speed: v1.1.0 verdicts off = cold = warm: ${same(off, coldRun) && same(off, warm) ? 'identical' : 'DIFFER'}`);
     console.log(`speed: v1.1.1 verdicts off = reused baseline: ${same(offFix, second) ? 'identical' : 'DIFFER'}`);
+    for (const m of [coldRun, warm, second]) if (m.run.timing) console.log(`speed: ${m.label.padEnd(8)} ${describeCriticalPath(m.run.timing)}`);
   } finally {
     await stack.close();
   }
+  // Runner presets against hand-written rerun commands, on a stack of their own (bench/speed-presets.ts).
+  await benchSpeedPresets();
 }

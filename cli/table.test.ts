@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunJson } from '../common/wire.js';
+import { criticalPath } from '../common/timing/critical-path.js';
 import { renderRun, timeToVerdict } from './table.js';
 
 const side = { status: 'failed' as const, source: 'tag' as const, durationMs: 1000, tests: { passed: 0, failed: 0, skipped: 0 } };
@@ -28,6 +29,12 @@ describe('the verdict table', () => {
     expect(timeToVerdict({ createdAt: run.createdAt, finishedAt: '2026-01-01T10:00:09.000Z' })).toBe('9 s');
     expect(renderRun(run)).toContain('time to verdict: 4 min 12 s');
     expect(renderRun({ ...run, status: 'running', finishedAt: null })).not.toContain('time to verdict');
+  });
+
+  it('says the run\'s time against its critical path when the run carries one', () => {
+    const timing = criticalPath({ wallMs: 252_400, builds: { candidate: 20_000 }, sides: [{ cellId: 'app.sqlite', side: 'candidate', attempt: 0, durationMs: 100_000, testMs: 90_000, reused: false }] });
+    expect(renderRun({ ...run, timing })).toContain('critical path: took 252.4s against a critical path of 120.0s (2.10x): app.sqlite, 1 attempt, build 20.0s; tests 90.0s, engine 30.0s, waiting for slots 132.4s: waited most for slots');
+    expect(renderRun(run)).not.toContain('critical path');
   });
 
   it('says why a failing cell is no evidence', () => {
