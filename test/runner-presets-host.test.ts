@@ -27,7 +27,7 @@ function tmp(): string {
  * The preset written for a run on this host: its container paths (in its variables and its files)
  * pointed at host folders, as the mounts do in the container.
  */
-function hostPreset(kind: 'pytest' | 'vitest', selection: { ids?: string[]; files?: string[] }, rerunDir: string, results: string): Record<string, string> {
+function hostPreset(kind: 'pytest' | 'vitest' | 'node-test', selection: { ids?: string[]; files?: string[] }, rerunDir: string, results: string): Record<string, string> {
   const onHost = (v: string) => v.split(PRESET_JUNIT).join(path.join(results, 'compat-preset.xml')).split(PRESET_DIR).join(path.join(rerunDir, 'preset'));
   const env = writePreset(presetFor(kind)!, rerunDir, selection, {});
   for (const name of ['args.json', 'select.json']) {
@@ -122,5 +122,42 @@ it('ünï ✓', () => {});
     const wanted = all.filter((id) => id.endsWith('replaces a row') || id.includes('quoted') || id.includes('ü'));
     expect(wanted).toHaveLength(3);
     expect(runWith(wanted).sort()).toEqual([...wanted].sort());
+  }, 60_000);
+});
+
+// node --test on the host's own Node: started again with the pattern, JUnit from the preset's reporter.
+describe('node-test preset on the host\'s node --test', () => {
+  it('runs only the tests asked for, by exact name, and reports none it left out', () => {
+    const root = tmp();
+    const results = path.join(root, 'results');
+    const rerunDir = path.join(root, 'rerun');
+    const suite = path.join(root, 'suite');
+    mkdirSync(results);
+    mkdirSync(path.join(suite, 'test'), { recursive: true });
+    writeFileSync(
+      path.join(suite, 'test', 'sel.test.mjs'),
+      `import { describe, it, test } from 'node:test';
+import assert from 'node:assert';
+describe('upsert (mysql) [x]', () => {
+  it('replaces a row', () => {});
+  it('replaces a row twice', () => {});
+  it("it's \\"quoted\\" a|b.*", () => { assert.fail('boom <&>'); });
+});
+test('ünï ✓', () => {});
+`,
+    );
+    const runWith = (ids?: string[]) => {
+      rmSync(results, { recursive: true, force: true });
+      mkdirSync(results);
+      const env = hostPreset('node-test', ids ? { ids } : {}, rerunDir, results);
+      spawnSync(process.execPath, ['--test'], { cwd: suite, env: { ...process.env, ...env }, stdio: 'pipe' });
+      return readResultsDir(results).tests;
+    };
+    const all = runWith();
+    expect(all.map((t) => t.status).sort()).toEqual(['failed', 'passed', 'passed', 'passed']);
+    const wanted = all.filter((t) => !t.id.endsWith('replaces a row twice')).map((t) => t.id);
+    const ran = runWith(wanted);
+    expect(ran.map((t) => t.id).sort()).toEqual([...wanted].sort());
+    expect(ran.find((t) => t.id.includes('quoted'))?.status).toBe('failed');
   }, 60_000);
 });

@@ -68,6 +68,14 @@ export interface NodePresetArgs {
   junit: string;
 }
 
+/** The helper every Node preset loads, and the reporter jest and node --test get when the command names none. */
+const NODE_ASSETS: Record<NodePresetArgs['runner'], () => Record<string, string>> = {
+  mocha: () => ({ 'compat-preset-node.cjs': asset('compat-preset-node.cjs') }),
+  vitest: () => ({ 'compat-preset-node.cjs': asset('compat-preset-node.cjs') }),
+  jest: () => ({ 'compat-preset-node.cjs': asset('compat-preset-node.cjs'), 'compat-preset-jest.cjs': asset('compat-preset-jest.cjs') }),
+  'node-test': () => ({ 'compat-preset-node.cjs': asset('compat-preset-node.cjs'), 'compat-preset-node-reporter.mjs': asset('compat-preset-node-reporter.mjs') }),
+};
+
 function nodePreset(kind: NodePresetArgs['runner'], args: (selection: Selection) => Omit<NodePresetArgs, 'runner' | 'junit'>): RunnerPreset {
   return {
     kind,
@@ -78,7 +86,7 @@ function nodePreset(kind: NodePresetArgs['runner'], args: (selection: Selection)
           NODE_OPTIONS: extend(consumerEnv, 'NODE_OPTIONS', `--require ${PRESET_DIR}/compat-preset-node.cjs`, ' '),
           COMPAT_PRESET_ARGS: `${PRESET_DIR}/args.json`,
         },
-        files: { 'compat-preset-node.cjs': asset('compat-preset-node.cjs'), 'args.json': JSON.stringify(config) },
+        files: { ...NODE_ASSETS[kind](), 'args.json': JSON.stringify(config) },
       };
     },
   };

@@ -103,7 +103,10 @@ function hasFlag(argv, names) {
     // NODE_OPTIONS: the runner is started again with them. Its file children are not (NODE_TEST_CONTEXT).
     if (!process.execArgv.includes('--test') || process.env.NODE_TEST_CONTEXT) return;
     const env = { ...process.env, [APPLIED]: '1' };
-    const result = spawnSync(process.execPath, [...process.execArgv, ...args.append, ...process.argv.slice(1)], { stdio: 'inherit', env });
+    const junit = hasFlag(process.execArgv, ['--test-reporter'])
+      ? []
+      : ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${path.join(__dirname, 'compat-preset-node-reporter.mjs')}`, '--test-reporter-destination=/dev/null'];
+    const result = spawnSync(process.execPath, [...process.execArgv, ...junit, ...args.append, ...process.argv.slice(1)], { stdio: 'inherit', env });
     process.exit(result.status ?? 1);
   }
   const main = process.argv[1] ? realpath(process.argv[1]) : '';
