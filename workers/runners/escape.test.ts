@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeRegex, exactAlternation, fullTitles, goFlag, goRunPattern, splitId } from './escape.js';
+import { escapeRegex, exactAlternation, fullTitles, goFlag, goRunPattern, splitId, titlePattern } from './escape.js';
 
 // Titles a real suite has: spaces, brackets, quotes, every regex metacharacter, unicode.
 const NASTY = ['records the first snapshot of a day', 'x[1] (upsert) {a}', `it's "quoted"`, 'a|b.*+?^$\\d/', 'ünïcödé ✓ 日本語', 'tab\there'];
@@ -32,6 +32,31 @@ describe('exactAlternation', () => {
     const re = new RegExp(exactAlternation(NASTY), 'u');
     for (const title of NASTY) expect(re.test(title)).toBe(true);
     for (const other of ['records the first snapshot of a day twice', 'x[1] (upsert)', 'a', 'ab', 'ünïcödé']) expect(re.test(other)).toBe(false);
+  });
+});
+
+describe('titlePattern', () => {
+  it('selects a test by the id any of the JUnit writers gives it, and no similar test', () => {
+    const full = 'ledger balance snapshots (upsert) records the first snapshot of a day';
+    for (const id of [
+      'ledger balance snapshots (upsert)::records the first snapshot of a day',
+      // mocha-junit-reporter, jenkins mode: suite titles joined with "."
+      'ledger.balance snapshots (upsert)::records the first snapshot of a day',
+      // jest-junit's default: the full name twice
+      `${full}::${full}`,
+    ]) {
+      const re = new RegExp(titlePattern([id]), 'u');
+      expect(re.test(full), id).toBe(true);
+      expect(re.test(`${full}, again`), id).toBe(false);
+      expect(re.test('ledger balance snapshots (upsert) records the first snapshot of a'), id).toBe(false);
+    }
+    expect(new RegExp(titlePattern(['f.test.ts::outer [x] > it\'s "q" a|b.*'])).test('outer [x] it\'s "q" a|b.*')).toBe(true);
+  });
+
+  it('keeps a dot in a title matching itself, never any character', () => {
+    const re = new RegExp(titlePattern(['v1.2 upsert::works']));
+    expect(re.test('v1.2 upsert works')).toBe(true);
+    expect(re.test('v1x2 upsert works')).toBe(false);
   });
 });
 

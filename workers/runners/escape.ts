@@ -17,8 +17,9 @@ export function splitId(id: string): { classname: string; name: string } {
 
 /**
  * The full titles (`describe` titles and the test's, space-joined, as mocha, jest and vitest match
- * `--grep`/`-t` against) an id can stand for. JUnit reporters write them differently: mocha-junit-reporter
- * in jenkins mode and our own writer give `SUITE::TITLE`, jest-junit `FULL::FULL`, vitest `FILE::A > B`.
+ * `--grep`/`-t` against) an id can stand for. JUnit reporters write them differently: our own writers
+ * give `SUITE TITLES::TITLE`, mocha-junit-reporter in jenkins mode `SUITE.TITLES::TITLE`, jest-junit
+ * `FULL::FULL`, vitest `FILE::A > B`.
  */
 export function fullTitles(id: string): string[] {
   const { classname, name } = splitId(id);
@@ -27,6 +28,20 @@ export function fullTitles(id: string): string[] {
   titles.add(name);
   if (name.includes(' > ')) titles.add(name.split(' > ').join(' '));
   return [...titles];
+}
+
+/**
+ * One anchored regex for the full titles of `ids`: each title escaped exactly, except that a `.` in a
+ * classname may also be the space between two suite titles (jenkins mode joins them with `.`).
+ */
+export function titlePattern(ids: string[]): string {
+  const alternatives = new Set<string>();
+  for (const id of ids) {
+    const { classname, name } = splitId(id);
+    if (classname) alternatives.add(`${escapeRegex(classname).replace(/\\\./g, '[. ]')} ${escapeRegex(name)}`);
+    for (const title of fullTitles(id).slice(classname ? 1 : 0)) alternatives.add(escapeRegex(title));
+  }
+  return `^(?:${[...alternatives].join('|')})$`;
 }
 
 /** One anchored alternation of exact titles: `^(?:a|b)$`. */

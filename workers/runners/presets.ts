@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CELL_PATHS } from '../../common/cell-env.js';
-import { exactAlternation, fullTitles, goFlag, goRunPattern, splitId } from './escape.js';
+import { exactAlternation, goFlag, goRunPattern, splitId, titlePattern } from './escape.js';
 import type { RunnerKind } from '../../common/runners/kinds.js';
 
 /** Where the preset's files are in the test container (the side's rerun folder, mounted read-only). */
@@ -92,7 +92,6 @@ function nodePreset(kind: NodePresetArgs['runner'], args: (selection: Selection)
   };
 }
 
-const titlePattern = (ids: string[]) => exactAlternation(ids.flatMap(fullTitles));
 
 const PRESETS: Record<RunnerPreset['kind'], RunnerPreset> = {
   pytest,
