@@ -68,9 +68,12 @@ describe('baseline reuse key', () => {
       { consumer: { ...consumer, env: { A: '1' } } },
       { consumer: { ...consumer, resources: { ...consumer.resources, memoryMb: 512 } } },
       { consumer: { ...consumer, name: 'app2' } },
+      { consumer: { ...consumer, runner: 'pytest' as const } },
     ]) {
       expect(baselineReuseKey({ ...input, ...changed })).not.toBe(key);
     }
+    // `custom` is today's behaviour: the same key as no runner, so stored baselines stay reusable.
+    expect(baselineReuseKey({ ...input, consumer: { ...consumer, runner: 'custom' } })).toBe(key);
   });
 });
 

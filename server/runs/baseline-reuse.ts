@@ -42,6 +42,8 @@ export function baselineReuseKey(input: ReuseKeyInput): string {
       timeoutSeconds: c.timeoutSeconds,
       resources: c.resources,
       fixedConnection: c.fixedConnection?.[input.backend as 'mysql' | 'postgres'] ?? null,
+      // A preset changes what a side reports (JUnit it writes); absent, the key stays what it was.
+      ...(c.runner && c.runner !== 'custom' ? { runner: c.runner } : {}),
     },
   };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
