@@ -7,6 +7,7 @@
  * run's time against its critical path. Ratios only; nothing gates.
  */
 import { defaultConcurrency } from '../cli/local-stack.js';
+import { REPO_ROOT } from '../common/config.js';
 import { describeCriticalPath } from '../common/timing/critical-path.js';
 import type { RunJson } from '../common/types.js';
 import { presetTwinsMatrix } from '../test/helpers/preset-matrix.js';
@@ -15,6 +16,8 @@ import { startStack } from '../test/helpers/stack.js';
 
 export async function benchSpeedPresets(): Promise<void> {
   const concurrency = defaultConcurrency();
+  // The twins' matrix is written to a temp folder and names the examples' repositories under the project.
+  process.env.COMPAT_REPO_ROOTS = [process.env.COMPAT_REPO_ROOTS, REPO_ROOT].filter(Boolean).join(':');
   const stack = await startStack({ concurrency, matrix: presetTwinsMatrix });
   process.once('SIGINT', () => void stack.close().finally(() => process.exit(130)));
   try {
