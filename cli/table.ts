@@ -64,7 +64,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   for (const cell of cells) if (cell.bisect && !bisected.has(cell.consumer)) bisected.set(cell.consumer, cell);
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
   const lines = [
-    `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline)`,
+    `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline${run.baselineRegistry ? `: ${run.baselineRegistry.registry}'s published file, ${run.baselineRegistry.integrity.slice(0, 19)}…` : ''})`,
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${verdictNote(run, regressions)}  status: ${run.status}`,
   ];

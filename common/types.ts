@@ -31,8 +31,19 @@ export interface TestCounts {
 /** Where a side's library came from: built from a tag of its repository, or the registry's published file. */
 export type SideSource = 'tag' | 'registry';
 
-export interface SideSummary {
+/** A side that is a registry's published file: what names it, since it has no commit. */
+export interface RegistrySideJson {
+  registry: 'npm' | 'pypi';
+  package: string;
+  /** As the registry spells it. */
+  version: string;
+  /** The registry's digest of the file, as Subresource Integrity (`sha512-...`, PyPI's `sha256-...`). */
+  integrity: string;
+}
+
+export interface SideSummary extends Partial<RegistrySideJson> {
   status: SideStatus;
+  /** `registry`: the side also has `registry`, `package`, `version` and `integrity`. */
   source: SideSource;
   durationMs: number | null;
   tests: TestCounts;
@@ -117,7 +128,9 @@ export interface RunJson {
   candidateVersion: string;
   baselineVersion: string;
   candidateSha: string;
-  baselineSha: string;
+  /** A commit, or null when the baseline is a registry's file (then `baselineRegistry` names it). */
+  baselineSha: string | null;
+  baselineRegistry?: RegistrySideJson;
   status: RunStatus;
   verdict: RunVerdict;
   trigger: Trigger;

@@ -67,13 +67,14 @@ export class Bisector {
     const { run: row, id: runId } = ctx;
     const { library } = ctx.plan;
     let commits: BisectCommit[] = [];
-    // A baseline installed from the registry's file has no commit to search from.
-    const fromRegistry = cell.baseline.source === 'registry';
-    if (!fromRegistry) {
+    // A baseline installed from the registry's file has no commit to search from (never its digest).
+    const baselineSha = cell.baseline.source === 'registry' ? null : row.baselineSha;
+    const fromRegistry = baselineSha === null;
+    if (baselineSha !== null) {
       try {
         const mirror = this.ports.repos.open(library.repo);
         await mirror.update();
-        commits = (await mirror.firstParentCommits(row.baselineSha, row.candidateSha)).map((c) => {
+        commits = (await mirror.firstParentCommits(baselineSha, row.candidateSha)).map((c) => {
           const url = commitUrl(library.repo, c.sha);
           return url ? { ...c, url } : c;
         });

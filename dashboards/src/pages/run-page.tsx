@@ -151,8 +151,15 @@ function RunFacts({ run, live, done }: { run: RunJson; live: LiveState; done: nu
       <div>
         <dt>Baseline</dt>
         <dd>
-          <span class="mono">{run.baselineVersion}</span> <span class="muted mono">{shortSha(run.baselineSha)}</span>{' '}
-          <a href={api.buildLog(run.id, 'baseline')}>build log</a>
+          <span class="mono">{run.baselineVersion}</span>{' '}
+          {run.baselineRegistry ? (
+            <span class="muted mono" title={run.baselineRegistry.integrity} data-registry={run.baselineRegistry.registry}>
+              {run.baselineRegistry.registry}:{run.baselineRegistry.package}@{run.baselineRegistry.version}, as published
+            </span>
+          ) : (
+            run.baselineSha && <span class="muted mono">{shortSha(run.baselineSha)}</span>
+          )}{' '}
+          <a href={api.buildLog(run.id, 'baseline')}>{run.baselineRegistry ? 'download log' : 'build log'}</a>
         </dd>
       </div>
       <div>
