@@ -1,6 +1,7 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
 import Table from 'cli-table3';
-import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
+import type { BisectCommit, BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
+import { bisectedOnNote, culpritLine, culpritsOf, isGrouped } from '../common/bisect-words.js';
 import { allFailingNote, isFinished } from '../common/verdict.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
@@ -53,7 +54,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       side(cell.baseline),
       [
         newFailuresShort(cell),
-        cell.bisect ? bisectShort(cell.bisect) : '',
+        cell.bisect ? bisectShort(cell.id, cell.bisect) : '',
       ]
         .filter(Boolean)
         .join('\n'),
@@ -86,20 +87,32 @@ function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** The bisect in a table cell: the commit, or the state. */
-function bisectShort(b: BisectJson): string {
-  if (b.status === 'found' && b.firstBad) return `first bad: ${shortSha(b.firstBad.sha)}`;
-  return b.status === 'running' ? `bisecting (${b.steps.length} steps)` : 'bisect inconclusive';
+/** The bisect in a table cell: the commit (each with its tests' count when there are several), or the state; where it ran when elsewhere. */
+function bisectShort(cellId: string, b: BisectJson): string {
+  const culprits = culpritsOf(b);
+  const answer =
+    b.status === 'found' && b.firstBad
+      ? `first bad: ${isGrouped(b) ? culprits.map((c) => `${shortSha(c.firstBad.sha)} (${c.testsTotal ?? c.tests.length})`).join(', ') : shortSha(b.firstBad.sha)}`
+      : b.status === 'running'
+        ? `bisecting (${b.steps.length} steps)`
+        : `bisect inconclusive${culprits.length ? `; first bad: ${culprits.map((c) => `${shortSha(c.firstBad.sha)} (${c.testsTotal ?? c.tests.length})`).join(', ')}` : ''}`;
+  const elsewhere = bisectedOnNote(cellId, b);
+  return elsewhere ? `${answer}\n(${elsewhere})` : answer;
 }
 
 /** A bisect in full: the answer (or why there is none) and its steps. */
 export function renderBisect(cellId: string, b: BisectJson): string {
+  const commit = (c: BisectCommit) => `${shortSha(c.sha)} ${c.subject} (${c.author}, ${c.date.slice(0, 10)})${c.url ? ` ${c.url}` : ''}`;
+  // Several causes: one line per first bad commit with its tests; one reads as it always did.
+  const groups = culpritsOf(b).map((c) => `\n  ${culpritLine(c)} (${c.firstBad.author}, ${c.firstBad.date.slice(0, 10)})${c.firstBad.url ? ` ${c.firstBad.url}` : ''}${c.tests.length ? `: ${c.tests.slice(0, 3).join(', ')}${(c.testsTotal ?? c.tests.length) > 3 ? ', ...' : ''}` : ''}`);
   const head =
     b.status === 'found' && b.firstBad
-      ? `first bad commit: ${shortSha(b.firstBad.sha)} ${b.firstBad.subject} (${b.firstBad.author}, ${b.firstBad.date.slice(0, 10)})${b.firstBad.url ? ` ${b.firstBad.url}` : ''}`
+      ? isGrouped(b)
+        ? `first bad commits:${groups.join('')}`
+        : `first bad commit: ${commit(b.firstBad)}`
       : b.status === 'running'
         ? `bisecting${b.current ? `, testing ${shortSha(b.current)}` : ''}`
-        : `inconclusive: ${b.reason ?? 'no answer'}`;
+        : `inconclusive: ${b.reason ?? 'no answer'}${groups.length ? `\n  found so far:${groups.join('')}` : ''}`;
   const steps = b.steps.map((s) => `${shortSha(s.sha)} ${s.outcome}`).join(', ');
   return `bisect ${cellId}: ${head}\n  ${b.steps.length} step${b.steps.length === 1 ? '' : 's'} over ${b.commits} commit${b.commits === 1 ? '' : 's'}${steps ? `: ${steps}` : ''}`;
 }

@@ -82,15 +82,31 @@ export interface BisectStepJson {
   detail?: string;
 }
 
+/** A first bad commit and the new failures of the bisected cell that first fail there. */
+export interface BisectCulprit {
+  firstBad: BisectCommit;
+  /** The first 50; `testsTotal` says how many when cut. */
+  tests: string[];
+  testsTotal?: number;
+}
+
 /** Which library commit broke a regressed cell (CONTRACT: the cell field `bisect`). */
 export interface BisectJson {
   status: BisectStatus;
+  /** The earliest of `culprits`. */
   firstBad?: BisectCommit;
+  /** A first bad commit per group of new failures (issue 23), earliest first; absent in bisects from before. */
+  culprits?: BisectCulprit[];
   steps: BisectStepJson[];
   /** Why it is inconclusive. */
   reason?: string;
   /** The cell whose candidate side each step ran (one bisect per run and consumer). */
   cellId: string;
+  /**
+   * On each cell it shows on: how many of that cell's new failures are among the bisected cell's
+   * (what the culprits explain). Absent while the counts are unknown (a bisect from before).
+   */
+  explains?: { tests: number; of: number };
   /** First-parent commits after the baseline, up to and including the candidate. */
   commits: number;
   /** The commit a step is running on now. */

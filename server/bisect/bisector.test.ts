@@ -135,6 +135,53 @@ describe('a bisect', () => {
   });
 });
 
+describe('a bisect per test (issue 23)', () => {
+  // t2 and t3 first fail at commit 3, t4 at commit 6 (of 8): two causes in one cell.
+  const at = (i: number) => outcome(['t1', ...(i < 3 ? ['t2', 't3'] : []), ...(i < 6 ? ['t4'] : [])], [...(i >= 3 ? ['t2', 't3'] : []), ...(i >= 6 ? ['t4'] : [])]);
+  async function twoCauses(backends: Array<'sqlite' | 'postgres'> = ['sqlite']) {
+    const h = harness({ reruns: 0, backends });
+    const run = await h.createRun();
+    for (const build of h.work.take('build')) await h.send(built(build));
+    for (const cell of h.work.take('cell')) await h.send(done(cell, cell.side === 'candidate' ? (cell.cellId === 'app.postgres' ? outcome(['t1', 't3', 't4'], ['t2', 't5']) : at(8)) : outcome(['t1', 't2', 't3', 't4', ...(cell.cellId === 'app.postgres' ? ['t5'] : [])])));
+    const indexOf = (sha: string) => h.commits.findIndex((c) => c.sha === sha);
+    for (let round = 0; round < 60; round++) {
+      const builds = h.work.take('bisect-build');
+      const steps = h.work.take('bisect-step');
+      if (!builds.length && !steps.length) break;
+      for (const job of builds) await h.send(bisectBuilt(job));
+      for (const job of steps) await h.send(stepped(job, at(indexOf(job.sha))));
+    }
+    return { h, run: h.run(run.id) };
+  }
+
+  it('names both first bad commits with their tests, the earliest as firstBad, in at most one search per cause', async () => {
+    const { h, run } = await twoCauses();
+    const bisect = run.cells[0].bisect!;
+    expect(bisect).toMatchObject({
+      status: 'found',
+      firstBad: { sha: h.commits[3].sha },
+      culprits: [
+        { firstBad: { sha: h.commits[3].sha, subject: 'change 3' }, tests: ['t2', 't3'] },
+        { firstBad: { sha: h.commits[6].sha, subject: 'change 6' }, tests: ['t4'] },
+      ],
+      explains: { tests: 3, of: 3 },
+    });
+    // One search of 8 commits takes at most log2(8) + 2 steps (search.test.ts); two, twice that.
+    expect(bisect.steps.length).toBeLessThanOrEqual(2 * (Math.log2(8) + 2));
+  });
+
+  it('says on another cell which cell it ran on and how many of that cell\'s new failures it explains', async () => {
+    const { run } = await twoCauses(['sqlite', 'postgres']);
+    const postgres = run.cells.find((c) => c.id === 'app.postgres')!;
+    const sqlite = run.cells.find((c) => c.id === 'app.sqlite')!;
+    // t5 fails on postgres only: the sqlite bisect does not explain it.
+    expect(postgres.newFailures).toEqual(['t2', 't5']);
+    // The cheapest cell: sqlite (same durations).
+    expect(sqlite.bisect).toMatchObject({ cellId: 'app.sqlite', explains: { tests: 3, of: 3 } });
+    expect(postgres.bisect).toMatchObject({ cellId: 'app.sqlite', explains: { tests: 1, of: 2 } });
+  });
+});
+
 describe('starting one by hand', () => {
   it('refuses a cell that did not regress, and one that does not exist', async () => {
     const h = harness({ reruns: 0 });

@@ -10,6 +10,7 @@ import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
 import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
 import { integrityOf } from '../../common/registry/baseline-ref.js';
+import { failureKey } from '../../common/test-evidence.js';
 
 /**
  * Ids of each list (newFailures, fixedTests) a cell shows in a run's JSON, its SSE updates and the gate's
@@ -53,14 +54,18 @@ export function runJson(db: Database.Database, bisects: Bisects, id: string): Ru
     candidate: { source: 'tag' },
     baseline: fields.baselineRegistry ? { source: 'registry', ...fields.baselineRegistry } : { source: row.baseline_source ?? 'tag' },
   };
-  // A consumer's bisect shows on each of its regressed cells.
-  const bisectsOf = new Map(bisects.ofRun(id).map((b) => [b.consumer, bisects.json(b)]));
+  // A consumer's bisect shows on each of its regressed cells, saying how much of each it explains.
+  const bisectsOf = new Map(bisects.ofRun(id).map((b) => [b.consumer, { json: bisects.json(b), keys: new Set(b.newFailures.map(failureKey)) }]));
   return {
     ...fields,
     cells: cells.map((cell) => {
       const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
       const bisect = bisectsOf.get(cell.consumer);
-      return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
+      if (!bisect || (cell.verdict !== 'regression' && cell.id !== bisect.json.cellId)) return json;
+      const mine = cell.new_failures === '[]' ? [] : parseStringList(cell.new_failures, `run "${id}" cell "${cell.id}" new_failures`);
+      // By failure key: a hook's failure named after another test on another backend is the same failure.
+      const explains = { tests: mine.filter((t) => bisect.keys.has(failureKey(t))).length, of: mine.length };
+      return { ...json, bisect: { ...bisect.json, explains } };
     }),
   };
 }

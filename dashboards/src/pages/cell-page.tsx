@@ -68,7 +68,7 @@ export function CellPage({ id, cellId }: { id: string; cellId: string }) {
         <SideCard side="baseline" summary={cell.baseline} version={run.baselineVersion} gitRef={run.baseline} sha={run.baselineSha} />
       </div>
 
-      {cell.bisect && <BisectSection runId={run.id} consumer={cell.consumer} bisect={cell.bisect} />}
+      {cell.bisect && <BisectSection runId={run.id} consumer={cell.consumer} cellId={cell.id} bisect={cell.bisect} />}
       <TestChanges detail={d} />
       <Logs detail={d} />
       <Reproduce detail={d} />

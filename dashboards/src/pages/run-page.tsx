@@ -12,6 +12,7 @@ import type { CellJson, RunJson } from '../../../common/wire.js';
 import { allFailingNote, isFinished } from '../../../common/verdict.js';
 import { api, cancelRun, useLiveRun, type LiveState } from '../api.js';
 import { BisectSummary } from '../components/bisect-view.js';
+import { bisectedOnNote, culpritLine, culpritsOf, isGrouped } from '../../../common/bisect-words.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
 import { href } from '../router.js';
@@ -29,7 +30,7 @@ type Show = 'all' | 'attention' | 'not-pass';
 const ATTENTION: ReadonlySet<CellVerdict> = new Set(['regression', 'error', 'flaky']);
 
 function cellSignature(c: CellJson): string {
-  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}`;
+  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}|${c.bisect?.culprits?.length}`;
 }
 
 export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
@@ -229,10 +230,20 @@ function rowHtml(row: Row, runId: string, library: string, backends: Backend[]):
     html +=
       `<span role="cell" class="mcell c-${cell.verdict}" data-cell="${esc(cell.id)}" data-verdict="${cell.verdict}">` +
       `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}` +
-      (cell.bisect?.firstBad ? ` · <span class="mfirstbad">first bad <span class="mono">${esc(cell.bisect.firstBad.sha.slice(0, 7))}</span></span>` : '') +
+      (cell.bisect?.firstBad ? ` · ${firstBadMini(cell.id, cell.bisect)}` : '') +
       `</a></span>`;
   }
   return `${html}</div>`;
+}
+
+/** A matrix cell's first bad commits (each with its tests' count when several), and the cell bisected when another. */
+function firstBadMini(cellId: string, b: NonNullable<CellJson['bisect']>): string {
+  const culprits = culpritsOf(b);
+  const commits = culprits
+    .map((c) => `<span class="mono" title="${esc(culpritLine(c))}">${esc(c.firstBad.sha.slice(0, 7))}</span>${isGrouped(b) ? ` (${c.testsTotal ?? c.tests.length})` : ''}`)
+    .join(', ');
+  const elsewhere = bisectedOnNote(cellId, b);
+  return `<span class="mfirstbad">first bad ${commits}</span>${elsewhere ? ` <span class="muted" data-bisected-on="${esc(b.cellId)}">(${esc(elsewhere)})</span>` : ''}`;
 }
 
 /**
