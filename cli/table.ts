@@ -95,7 +95,7 @@ function bisectShort(cellId: string, b: BisectJson): string {
       ? `first bad: ${isGrouped(b) ? culprits.map((c) => `${shortSha(c.firstBad.sha)} (${c.testsTotal ?? c.tests.length})`).join(', ') : shortSha(b.firstBad.sha)}`
       : b.status === 'running'
         ? `bisecting (${b.steps.length} steps)`
-        : `bisect inconclusive${culprits.length ? `; first bad: ${culprits.map((c) => `${shortSha(c.firstBad.sha)} (${c.testsTotal ?? c.tests.length})`).join(', ')}` : ''}`;
+        : 'bisect inconclusive';
   const elsewhere = bisectedOnNote(cellId, b);
   return elsewhere ? `${answer}\n(${elsewhere})` : answer;
 }
@@ -107,12 +107,10 @@ export function renderBisect(cellId: string, b: BisectJson): string {
   const groups = culpritsOf(b).map((c) => `\n  ${culpritLine(c)} (${c.firstBad.author}, ${c.firstBad.date.slice(0, 10)})${c.firstBad.url ? ` ${c.firstBad.url}` : ''}${c.tests.length ? `: ${c.tests.slice(0, 3).join(', ')}${(c.testsTotal ?? c.tests.length) > 3 ? ', ...' : ''}` : ''}`);
   const head =
     b.status === 'found' && b.firstBad
-      ? isGrouped(b)
-        ? `first bad commits:${groups.join('')}`
-        : `first bad commit: ${commit(b.firstBad)}`
+      ? (isGrouped(b) ? `first bad commits:${groups.join('')}` : `first bad commit: ${commit(b.firstBad)}`) + (b.reason ? `\n  ${b.reason}` : '')
       : b.status === 'running'
         ? `bisecting${b.current ? `, testing ${shortSha(b.current)}` : ''}`
-        : `inconclusive: ${b.reason ?? 'no answer'}${groups.length ? `\n  found so far:${groups.join('')}` : ''}`;
+        : `inconclusive: ${b.reason ?? 'no answer'}`;
   const steps = b.steps.map((s) => `${shortSha(s.sha)} ${s.outcome}`).join(', ');
   return `bisect ${cellId}: ${head}\n  ${b.steps.length} step${b.steps.length === 1 ? '' : 's'} over ${b.commits} commit${b.commits === 1 ? '' : 's'}${steps ? `: ${steps}` : ''}`;
 }

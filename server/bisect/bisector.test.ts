@@ -4,7 +4,7 @@ import { logger } from '../../common/logger.js';
 import type { BisectStepJob, CellJob } from '../../common/queue/jobs.js';
 import { Orchestrator } from '../runs/orchestrator.js';
 import { bisectBuilt, built, done, harness, outcome, stepped, type HarnessOptions } from '../testing/harness.js';
-import { NotARegression, UnknownCell } from './bisector.js';
+import { answerOf, NotARegression, UnknownCell } from './bisector.js';
 
 const FAILS = outcome(['t1'], ['t2']);
 const PASSES = outcome(['t1', 't2']);
@@ -179,6 +179,27 @@ describe('a bisect per test (issue 23)', () => {
     // The cheapest cell: sqlite (same durations).
     expect(sqlite.bisect).toMatchObject({ cellId: 'app.sqlite', explains: { tests: 3, of: 3 } });
     expect(postgres.bisect).toMatchObject({ cellId: 'app.sqlite', explains: { tests: 1, of: 2 } });
+  });
+});
+
+describe('answerOf: the end of a bisect from its groups', () => {
+  const commits = Array.from({ length: 15 }, (_, i) => ({ sha: `${i}`.padStart(7, '0').padEnd(40, 'a'), subject: `change ${i}`, author: 'A', date: '2026-01-01' }));
+  const inconclusive = { kind: 'inconclusive' as const, lo: 7, hi: 10, why: { skipped: [8, 9], flaky: [], errored: [], capReached: false } };
+  it('merges groups found at one commit, earliest first', () => {
+    const end = answerOf(commits, [{ tests: ['b'], decision: { kind: 'found', index: 9 } }, { tests: ['a'], decision: { kind: 'found', index: 4 } }, { tests: ['c'], decision: { kind: 'found', index: 9 } }], 7);
+    expect(end).toEqual({ status: 'found', firstBad: commits[4], culprits: [{ firstBad: commits[4], tests: ['a'] }, { firstBad: commits[9], tests: ['b', 'c'] }] });
+  });
+  it('is found when a group is, naming the groups left open and why', () => {
+    const end = answerOf(commits, [{ tests: ['a', 'b'], decision: { kind: 'found', index: 4 } }, { tests: ['c'], decision: inconclusive }], 7);
+    expect(end).toMatchObject({ status: 'found', firstBad: commits[4], culprits: [{ firstBad: commits[4], tests: ['a', 'b'] }] });
+    expect(end.reason).toBe('not found for 1 test: the first bad commit is one of 3 (0000008..0000010); skipped, not testable: 0000008, 0000009');
+  });
+  it('one group left open reads as a bisect of the cell as a whole always did', () => {
+    expect(answerOf(commits, [{ tests: ['a'], decision: inconclusive }], 7)).toEqual({
+      status: 'inconclusive',
+      candidates: commits.slice(8, 11),
+      reason: 'the first bad commit is one of 3 (0000008..0000010); skipped, not testable: 0000008, 0000009',
+    });
   });
 });
 

@@ -247,8 +247,9 @@ function versionAt(baselineVersion: string, sha: string): string {
 
 /**
  * The bisect's end from its groups' answers: a culprit per found group (groups found at one commit
- * merged), earliest first, `firstBad` the earliest. Found only when every group was; otherwise the
- * largest open group says why and which commits its culprit is among, and the others are named.
+ * merged), earliest first, `firstBad` the earliest. Found when any group was (a test that flaked apart
+ * from its group must not hide the commit the others agree on); the groups left open say why in
+ * `reason`. With none found: inconclusive, the largest open group naming the commits its culprit is among.
  */
 export function answerOf(
   commits: BisectCommit[],
@@ -271,7 +272,8 @@ export function answerOf(
           `${tests(open[0].tests.length)}: ${why}`,
           ...open.slice(1).map((g) => `${tests(g.tests.length)}: ${explain(commits, (g.decision as typeof first).lo, (g.decision as typeof first).hi, (g.decision as typeof first).why, cap)}`),
         ].join('; ');
-  return { status: 'inconclusive', ...(culprits.length ? { culprits } : {}), candidates: commits.slice(first.lo + 1, first.hi + 1), reason };
+  if (culprits.length) return { status: 'found', firstBad: culprits[0].firstBad, culprits, reason: `not found for ${reason}` };
+  return { status: 'inconclusive', candidates: commits.slice(first.lo + 1, first.hi + 1), reason };
 }
 
 function explain(commits: BisectCommit[], lo: number, hi: number, why: Unresolved, cap: number): string {

@@ -34,8 +34,8 @@ export function CommitRef({ commit }: { commit: BisectCommit }) {
 /** The cell page's section: the answer with its author and date, and the steps. */
 export function BisectSection({ runId, consumer, cellId, bisect }: { runId: string; consumer: string; cellId: string; bisect: BisectJson }) {
   const elsewhere = bisectedOnNote(cellId, bisect);
-  // Several causes, or some found while another stays open: each with its tests.
-  const grouped = isGrouped(bisect) || (bisect.status !== 'found' && culpritsOf(bisect).length > 0);
+  // Several causes: each with its tests.
+  const grouped = isGrouped(bisect);
   return (
     <section class="section bisect" aria-labelledby="bisect-title" data-bisect-status={bisect.status}>
       <div class="section-head">
@@ -78,7 +78,7 @@ export function BisectSection({ runId, consumer, cellId, bisect }: { runId: stri
           </span>
         </p>
       )}
-      {bisect.reason && <p class="bisect-reason">Inconclusive: {bisect.reason}.</p>}
+      {bisect.reason && <p class="bisect-reason">{bisect.status === 'found' ? capitalize(bisect.reason) : `Inconclusive: ${bisect.reason}`}.</p>}
       {bisect.candidates && bisect.candidates.length > 0 && (
         <ul class="bisect-candidates" aria-label="Commits the first bad one is among">
           {bisect.candidates.map((c) => (
