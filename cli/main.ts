@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { loadConfig, type Config } from '../common/config.js';
 import { refNameProblem } from '../common/git/ref.js';
+import { baselineRefProblem } from '../common/registry/baseline-ref.js';
 import { redactText } from '../common/redact.js';
 import { formatProblem, imagesOf, loadMatrix, MatrixError } from '../common/matrix/load.js';
 import { BACKENDS } from '../common/types.js';
@@ -84,11 +85,11 @@ interface RunOptions {
 }
 
 async function runCommand(opts: RunOptions, cfg: Config, onDone?: (run: RunJson) => void): Promise<number> {
-  for (const [field, ref] of [['--candidate', opts.candidate], ['--baseline', opts.baseline]] as const) {
-    if (ref === undefined) continue;
-    const problem = refNameProblem(ref);
-    if (problem) throw new UsageError(`${field}: not a valid git ref: ${problem}`);
-  }
+  const candidateProblem = refNameProblem(opts.candidate);
+  if (candidateProblem) throw new UsageError(`--candidate: not a valid git ref: ${candidateProblem}`);
+  // The same parser as the API's `baseline` (common/registry/baseline-ref.ts): a tag, npm:NAME@V or pypi:NAME==V.
+  const baselineProblem = opts.baseline === undefined ? null : baselineRefProblem(opts.baseline);
+  if (baselineProblem) throw new UsageError(`--baseline: ${baselineProblem}`);
   for (const b of opts.backend ?? []) {
     if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend: "${b}" is not one of ${BACKENDS.join(', ')}`);
   }
@@ -162,7 +163,7 @@ export function buildProgram(): Command {
     .description('plan and enqueue a run; with --wait, follow it and print the verdict table')
     .requiredOption('--library <name>')
     .requiredOption('--candidate <ref>', 'tag or commit of the candidate')
-    .option('--baseline <ref>', 'default: the highest release below the candidate')
+    .option('--baseline <ref>', 'a tag, npm:NAME@VERSION or pypi:NAME==VERSION (default: the highest release below the candidate)')
     .option('--consumer <name>', 'only this consumer (repeatable)', collect)
     .option('--backend <backend>', 'only this backend (repeatable)', collect)
     .option('--fresh-baseline', 'test the baseline anew instead of reusing a recent identical result')

@@ -47,4 +47,28 @@ describe('the verdict table', () => {
     expect(renderRun(allFailing)).toContain('verdict: PASS (pass: no new failures; 3 tests fail on both sides)');
     expect(renderRun({ ...run, verdict: 'cancelled' })).toContain('verdict: CANCELLED (cancelled before its verdict: the gate treats it as no run)');
   });
+
+  it('groups a bisect\'s first bad commits by their tests, and says on another cell where it ran and what it explains', () => {
+    const commit = (sha: string, subject: string) => ({ sha: sha.padEnd(40, '0'), subject, author: 'Q', date: '2024-04-12T10:00:00Z' });
+    const a = commit('aaaaaaa', 'RETURNING for inserts');
+    const b = commit('bbbbbbb', 'Drop knex methods');
+    const bisect = { status: 'found' as const, firstBad: a, culprits: [{ firstBad: a, tests: Array.from({ length: 12 }, (_, i) => `t${i}`) }, { firstBad: b, tests: ['knex'] }], steps: [], cellId: 'app.postgres', commits: 30, startedAt: '', finishedAt: null };
+    const regressed = { ...run.cells[0], reason: undefined, verdict: 'regression' as const, newFailures: ['t0'] };
+    const text = renderRun({
+      ...run,
+      verdict: 'blocked',
+      cells: [
+        { ...regressed, id: 'app.postgres', backend: 'postgres', bisect: { ...bisect, explains: { tests: 13, of: 13 } } },
+        { ...regressed, id: 'app.sqlite', backend: 'sqlite', bisect: { ...bisect, explains: { tests: 1, of: 2 } } },
+      ],
+    });
+    expect(text).toContain('first bad: aaaaaaa (12), bbbbbbb (1)');
+    expect(text).toContain("(bisected on postgres; explains 1 of 2 of this cell's new failures)");
+    expect(text).toContain('bisect app.postgres: first bad commits:\n  12 tests first fail at aaaaaaa: RETURNING for inserts (Q, 2024-04-12): t0, t1, t2, ...\n  1 test first fails at bbbbbbb: Drop knex methods (Q, 2024-04-12): knex');
+  });
+
+  it('names a registry baseline by its file, never a commit', () => {
+    const registry = { registry: 'npm' as const, package: 'lib', version: '1.9.0', integrity: 'sha512-q6urq6urq6urq6urq6urq6urq6urq6urq6ur==' };
+    expect(renderRun({ ...run, baselineSha: null, baselineRegistry: registry })).toContain("against npm:lib@1.9.0 (baseline: npm's published file, sha512-q6urq6urq6ur…)");
+  });
 });

@@ -1,7 +1,8 @@
 /** The verdict table: consumer x backend, verdict, counts and durations of both sides. */
 import { describeCriticalPath } from '../common/timing/critical-path.js';
 import Table from 'cli-table3';
-import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
+import type { BisectCommit, BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
+import { bisectedOnNote, culpritLine, culpritsOf, isGrouped } from '../common/bisect-words.js';
 import { allFailingNote, isFinished } from '../common/verdict.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
@@ -54,7 +55,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       side(cell.baseline),
       [
         newFailuresShort(cell),
-        cell.bisect ? bisectShort(cell.bisect) : '',
+        cell.bisect ? bisectShort(cell.id, cell.bisect) : '',
       ]
         .filter(Boolean)
         .join('\n'),
@@ -65,7 +66,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   for (const cell of cells) if (cell.bisect && !bisected.has(cell.consumer)) bisected.set(cell.consumer, cell);
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
   const lines = [
-    `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline)`,
+    `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline${run.baselineRegistry ? `: ${run.baselineRegistry.registry}'s published file, ${run.baselineRegistry.integrity.slice(0, 19)}…` : ''})`,
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${verdictNote(run, regressions)}  status: ${run.status}`,
   ];
@@ -88,17 +89,27 @@ function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** The bisect in a table cell: the commit, or the state. */
-function bisectShort(b: BisectJson): string {
-  if (b.status === 'found' && b.firstBad) return `first bad: ${shortSha(b.firstBad.sha)}`;
-  return b.status === 'running' ? `bisecting (${b.steps.length} steps)` : 'bisect inconclusive';
+/** The bisect in a table cell: the commit (each with its tests' count when there are several), or the state; where it ran when elsewhere. */
+function bisectShort(cellId: string, b: BisectJson): string {
+  const culprits = culpritsOf(b);
+  const answer =
+    b.status === 'found' && b.firstBad
+      ? `first bad: ${isGrouped(b) ? culprits.map((c) => `${shortSha(c.firstBad.sha)} (${c.testsTotal ?? c.tests.length})`).join(', ') : shortSha(b.firstBad.sha)}`
+      : b.status === 'running'
+        ? `bisecting (${b.steps.length} steps)`
+        : 'bisect inconclusive';
+  const elsewhere = bisectedOnNote(cellId, b);
+  return elsewhere ? `${answer}\n(${elsewhere})` : answer;
 }
 
 /** A bisect in full: the answer (or why there is none) and its steps. */
 export function renderBisect(cellId: string, b: BisectJson): string {
+  const commit = (c: BisectCommit) => `${shortSha(c.sha)} ${c.subject} (${c.author}, ${c.date.slice(0, 10)})${c.url ? ` ${c.url}` : ''}`;
+  // Several causes: one line per first bad commit with its tests; one reads as it always did.
+  const groups = culpritsOf(b).map((c) => `\n  ${culpritLine(c)} (${c.firstBad.author}, ${c.firstBad.date.slice(0, 10)})${c.firstBad.url ? ` ${c.firstBad.url}` : ''}${c.tests.length ? `: ${c.tests.slice(0, 3).join(', ')}${(c.testsTotal ?? c.tests.length) > 3 ? ', ...' : ''}` : ''}`);
   const head =
     b.status === 'found' && b.firstBad
-      ? `first bad commit: ${shortSha(b.firstBad.sha)} ${b.firstBad.subject} (${b.firstBad.author}, ${b.firstBad.date.slice(0, 10)})${b.firstBad.url ? ` ${b.firstBad.url}` : ''}`
+      ? (isGrouped(b) ? `first bad commits:${groups.join('')}` : `first bad commit: ${commit(b.firstBad)}`) + (b.reason ? `\n  ${b.reason}` : '')
       : b.status === 'running'
         ? `bisecting${b.current ? `, testing ${shortSha(b.current)}` : ''}`
         : `inconclusive: ${b.reason ?? 'no answer'}`;

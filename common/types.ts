@@ -31,8 +31,19 @@ export interface TestCounts {
 /** Where a side's library came from: built from a tag of its repository, or the registry's published file. */
 export type SideSource = 'tag' | 'registry';
 
-export interface SideSummary {
+/** A side that is a registry's published file: what names it, since it has no commit. */
+export interface RegistrySideJson {
+  registry: 'npm' | 'pypi';
+  package: string;
+  /** As the registry spells it. */
+  version: string;
+  /** The registry's digest of the file, as Subresource Integrity (`sha512-...`, PyPI's `sha256-...`). */
+  integrity: string;
+}
+
+export interface SideSummary extends Partial<RegistrySideJson> {
   status: SideStatus;
+  /** `registry`: the side also has `registry`, `package`, `version` and `integrity`. */
   source: SideSource;
   durationMs: number | null;
   tests: TestCounts;
@@ -71,15 +82,31 @@ export interface BisectStepJson {
   detail?: string;
 }
 
+/** A first bad commit and the new failures of the bisected cell that first fail there. */
+export interface BisectCulprit {
+  firstBad: BisectCommit;
+  /** The first 50; `testsTotal` says how many when cut. */
+  tests: string[];
+  testsTotal?: number;
+}
+
 /** Which library commit broke a regressed cell (CONTRACT: the cell field `bisect`). */
 export interface BisectJson {
   status: BisectStatus;
+  /** The earliest of `culprits`. */
   firstBad?: BisectCommit;
+  /** A first bad commit per group of new failures (issue 23), earliest first; absent in bisects from before. */
+  culprits?: BisectCulprit[];
   steps: BisectStepJson[];
   /** Why it is inconclusive. */
   reason?: string;
   /** The cell whose candidate side each step ran (one bisect per run and consumer). */
   cellId: string;
+  /**
+   * On each cell it shows on: how many of that cell's new failures are among the bisected cell's
+   * (what the culprits explain). Absent while the counts are unknown (a bisect from before).
+   */
+  explains?: { tests: number; of: number };
   /** First-parent commits after the baseline, up to and including the candidate. */
   commits: number;
   /** The commit a step is running on now. */
@@ -119,7 +146,9 @@ export interface RunJson {
   candidateVersion: string;
   baselineVersion: string;
   candidateSha: string;
-  baselineSha: string;
+  /** A commit, or null when the baseline is a registry's file (then `baselineRegistry` names it). */
+  baselineSha: string | null;
+  baselineRegistry?: RegistrySideJson;
   status: RunStatus;
   verdict: RunVerdict;
   trigger: Trigger;

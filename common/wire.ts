@@ -8,7 +8,7 @@
 import type { ResolvedConsumer } from './matrix/load.js';
 import type { Backend, CellJson, CellVerdict, RunJson, Side, SideStatus, TestOutcome } from './types.js';
 
-export type { BisectCommit, BisectJson, BisectStepJson, CellJson, GateJson, RunJson, RunSummaryJson, SideSummary, TestOutcome } from './types.js';
+export type { BisectCommit, BisectCulprit, BisectJson, BisectStepJson, CellJson, GateJson, RunJson, RunSummaryJson, SideSummary, TestOutcome } from './types.js';
 
 /** `GET /api/runs/:id/cells/:cellId`: one cell with its tests, its consumer's config and how to reproduce it. */
 export interface CellDetailJson {

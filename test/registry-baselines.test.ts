@@ -102,6 +102,8 @@ function matrix(dir: string): string {
   const npmLib = makeRepo(path.join(dir, 'repos', 'is-number'), [
     { tag: 'v6.0.0', files: { 'package.json': pkg('6.0.0'), 'index.js': IS_NUMBER } },
     { tag: 'v7.1.0', files: { 'package.json': pkg('7.1.0') } },
+    // A release that breaks it: a named baseline of either kind must see the same regression.
+    { tag: 'v7.2.0', files: { 'package.json': pkg('7.2.0'), 'index.js': "'use strict';\nmodule.exports = () => false;\n" } },
   ]);
   makeRepoTag(npmLib, 'v7.0.0', 'v6.0.0');
   // 1.1.0 was published without a tag.
@@ -222,5 +224,67 @@ describe('baselines as published', () => {
     const run = await stack.waitForRun(created.body.id);
     expect(run.verdict).toBe('incomplete');
     expect(run.cells[0]).toMatchObject({ verdict: 'error', baseline: { status: 'error', reason: expect.stringContaining('the registry publishes') } });
+  });
+});
+
+/** What a cell's verdict rests on: its verdict and each side's outcome per test, the version in a test's name left out. */
+async function evidenceOf(run: { id: string; verdict: string; cells: Array<{ id: string; verdict: string; newFailures: string[] }> }) {
+  const cells = [];
+  for (const cell of run.cells) {
+    const tests = await testsOf(run.id, cell.id);
+    const outcomes = (side: Array<{ id: string; status: string }>) => side.filter((t) => !t.id.includes('version_')).map((t) => `${t.id} ${t.status}`).sort();
+    cells.push({ id: cell.id, verdict: cell.verdict, newFailures: cell.newFailures, candidate: outcomes(tests.candidate), baseline: outcomes(tests.baseline) });
+  }
+  return { verdict: run.verdict, cells };
+}
+
+describe('a published version named as the baseline (issue 23 items 1, 2)', () => {
+  it('npm:NAME@VERSION gives the verdicts a tag baseline of the same code gives, as a registry side with no commit', async () => {
+    // is-number 6.0.0 as npm serves it, and the tag v6.0.0 (this repository's copy of its code).
+    const byName = await stack.api('POST', '/api/runs', { library: 'is-number', candidate: 'v7.2.0', baseline: 'npm:is-number@6.0.0' });
+    expect(byName.status).toBe(201);
+    expect(byName.body.run).toMatchObject({ baseline: 'npm:is-number@6.0.0', baselineVersion: '6.0.0', baselineSha: null, ownBaseline: false });
+    const byTag = await stack.api('POST', '/api/runs', { library: 'is-number', candidate: 'v7.2.0', baseline: 'v6.0.0' });
+    expect(byTag.status).toBe(201);
+    const [registryRun, tagRun] = [await stack.waitForSettled(byName.body.id), await stack.waitForSettled(byTag.body.id)];
+    expect(registryRun.verdict).toBe('blocked');
+    // The bisect never takes the file's digest for a commit; the tag's bisect names the breaking one.
+    expect(registryRun.cells[0].bisect).toMatchObject({ status: 'inconclusive', reason: expect.stringContaining("registry's published file"), steps: [] });
+    const breaking = execFileSync('git', ['rev-parse', 'v7.2.0^{commit}'], { cwd: path.join(stack.dir, 'repos', 'is-number') }).toString().trim();
+    expect(tagRun.cells[0].bisect).toMatchObject({ status: 'found', firstBad: { sha: breaking } });
+    expect(await evidenceOf(registryRun)).toEqual(await evidenceOf(tagRun));
+    expect(registryRun.cells[0].newFailures).toEqual(['pkg::is_number_works']);
+    const integrity = registryRun.baselineRegistry?.integrity ?? '';
+    expect(integrity).toMatch(/^sha512-[A-Za-z0-9+/]+=*$/);
+    expect(registryRun).toMatchObject({ baselineSha: null, baselineRegistry: { registry: 'npm', package: 'is-number', version: '6.0.0' } });
+    expect(registryRun.cells[0].baseline).toMatchObject({ source: 'registry', registry: 'npm', package: 'is-number', version: '6.0.0', integrity });
+    expect(tagRun.baselineSha).toMatch(/^[0-9a-f]{40}$/);
+    expect(tagRun.cells[0].baseline).toEqual(expect.not.objectContaining({ integrity: expect.anything() }));
+    expect(await buildLog(registryRun.id, 'baseline')).toContain('https://registry.npmjs.org/is-number/-/is-number-6.0.0.tgz');
+    // The reproduce line names the published version again, never a digest as a commit.
+    const detail = await stack.api('GET', `/api/runs/${registryRun.id}/cells/npm-app.sqlite`);
+    expect(detail.body.reproduce.compat).toContain('--baseline npm:is-number@6.0.0');
+    const script = await fetch(`${stack.server.url}/api/runs/${registryRun.id}/cells/npm-app.sqlite/repro?side=baseline`).then((r) => r.text());
+    expect(script).toContain(`integrity ${integrity}`);
+    expect(script).not.toContain('git -C library checkout');
+  });
+
+  it('pypi:NAME==VERSION gives the verdicts a tag baseline of the same code gives', async () => {
+    const byName = await stack.api('POST', '/api/runs', { library: 'tinypy', candidate: 'v1.2.0', baseline: 'pypi:tinypy==1.0.0' });
+    expect(byName.status).toBe(201);
+    expect(byName.body.run).toMatchObject({ baseline: 'pypi:tinypy@1.0.0', baselineSha: null });
+    const byTag = await stack.api('POST', '/api/runs', { library: 'tinypy', candidate: 'v1.2.0', baseline: 'v1.0.0' });
+    const [registryRun, tagRun] = [await stack.waitForRun(byName.body.id), await stack.waitForRun(byTag.body.id)];
+    expect(registryRun.verdict).toBe('pass');
+    expect(await evidenceOf(registryRun)).toEqual(await evidenceOf(tagRun));
+    expect(registryRun.cells[0].baseline).toMatchObject({ source: 'registry', registry: 'pypi', package: 'tinypy', version: '1.0.0', integrity: expect.stringMatching(/^sha256-/) });
+    expect((await testsOf(registryRun.id, 'py-app.sqlite')).baseline.map((t) => t.id)).toEqual(['py::tinypy-1.0.0-py3-none-any.whl']);
+    expect(pypiRequests).toContain('/files/tinypy-1.0.0-py3-none-any.whl');
+  });
+
+  it('refuses a version the registry does not publish, naming the baseline, before anything runs', async () => {
+    const res = await stack.api('POST', '/api/runs', { library: 'tinypy', candidate: 'v1.2.0', baseline: 'pypi:tinypy==1.0.9' });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field: 'baseline', error: expect.stringMatching(/^baseline: pypi publishes no version 1\.0\.9 of tinypy/) });
   });
 });

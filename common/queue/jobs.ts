@@ -23,9 +23,10 @@ export const BuildJob = z.object({
   side: Side,
   library: z.object({ name: z.string(), repo: z.string(), image: ResolvedImage, command: z.string(), timeoutSeconds: z.number() }),
   ref: z.string(),
+  /** The commit built; empty for a published file. */
   sha: z.string(),
   version: z.string(),
-  /** Set when this side is the registry's published file: downloaded, not built. */
+  /** Set when this side is the registry's published file: downloaded, not built (keyed by its digest). */
   published: PublishedFileSchema.optional(),
 });
 export type BuildJob = z.infer<typeof BuildJob>;

@@ -4,7 +4,7 @@ import { logger } from '../../common/logger.js';
 import type { BisectStepJob, CellJob } from '../../common/queue/jobs.js';
 import { Orchestrator } from '../runs/orchestrator.js';
 import { bisectBuilt, built, done, harness, outcome, stepped, type HarnessOptions } from '../testing/harness.js';
-import { NotARegression, UnknownCell } from './bisector.js';
+import { answerOf, NotARegression, UnknownCell } from './bisector.js';
 
 const FAILS = outcome(['t1'], ['t2']);
 const PASSES = outcome(['t1', 't2']);
@@ -132,6 +132,74 @@ describe('a bisect', () => {
     const again = harness();
     await new Orchestrator(h.store, again.ports, { log: logger }).resume();
     expect(again.work.take('bisect-step').map((s) => [s.seq, s.sha])).toEqual([[0, first.sha]]);
+  });
+});
+
+describe('a bisect per test (issue 23)', () => {
+  // t2 and t3 first fail at commit 3, t4 at commit 6 (of 8): two causes in one cell.
+  const at = (i: number) => outcome(['t1', ...(i < 3 ? ['t2', 't3'] : []), ...(i < 6 ? ['t4'] : [])], [...(i >= 3 ? ['t2', 't3'] : []), ...(i >= 6 ? ['t4'] : [])]);
+  async function twoCauses(backends: Array<'sqlite' | 'postgres'> = ['sqlite']) {
+    const h = harness({ reruns: 0, backends });
+    const run = await h.createRun();
+    for (const build of h.work.take('build')) await h.send(built(build));
+    for (const cell of h.work.take('cell')) await h.send(done(cell, cell.side === 'candidate' ? (cell.cellId === 'app.postgres' ? outcome(['t1', 't3', 't4'], ['t2', 't5']) : at(8)) : outcome(['t1', 't2', 't3', 't4', ...(cell.cellId === 'app.postgres' ? ['t5'] : [])])));
+    const indexOf = (sha: string) => h.commits.findIndex((c) => c.sha === sha);
+    for (let round = 0; round < 60; round++) {
+      const builds = h.work.take('bisect-build');
+      const steps = h.work.take('bisect-step');
+      if (!builds.length && !steps.length) break;
+      for (const job of builds) await h.send(bisectBuilt(job));
+      for (const job of steps) await h.send(stepped(job, at(indexOf(job.sha))));
+    }
+    return { h, run: h.run(run.id) };
+  }
+
+  it('names both first bad commits with their tests, the earliest as firstBad, in at most one search per cause', async () => {
+    const { h, run } = await twoCauses();
+    const bisect = run.cells[0].bisect!;
+    expect(bisect).toMatchObject({
+      status: 'found',
+      firstBad: { sha: h.commits[3].sha },
+      culprits: [
+        { firstBad: { sha: h.commits[3].sha, subject: 'change 3' }, tests: ['t2', 't3'] },
+        { firstBad: { sha: h.commits[6].sha, subject: 'change 6' }, tests: ['t4'] },
+      ],
+      explains: { tests: 3, of: 3 },
+    });
+    // One search of 8 commits takes at most log2(8) + 2 steps (search.test.ts); two, twice that.
+    expect(bisect.steps.length).toBeLessThanOrEqual(2 * (Math.log2(8) + 2));
+  });
+
+  it('says on another cell which cell it ran on and how many of that cell\'s new failures it explains', async () => {
+    const { run } = await twoCauses(['sqlite', 'postgres']);
+    const postgres = run.cells.find((c) => c.id === 'app.postgres')!;
+    const sqlite = run.cells.find((c) => c.id === 'app.sqlite')!;
+    // t5 fails on postgres only: the sqlite bisect does not explain it.
+    expect(postgres.newFailures).toEqual(['t2', 't5']);
+    // The cheapest cell: sqlite (same durations).
+    expect(sqlite.bisect).toMatchObject({ cellId: 'app.sqlite', explains: { tests: 3, of: 3 } });
+    expect(postgres.bisect).toMatchObject({ cellId: 'app.sqlite', explains: { tests: 1, of: 2 } });
+  });
+});
+
+describe('answerOf: the end of a bisect from its groups', () => {
+  const commits = Array.from({ length: 15 }, (_, i) => ({ sha: `${i}`.padStart(7, '0').padEnd(40, 'a'), subject: `change ${i}`, author: 'A', date: '2026-01-01' }));
+  const inconclusive = { kind: 'inconclusive' as const, lo: 7, hi: 10, why: { skipped: [8, 9], flaky: [], errored: [], capReached: false } };
+  it('merges groups found at one commit, earliest first', () => {
+    const end = answerOf(commits, [{ tests: ['b'], decision: { kind: 'found', index: 9 } }, { tests: ['a'], decision: { kind: 'found', index: 4 } }, { tests: ['c'], decision: { kind: 'found', index: 9 } }], 7);
+    expect(end).toEqual({ status: 'found', firstBad: commits[4], culprits: [{ firstBad: commits[4], tests: ['a'] }, { firstBad: commits[9], tests: ['b', 'c'] }] });
+  });
+  it('is found when a group is, naming the groups left open and why', () => {
+    const end = answerOf(commits, [{ tests: ['a', 'b'], decision: { kind: 'found', index: 4 } }, { tests: ['c'], decision: inconclusive }], 7);
+    expect(end).toMatchObject({ status: 'found', firstBad: commits[4], culprits: [{ firstBad: commits[4], tests: ['a', 'b'] }] });
+    expect(end.reason).toBe('not found for 1 test: the first bad commit is one of 3 (0000008..0000010); skipped, not testable: 0000008, 0000009');
+  });
+  it('one group left open reads as a bisect of the cell as a whole always did', () => {
+    expect(answerOf(commits, [{ tests: ['a'], decision: inconclusive }], 7)).toEqual({
+      status: 'inconclusive',
+      candidates: commits.slice(8, 11),
+      reason: 'the first bad commit is one of 3 (0000008..0000010); skipped, not testable: 0000008, 0000009',
+    });
   });
 });
 

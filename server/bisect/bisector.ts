@@ -13,11 +13,11 @@ import { isFinished } from '../../common/verdict.js';
 import type { Store } from '../store/store.js';
 import type { GitRepositories, WorkQueue } from '../ports.js';
 import { cellJob, RunContext } from '../runs/context.js';
-import type { StoredBisect } from '../store/bisects.js';
+import type { StoredBisect, StoredCulprit } from '../store/bisects.js';
 import { commitUrl } from './commit-url.js';
 import { failureEvidence, rerunSelection, type FailureEvidence } from '../../common/test-evidence.js';
-import { stepOutcome } from './outcome.js';
-import { defaultCap, search, type Unresolved } from './search.js';
+import { stepOutcome, testOutcomes } from './outcome.js';
+import { defaultCap, searchPerTest, type GroupDecision, type PerTestStep, type Unresolved } from './search.js';
 
 export class NotARegression extends Error {}
 export class UnknownCell extends Error {}
@@ -67,13 +67,14 @@ export class Bisector {
     const { run: row, id: runId } = ctx;
     const { library } = ctx.plan;
     let commits: BisectCommit[] = [];
-    // A baseline installed from the registry's file has no commit to search from.
-    const fromRegistry = cell.baseline.source === 'registry';
-    if (!fromRegistry) {
+    // A baseline installed from the registry's file has no commit to search from (never its digest).
+    const baselineSha = cell.baseline.source === 'registry' ? null : row.baselineSha;
+    const fromRegistry = baselineSha === null;
+    if (baselineSha !== null) {
       try {
         const mirror = this.ports.repos.open(library.repo);
         await mirror.update();
-        commits = (await mirror.firstParentCommits(row.baselineSha, row.candidateSha)).map((c) => {
+        commits = (await mirror.firstParentCommits(baselineSha, row.candidateSha)).map((c) => {
           const url = commitUrl(library.repo, c.sha);
           return url ? { ...c, url } : c;
         });
@@ -130,8 +131,9 @@ export class Bisector {
   async onStepDone(ctx: RunContext, message: BisectStepDone): Promise<void> {
     const b = this.store.bisects.get(message.runId, message.consumer);
     if (!b || b.status !== 'running') return;
-    const { outcome, detail } = stepOutcome(message.result, this.evidence(b));
-    if (!this.store.bisects.endStep(b.runId, b.consumer, message.seq, outcome, detail, message.result.durationMs)) return;
+    const evidence = this.evidence(b);
+    const { outcome, detail } = stepOutcome(message.result, evidence);
+    if (!this.store.bisects.endStep(b.runId, b.consumer, message.seq, outcome, detail, message.result.durationMs, testOutcomes(message.result, evidence))) return;
     this.options.onChanged?.(b.runId);
     await this.advance(ctx, b.consumer);
   }
@@ -154,21 +156,11 @@ export class Bisector {
       const steps = this.store.bisects.steps(runId, consumer);
       if (steps.some((s) => s.outcome === null)) return;
       const indexOf = new Map(b.commits.map((c, i) => [c.sha, i]));
-      const decision = search({
-        count: b.commits.length - 1,
-        observations: steps.map((s) => ({ index: indexOf.get(s.sha)!, outcome: s.outcome! })),
-        cap: b.cap,
-      });
-      if (decision.kind === 'found') {
-        await this.finish(b, { status: 'found', firstBad: b.commits[decision.index] });
-        return;
-      }
-      if (decision.kind === 'inconclusive') {
-        await this.finish(b, {
-          status: 'inconclusive',
-          reason: explain(b.commits, decision.lo, decision.hi, decision.why, b.cap),
-          candidates: b.commits.slice(decision.lo + 1, decision.hi + 1),
-        });
+      const observed = steps.map((s): PerTestStep => ({ index: indexOf.get(s.sha)!, outcome: s.outcome!, tests: s.tests }));
+      const searchOf = (more: PerTestStep[] = []) => searchPerTest({ count: b.commits.length - 1, tests: b.newFailures, steps: [...observed, ...more], cap: b.cap });
+      const decision = searchOf();
+      if (decision.kind === 'done') {
+        await this.finish(b, answerOf(b.commits, decision.groups, b.cap));
         return;
       }
       const seq = steps.length;
@@ -176,9 +168,8 @@ export class Bisector {
       this.store.bisects.addStep(runId, consumer, seq, sha, decision.purpose);
       // While this step runs, the commits the next step may test (if it is good, if it is bad) are
       // built: a step then waits for no build.
-      const observations = steps.map((s) => ({ index: indexOf.get(s.sha)!, outcome: s.outcome! }));
       for (const outcome of ['good', 'bad'] as const) {
-        const next = search({ count: b.commits.length - 1, observations: [...observations, { index: decision.index, outcome }], cap: b.cap });
+        const next = searchOf([{ index: decision.index, outcome, tests: null }]);
         if (next.kind === 'test' && !this.store.bisects.build(runId, b.commits[next.index].sha)) await this.enqueueBuild(ctx, b, b.commits[next.index].sha, PREFETCH_PRIORITY);
       }
       // A commit whose build is known to have failed ends its step at once: the loop goes on around it.
@@ -231,11 +222,11 @@ export class Bisector {
 
   private async finish(
     b: StoredBisect,
-    end: { status: 'found' | 'inconclusive'; firstBad?: BisectCommit; candidates?: BisectCommit[]; reason?: string },
+    end: { status: 'found' | 'inconclusive'; firstBad?: BisectCommit; culprits?: StoredCulprit[]; candidates?: BisectCommit[]; reason?: string },
   ): Promise<void> {
     this.store.bisects.finish(b.runId, b.consumer, end);
     this.options.log.info(
-      { run: b.runId, consumer: b.consumer, status: end.status, firstBad: end.firstBad?.sha, reason: end.reason },
+      { run: b.runId, consumer: b.consumer, status: end.status, firstBad: end.firstBad?.sha, culprits: end.culprits?.length, reason: end.reason },
       'Bisect finished',
     );
     this.options.onChanged?.(b.runId);
@@ -252,6 +243,37 @@ export function cheapest(cells: CellJson[]): CellJson {
 /** The version a commit between two releases is built and tested as: the baseline's, plus the commit. */
 function versionAt(baselineVersion: string, sha: string): string {
   return `${baselineVersion}+${sha.slice(0, 7)}`;
+}
+
+/**
+ * The bisect's end from its groups' answers: a culprit per found group (groups found at one commit
+ * merged), earliest first, `firstBad` the earliest. Found when any group was (a test that flaked apart
+ * from its group must not hide the commit the others agree on); the groups left open say why in
+ * `reason`. With none found: inconclusive, the largest open group naming the commits its culprit is among.
+ */
+export function answerOf(
+  commits: BisectCommit[],
+  groups: GroupDecision[],
+  cap: number,
+): { status: 'found' | 'inconclusive'; firstBad?: BisectCommit; culprits?: StoredCulprit[]; candidates?: BisectCommit[]; reason?: string } {
+  const byIndex = new Map<number, string[]>();
+  for (const g of groups) if (g.decision.kind === 'found') byIndex.set(g.decision.index, [...(byIndex.get(g.decision.index) ?? []), ...g.tests]);
+  const culprits = [...byIndex.entries()].sort(([a], [b]) => a - b).map(([index, tests]) => ({ firstBad: commits[index], tests }));
+  const open = groups.filter((g) => g.decision.kind === 'inconclusive');
+  if (open.length === 0) return { status: 'found', firstBad: culprits[0].firstBad, culprits };
+  const first = open[0].decision as Extract<GroupDecision['decision'], { kind: 'inconclusive' }>;
+  const why = explain(commits, first.lo, first.hi, first.why, cap);
+  // Named per group only when there is more than one: a one-cause bisect reads as it always did.
+  const tests = (n: number) => `${n} test${n === 1 ? '' : 's'}`;
+  const reason =
+    groups.length === 1
+      ? why
+      : [
+          `${tests(open[0].tests.length)}: ${why}`,
+          ...open.slice(1).map((g) => `${tests(g.tests.length)}: ${explain(commits, (g.decision as typeof first).lo, (g.decision as typeof first).hi, (g.decision as typeof first).why, cap)}`),
+        ].join('; ');
+  if (culprits.length) return { status: 'found', firstBad: culprits[0].firstBad, culprits, reason: `not found for ${reason}` };
+  return { status: 'inconclusive', candidates: commits.slice(first.lo + 1, first.hi + 1), reason };
 }
 
 function explain(commits: BisectCommit[], lo: number, hi: number, why: Unresolved, cap: number): string {

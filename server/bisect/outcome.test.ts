@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureEvidence } from '../../common/test-evidence.js';
-import { STEP_RULES, stepOutcome } from './outcome.js';
+import { STEP_RULES, stepOutcome, testOutcomes } from './outcome.js';
 
 const t = (id: string, status: 'passed' | 'failed' | 'skipped', message?: string) => ({ id, status, ...(message ? { message } : {}) });
 const outcome = (...args: Parameters<typeof stepOutcome>) => stepOutcome(...args).outcome;
@@ -59,5 +59,37 @@ describe('stepOutcome on a failure that exists only when it fails', () => {
     expect(pytest.failureOnly).toEqual([collection]);
     expect(outcome({ status: 'passed', tests: pyBaseline }, pytest)).toBe('good');
     expect(outcome({ status: 'failed', tests: [t(collection, 'failed', 'collection failure')] }, pytest)).toBe('bad');
+  });
+});
+
+describe('testOutcomes: each new failure on its own (issue 23)', () => {
+  const evidence = failureEvidence(['s::a', 's::b'], [t('s::a', 'failed'), t('s::b', 'failed'), t('s::z', 'passed')], [t('s::a', 'passed'), t('s::b', 'passed'), t('s::z', 'passed')]);
+  it('splits a step where one new failure fails again and the other passes', () => {
+    expect(testOutcomes({ status: 'failed', tests: [t('s::a', 'passed'), t('s::b', 'failed')] }, evidence)).toEqual({ good: ['s::a'], bad: ['s::b'], skip: [] });
+    expect(testOutcomes({ status: 'failed', tests: [t('s::a', 'passed'), t('s::z', 'failed')] }, evidence)).toEqual({ good: ['s::a'], bad: [], skip: ['s::b'] });
+  });
+  it('speaks only as a whole for an infrastructure error or a regression without ids', () => {
+    expect(testOutcomes({ status: 'error', tests: [] }, evidence)).toBeNull();
+    expect(testOutcomes({ status: 'failed', tests: [] }, failureEvidence([], [], []))).toBeNull();
+  });
+  it('gives each test what stepOutcome gives that test alone, failure-only ids included', () => {
+    const hook = 'store::"before each" hook for "puts a value"';
+    const baseline = [t('store::puts a value', 'passed'), t('store::lists keys', 'passed'), t('s::c', 'passed')];
+    const mixed = failureEvidence([hook, 's::c'], [t(hook, 'failed'), t('s::c', 'failed')], baseline);
+    const results = [
+      { status: 'passed' as const, tests: baseline },
+      { status: 'failed' as const, tests: [t('store::puts a value', 'failed'), t('store::lists keys', 'passed'), t('s::c', 'passed')] },
+      { status: 'failed' as const, tests: [t('store::"before each" hook for "lists keys"', 'failed'), t('s::c', 'passed')] },
+      { status: 'failed' as const, tests: [t('s::c', 'failed')] },
+      { status: 'failed' as const, tests: [] },
+    ];
+    for (const result of results) {
+      const each = testOutcomes(result, mixed)!;
+      for (const id of mixed.newFailures) {
+        const alone = { ...mixed, newFailures: [id], failureOnly: mixed.failureOnly.filter((x) => x === id) };
+        const expected = stepOutcome(result, alone).outcome;
+        expect(each[expected as 'good' | 'bad' | 'skip'], `${id} in ${JSON.stringify(result.tests.map((x) => [x.id, x.status]))}`).toContain(id);
+      }
+    }
   });
 });

@@ -11,7 +11,7 @@
  */
 import type { SideResultPayload } from '../../common/queue/jobs.js';
 import { failedKeys, failureKey, sideRan, type FailureEvidence } from '../../common/test-evidence.js';
-import type { StepOutcome } from './search.js';
+import type { StepOutcome, TestOutcomes } from './search.js';
 
 export const STEP_RULES = {
   infrastructure: 'infrastructure error',
@@ -68,4 +68,30 @@ export function stepOutcome(result: Pick<SideResultPayload, 'status' | 'tests' |
     return decide('skip', STEP_RULES.notRun, result.reason ?? `${missing.length} of the ${expected.length} tests the failure hid did not run`);
   }
   return decide('skip', STEP_RULES.notRun, result.reason);
+}
+
+/**
+ * What the step says of each new failure on its own, by the rules above applied to that test alone (the
+ * per-test search, search.ts searchPerTest). Null when the step speaks only as a whole: an
+ * infrastructure error, or a regression without per-test ids. Computed in one pass over the step's
+ * tests: a cell may have thousands of new failures.
+ */
+export function testOutcomes(result: Pick<SideResultPayload, 'status' | 'tests'>, evidence: FailureEvidence): TestOutcomes {
+  if (result.status === 'error' || evidence.newFailures.length === 0) return null;
+  const failed = failedKeys(result.tests);
+  const byId = new Map(result.tests.map((t) => [t.id, t.status]));
+  const only = new Set(evidence.failureOnly);
+  const hiddenFailed = evidence.hidden.some((id) => byId.get(id) === 'failed');
+  const ran = sideRan(result.tests);
+  const expected = evidence.hidden.length ? evidence.hidden : evidence.baselineIds;
+  const hiddenRan = expected.length > 0 && expected.every((id) => byId.has(id));
+  const out: Record<'good' | 'bad' | 'skip', string[]> = { good: [], bad: [], skip: [] };
+  for (const id of evidence.newFailures) {
+    let outcome: 'good' | 'bad' | 'skip';
+    if (failed.has(failureKey(id))) outcome = 'bad';
+    else if (only.has(id) && !byId.has(id)) outcome = hiddenFailed ? 'bad' : ran && hiddenRan ? 'good' : 'skip';
+    else outcome = ran && byId.get(id) === 'passed' ? 'good' : 'skip';
+    out[outcome].push(id);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCap, search, type Observation, type SearchDecision, type StepOutcome } from './search.js';
+import { defaultCap, search, searchPerTest, type GroupDecision, type Observation, type PerTestStep, type SearchDecision, type StepOutcome } from './search.js';
 
 /** Runs the search to its end against an oracle; returns the decision and the steps it took. */
 function bisect(count: number, oracle: (index: number, tries: number) => StepOutcome, cap = defaultCap(count)) {
@@ -98,5 +98,98 @@ describe('search', () => {
     expect(outage.decision).toMatchObject({ kind: 'inconclusive', why: { capReached: true } });
     expect(outage.steps.filter((s) => s.outcome !== 'error')).toHaveLength(defaultCap(14) - 3);
     expect(bisect(14, (i, tries) => (i === 7 && tries < 2 ? 'error' : clean(9)(i))).decision).toEqual({ kind: 'found', index: 9 });
+  });
+});
+
+/** Runs the per-test search to its end against a per-test oracle (what each test does at each commit). */
+function bisectPerTest(count: number, tests: string[], oracle: (index: number, test: string, tries: number) => StepOutcome, cap = defaultCap(count)) {
+  const steps: PerTestStep[] = [];
+  for (;;) {
+    const decision = searchPerTest({ count, tests, steps, cap });
+    if (decision.kind !== 'test') return { decision, steps };
+    expect(decision.index).toBeGreaterThan(0);
+    expect(decision.index).toBeLessThan(count);
+    const tries = steps.filter((s) => s.index === decision.index).length;
+    const outcomes: Record<'good' | 'bad' | 'skip', string[]> = { good: [], bad: [], skip: [] };
+    for (const test of tests) outcomes[oracle(decision.index, test, tries) as 'good' | 'bad' | 'skip'].push(test);
+    // The step as a whole, as outcome.ts decides it: bad when any of them fails again.
+    const outcome: StepOutcome = outcomes.bad.length ? 'bad' : outcomes.good.length ? 'good' : 'skip';
+    steps.push({ index: decision.index, outcome, tests: outcomes });
+  }
+}
+
+/** 12 tests that first fail at `a`, one that first fails at `b` (the issue's postgres cell). */
+const TWELVE = Array.from({ length: 12 }, (_, i) => `returning::t${i}`);
+const twoCulprits = (a: number, b: number, unbuildable: number[] = []) => (i: number, test: string): StepOutcome =>
+  unbuildable.includes(i) ? 'skip' : i >= (test === 'knex-methods' ? b : a) ? 'bad' : 'good';
+const found = (groups: GroupDecision[]) => groups.map((g) => [g.decision.kind === 'found' ? g.decision.index : g.decision.kind, g.tests.length]);
+
+describe('search per test', () => {
+  it('one culprit: the same steps, in the same order, as the search of the cell as a whole', () => {
+    for (const count of [1, 2, 5, 14, 33]) {
+      for (let culprit = 1; culprit <= count; culprit++) {
+        const whole = bisect(count, clean(culprit));
+        const perTest = bisectPerTest(count, TWELVE, (i) => clean(culprit)(i));
+        expect(perTest.steps.map((s) => [s.index, s.outcome]), `N=${count} culprit=${culprit}`).toEqual(whole.steps.map((s) => [s.index, s.outcome]));
+        expect(perTest.decision).toEqual({ kind: 'done', groups: [{ tests: TWELVE, decision: { kind: 'found', index: culprit } }] });
+      }
+    }
+  });
+
+  it("the example's history (skip at 7, culprit 9): no more steps than the search of the cell as a whole", () => {
+    const whole = bisect(14, clean(9, [7]));
+    const perTest = bisectPerTest(14, ['a', 'b', 'c', 'd', 'e'], (i) => clean(9, [7])(i));
+    expect(perTest.steps.length).toBe(whole.steps.length);
+    expect(perTest.steps.length).toBeLessThanOrEqual(Math.ceil(Math.log2(14)) + 2);
+  });
+
+  it('two culprits: names both with their tests, in at most one search per culprit (2 x (ceil(log2 N) + 2) steps)', () => {
+    for (const count of [3, 5, 14, 33]) {
+      const bound = 2 * (Math.ceil(Math.log2(count)) + 2);
+      for (let a = 1; a < count; a++) {
+        for (let b = a + 1; b <= count; b++) {
+          const { decision, steps } = bisectPerTest(count, [...TWELVE, 'knex-methods'], twoCulprits(a, b));
+          expect(decision.kind === 'done' && found(decision.groups), `N=${count} a=${a} b=${b}`).toEqual([[a, 12], [b, 1]]);
+          expect(steps.length, `N=${count} a=${a} b=${b}`).toBeLessThanOrEqual(bound);
+        }
+      }
+    }
+  });
+
+  it('the steps grow with the culprits, not the tests: 1,000 tests of two culprits take the steps 13 do', () => {
+    const many = Array.from({ length: 999 }, (_, i) => `returning::t${i}`);
+    for (const [a, b] of [[3, 11], [6, 7], [1, 14]]) {
+      const small = bisectPerTest(14, [...TWELVE, 'knex-methods'], twoCulprits(a, b));
+      const large = bisectPerTest(14, [...many, 'knex-methods'], twoCulprits(a, b));
+      expect(large.steps.map((s) => s.index)).toEqual(small.steps.map((s) => s.index));
+      expect(large.decision.kind === 'done' && found(large.decision.groups)).toEqual([[a, 999], [b, 1]]);
+    }
+  });
+
+  it('two culprits around an unbuildable commit: each found, the skip shared', () => {
+    const { decision, steps } = bisectPerTest(14, [...TWELVE, 'knex-methods'], twoCulprits(4, 11, [7]));
+    expect(decision.kind === 'done' && found(decision.groups)).toEqual([[4, 12], [11, 1]]);
+    expect(steps.filter((s) => s.index === 7)).toHaveLength(1);
+    expect(steps.length).toBeLessThanOrEqual(2 * (Math.ceil(Math.log2(14)) + 2));
+  });
+
+  it('a culprit hidden by unbuildable commits leaves its group inconclusive and the other found', () => {
+    const { decision } = bisectPerTest(14, [...TWELVE, 'knex-methods'], twoCulprits(4, 10, [8, 9]), 20);
+    expect(decision.kind === 'done' && found(decision.groups)).toEqual([[4, 12], ['inconclusive', 1]]);
+    expect(decision.kind === 'done' && decision.groups[1].decision).toMatchObject({ kind: 'inconclusive', lo: 7, hi: 10, why: { skipped: [8, 9] } });
+  });
+
+  it('the cap is one search per group: two groups stop at twice the cap, never more', () => {
+    const { decision, steps } = bisectPerTest(100, [...TWELVE, 'knex-methods'], twoCulprits(20, 80), 3);
+    expect(steps.length).toBeLessThanOrEqual(6);
+    expect(decision).toMatchObject({ kind: 'done' });
+    if (decision.kind === 'done') expect(decision.groups.some((g) => g.decision.kind === 'inconclusive' && g.decision.why.capReached)).toBe(true);
+  });
+
+  it('a step stored without per-test outcomes counts for every test as the step did', () => {
+    const steps: PerTestStep[] = [{ index: 7, outcome: 'good', tests: null }, { index: 10, outcome: 'bad', tests: { bad: ['x'], good: ['y'] } }];
+    expect(searchPerTest({ count: 14, tests: ['x', 'y'], steps, cap: 10 })).toMatchObject({ kind: 'test' });
+    // Without ids (a regression by the side status) the step outcomes are the only group.
+    expect(searchPerTest({ count: 1, tests: [], steps: [], cap: 3 })).toEqual({ kind: 'done', groups: [{ tests: [], decision: { kind: 'found', index: 1 } }] });
   });
 });

@@ -116,3 +116,73 @@ function nearest(candidates: number[], mid: number): number {
     return d < bestD || (d === bestD && i > best) ? i : best;
   });
 }
+
+/**
+ * Per test (issue 23): each step runs the whole selection, so every new failure has its own outcome at
+ * each commit, and its own interval where it first fails. Tests that behaved alike at every step so far
+ * share one interval and are searched as one group by `search` above; a step that lands between two
+ * culprits splits a group in two, and each goes on alone. The steps therefore grow with the number of
+ * distinct culprits (one search each, sharing the steps they have in common), never with the number of
+ * tests: one culprit takes exactly the steps `search` takes.
+ */
+
+/** What one step said of each new failure; null: the step as a whole (an error, a build that failed, a step stored before per-test outcomes). */
+export type TestOutcomes = Partial<Record<'good' | 'bad' | 'skip', string[]>> | null;
+
+export interface PerTestStep extends Observation {
+  tests: TestOutcomes;
+}
+
+export interface PerTestInput {
+  count: number;
+  /** The new failures searched for; empty: the cell as a whole (a regression without per-test ids). */
+  tests: string[];
+  steps: PerTestStep[];
+  /** The cap of one culprit's search; the whole search may take it once per group, up to MAX_GROUPS times. */
+  cap: number;
+}
+
+export interface GroupDecision {
+  tests: string[];
+  decision: Exclude<SearchDecision, { kind: 'test' }>;
+}
+
+export type PerTestDecision =
+  | { kind: 'test'; index: number; purpose: 'search' | 'confirm' | 'retry' }
+  /** Every group's answer, the largest group first. */
+  | { kind: 'done'; groups: GroupDecision[] };
+
+/** Groups past this share the cap of the last: a suite whose tests each flake alone does not buy a search per test. */
+export const MAX_GROUPS = 5;
+
+export function searchPerTest(input: PerTestInput): PerTestDecision {
+  const { count, steps } = input;
+  const lookups = steps.map((s) => {
+    if (s.outcome === 'error' || !s.tests) return null;
+    const byTest = new Map<string, StepOutcome>();
+    for (const outcome of ['good', 'bad', 'skip'] as const) for (const id of s.tests[outcome] ?? []) byTest.set(id, outcome);
+    return byTest;
+  });
+  // A test a step did not name could not be told apart there: skipped for it.
+  const outcomeOf = (i: number, test: string | null): StepOutcome => {
+    const lookup = lookups[i];
+    return lookup && test !== null ? (lookup.get(test) ?? 'skip') : steps[i].outcome;
+  };
+  const groups = new Map<string, string[]>();
+  for (const test of input.tests) {
+    const signature = steps.map((_, i) => outcomeOf(i, test)).join(',');
+    const group = groups.get(signature);
+    if (group) group.push(test);
+    else groups.set(signature, [test]);
+  }
+  const members = input.tests.length ? [...groups.values()] : [[]];
+  const cap = input.cap * Math.min(members.length, MAX_GROUPS);
+  const decided = members.map((tests) => ({
+    tests,
+    decision: search({ count, cap, observations: steps.map((s, i) => ({ index: s.index, outcome: outcomeOf(i, tests[0] ?? null) })) }),
+  }));
+  decided.sort((a, b) => b.tests.length - a.tests.length);
+  const next = decided.find((g) => g.decision.kind === 'test');
+  if (next && next.decision.kind === 'test') return next.decision;
+  return { kind: 'done', groups: decided as GroupDecision[] };
+}

@@ -68,6 +68,13 @@ describe('createApp', () => {
     expect(await call('GET', `/api/runs/${id}/cells/nope`)).toEqual({ status: 404, body: { error: `no cell "nope" in run "${id}"` } });
   });
 
+  it('refuses a baseline that is neither a git ref nor a published version, naming the field', async () => {
+    const bad = await call('POST', '/api/runs', { token, body: JSON.stringify({ library: 'lib', candidate: 'v1.1.0', baseline: 'npm:lib' }) });
+    expect(bad).toMatchObject({ status: 400, body: { error: 'body.baseline: "npm:lib" names no version: write npm:NAME@VERSION, e.g. npm:knex@0.95.15' } });
+    const unknown = await call('POST', '/api/runs', { token, body: JSON.stringify({ library: 'lib', candidate: 'v1.1.0', baseline: 'npm:lib@9.9.9' }) });
+    expect(unknown).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^baseline: npm publishes no version 9\.9\.9 of lib/), field: 'baseline' } });
+  });
+
   it('answers 400 for a bad query and 404 for a route or run it does not have, OPTIONS included', async () => {
     expect(await call('GET', '/api/runs?limit=0')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^query\.limit: /) } });
     expect(await call('POST', '/api/runs/nope/cancel', { token })).toEqual({ status: 404, body: { error: 'no run "nope"' } });

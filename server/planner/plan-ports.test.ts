@@ -37,7 +37,33 @@ describe('planRun on fake ports', () => {
     const { ports, plan } = setup('lib');
     ports.registry.files.set('lib', [file('0.9.0'), file('1.0.0'), file('1.2.0')]);
     const { run } = await plan({ candidate: 'v1.1.0' });
-    expect(run).toMatchObject({ baseline: 'npm:lib@1.0.0', baselineVersion: '1.0.0', baselineSha: file('1.0.0').digest.hex, baselineSource: 'registry', meta: { baselineFile: file('1.0.0'), ownBaseline: true } });
+    // A published file has no commit: its digest stays in the meta, never in a commit field (issue 23 item 2).
+    expect(run).toMatchObject({ baseline: 'npm:lib@1.0.0', baselineVersion: '1.0.0', baselineSha: null, baselineSource: 'registry', meta: { baselineFile: file('1.0.0'), ownBaseline: true } });
+  });
+
+  it('takes a published version named as the baseline: the default\'s file is own, another one is not', async () => {
+    const { ports, plan } = setup('lib');
+    ports.registry.files.set('lib', [file('0.9.0'), file('1.0.0'), file('1.2.0')]);
+    const named = await plan({ candidate: 'v1.1.0', baseline: 'npm:lib@0.9.0' });
+    expect(named.run).toMatchObject({ baseline: 'npm:lib@0.9.0', baselineVersion: '0.9.0', baselineSha: null, baselineSource: 'registry', meta: { baselineFile: file('0.9.0'), ownBaseline: false } });
+    const same = await plan({ candidate: 'v1.1.0', baseline: 'npm:lib@1.0.0' });
+    expect(same.run).toMatchObject({ baselineSource: 'registry', meta: { baselineFile: file('1.0.0'), ownBaseline: true } });
+  });
+
+  it('takes a published version of a library without registry:, never as its own baseline', async () => {
+    const { ports, plan } = setup();
+    ports.registry.files.set('lib', [file('1.0.0')]);
+    const { run } = await plan({ candidate: 'v1.1.0', baseline: 'npm:lib@1.0.0' });
+    expect(run).toMatchObject({ baseline: 'npm:lib@1.0.0', baselineSha: null, baselineSource: 'registry', meta: { baselineFile: file('1.0.0'), ownBaseline: false } });
+  });
+
+  it('refuses a published version the registry does not list, or a registry that does not answer, naming the baseline', async () => {
+    const { ports, plan } = setup('lib');
+    ports.registry.files.set('lib', [file('0.9.0'), file('1.0.0')]);
+    await expect(plan({ candidate: 'v1.1.0', baseline: 'npm:lib@0.9.5' })).rejects.toThrow(new PlanError('baseline', 'npm publishes no version 0.9.5 of lib (its latest: 0.9.0, 1.0.0)'));
+    await expect(plan({ candidate: 'v1.1.0', baseline: 'npm:lib' })).rejects.toMatchObject({ field: 'baseline', message: expect.stringContaining('npm:NAME@VERSION') });
+    ports.registry.down = true;
+    await expect(plan({ candidate: 'v1.1.0', baseline: 'npm:lib@1.0.0' })).rejects.toThrow(new PlanError('baseline', 'npm did not answer for lib: registry unreachable'));
   });
 
   it('names the field at fault: a registry that does not answer, a ref the repository lacks, a repository it cannot read', async () => {

@@ -12,6 +12,7 @@ import { GitError } from '../../common/git/mirror.js';
 import { findLibrary, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { BACKENDS, type Backend, type Trigger } from '../../common/types.js';
 import { describePublished, registryOf, type PublishedFile } from '../../common/registry/published.js';
+import { baselineRefProblem, findPublished, parseBaselineRef, registryRefOf, samePackage } from '../../common/registry/baseline-ref.js';
 import { chooseBaseline, compileTagPattern, taggedVersions, versionOfTag } from '../../common/versions.js';
 import type { NewCell, NewRun } from '../store/store.js';
 import type { RunMeta } from '../store/schema.js';
@@ -33,10 +34,16 @@ const Ref = z.string().superRefine((ref, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `not a valid git ref: ${problem}` });
 });
 
+/** A tag or commit, or a published version (common/registry/baseline-ref.ts). */
+const Baseline = z.string().superRefine((text, ctx) => {
+  const problem = baselineRefProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const RunRequest = z.strictObject({
   library: z.string().min(1).max(100),
   candidate: Ref,
-  baseline: Ref.optional(),
+  baseline: Baseline.optional(),
   consumers: z.array(z.string().min(1).max(100)).max(500).optional(),
   backends: z.array(z.enum(BACKENDS)).optional(),
   /** Test the baseline anew even where a recent identical baseline result could be reused. */
@@ -117,24 +124,46 @@ export async function planRun(
   let baselineRef: string;
   let baselineVersion: string;
   let baselineFile: PublishedFile | null = null;
-  // A baseline asked for by name: the release tag the default would pick, to tell whether it is the
-  // version's own (a library with `registry:` has the registry's file as its own, which no tag is).
-  let defaultTag: string | null = null;
-  if (request.baseline) {
+  let isOwnBaseline = true;
+  const asked = request.baseline ? parseBaselineRef(request.baseline) : null;
+  if (asked && !asked.ok) throw new PlanError('baseline', asked.problem);
+  if (asked?.ok && asked.baseline.kind === 'registry') {
+    // A published version by name: the same file the registry default would install, had it chosen it.
+    const wanted = asked.baseline;
+    let published: PublishedFile[];
+    try {
+      published = await options.registry.publishedFiles(registryRefOf(wanted));
+    } catch (error) {
+      throw new PlanError('baseline', `${wanted.registry} did not answer for ${wanted.name}: ${(error as Error).message}`);
+    }
+    const file = findPublished(published, wanted.version);
+    if (!file) {
+      const near = published.slice(-5).map((f) => f.published).join(', ');
+      throw new PlanError('baseline', `${wanted.registry} publishes no version ${wanted.version} of ${wanted.name}${near ? ` (its latest: ${near})` : ''}`);
+    }
+    baselineRef = describePublished(file);
+    baselineVersion = file.version;
+    baselineFile = file;
+    const own = library.registry && registryOf(library.registry);
+    isOwnBaseline = Boolean(own && own.kind === file.registry && samePackage(file.registry, own.name, file.name) && (await ownBaseline().catch(() => null))?.file?.published === file.published);
+  } else if (request.baseline) {
     baselineRef = request.baseline;
     baselineVersion = versionOfTag(request.baseline, pattern) ?? request.baseline;
-    if (!library.registry && candidateVersion) defaultTag = chooseBaseline(candidateVersion, releases)?.tag ?? null;
   } else {
     const own = await ownBaseline();
     baselineRef = own.ref;
     baselineVersion = own.version;
     baselineFile = own.file;
   }
-  // A published file has no commit: its digest is what identifies it (and keys its artifact).
-  const baselineSha = baselineFile ? baselineFile.digest.hex : await resolve('baseline', baselineRef);
-  // Only a run against the version's own baseline may decide its gate (common/verdict.ts gateRuns): the
-  // default one, or one named that is the default's commit.
-  const isOwnBaseline = !request.baseline || (defaultTag !== null && (await resolve('baseline', defaultTag)) === baselineSha);
+  // A published file has no commit (its digest, in the run's meta, identifies it); a tag's is resolved.
+  const baselineSha = baselineFile ? null : await resolve('baseline', baselineRef);
+  if (request.baseline && !baselineFile) {
+    // Only a run against the version's own baseline may decide its gate (common/verdict.ts gateRuns): the
+    // default one, or a tag named that is the default's commit (a library with `registry:` has the
+    // registry's file as its own, which no tag is).
+    const defaultTag = !library.registry && candidateVersion ? (chooseBaseline(candidateVersion, releases)?.tag ?? null) : null;
+    isOwnBaseline = defaultTag !== null && (await resolve('baseline', defaultTag)) === baselineSha;
+  }
 
   const wanted = request.consumers ? new Set(request.consumers) : null;
   for (const name of wanted ?? []) {

@@ -91,6 +91,18 @@ describe('the reproduce script of a real library', () => {
     expect(compatRunCommand({ run, cell })).toContain('--baseline');
   });
 
+  it('names a published version asked for by name, with its integrity, and never checks out a commit for it', () => {
+    const named = { registry: 'pypi' as const, package: 'tinypy', version: '1.1.0', integrity: 'sha256-q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=' };
+    const registryCell: CellJson = { ...cell, baseline: { ...side, source: 'registry', ...named } };
+    const registryRun = { ...run, baseline: 'pypi:tinypy@1.1.0', baselineSha: null, baselineRegistry: named, ownBaseline: false };
+    expect(compatRunCommand({ run: registryRun, cell: registryCell })).toContain('--baseline pypi:tinypy==1.1.0');
+    const published = { url: 'http://pypi.example/files/tinypy-1.1.0-py3-none-any.whl', filename: 'tinypy-1.1.0-py3-none-any.whl' };
+    const script = dockerScript({ ...input, run: registryRun, cell: registryCell, baselineFile: published }, 'baseline');
+    expect(script).toContain(`(integrity ${named.integrity})`);
+    expect(script).not.toContain('git -C library checkout');
+    expect(compatRunCommand({ run: { ...registryRun, ownBaseline: true }, cell: registryCell })).not.toContain('--baseline');
+  });
+
   it('builds a Dockerfile image where the worker would', () => {
     const script = dockerScript({ ...input, config: { ...config, image: { dockerfile: '/srv/images/app/Dockerfile', context: '/srv/images/app' } } }, 'candidate');
     expect(script).toContain(`"$(docker build -q -f /srv/images/app/Dockerfile /srv/images/app)" sh -c`);

@@ -9,6 +9,7 @@ import { CELL_PATHS, cellEnv, SQLITE_URL } from '../../common/cell-env.js';
 import { afterSetupSql, loginSetupSql, loginUrl, type DatabaseLogin, type ServerBackend } from '../../common/databases/setup-sql.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import { redactText } from '../../common/redact.js';
+import { baselineFlagOf } from '../../common/registry/baseline-ref.js';
 import type { CellJson, RunJson, Side } from '../../common/types.js';
 import type { ImageRef } from '../../common/matrix/schema.js';
 
@@ -43,8 +44,13 @@ export function compatRunCommand({ run, cell }: Pick<ReproInput, 'run' | 'cell'>
     'compat run',
     `--library ${shellQuote(run.library)}`,
     `--candidate ${shellQuote(run.candidate)}`,
-    // A registry baseline is what the default picks again; a tag is named.
-    ...(cell.baseline.source === 'registry' ? [] : [`--baseline ${shellQuote(run.baseline)}`]),
+    // A tag is named; so is a published version asked for by name. The default registry baseline is
+    // what the default picks again.
+    ...(cell.baseline.source !== 'registry'
+      ? [`--baseline ${shellQuote(run.baseline)}`]
+      : run.ownBaseline === false && cell.baseline.registry && cell.baseline.package && cell.baseline.version
+        ? [`--baseline ${shellQuote(baselineFlagOf({ registry: cell.baseline.registry, name: cell.baseline.package, published: cell.baseline.version }))}`]
+        : []),
     `--consumer ${shellQuote(cell.consumer)}`,
     `--backend ${cell.backend}`,
     '--wait',
@@ -68,7 +74,8 @@ function sqlIn(backend: ServerBackend, statements: string[], database?: string):
 export function dockerScript(input: ReproInput, side: Side): string {
   const { run, cell, config, library } = input;
   const ref = side === 'candidate' ? run.candidate : run.baseline;
-  const sha = side === 'candidate' ? run.candidateSha : run.baselineSha;
+  // Empty only for a registry baseline, which is downloaded below, never checked out.
+  const sha = (side === 'candidate' ? run.candidateSha : run.baselineSha) ?? '';
   const version = side === 'candidate' ? run.candidateVersion : run.baselineVersion;
   const q = shellQuote;
   const lines: string[] = ['set -e', 'mkdir -p compat-repro && cd compat-repro', ''];
@@ -76,7 +83,7 @@ export function dockerScript(input: ReproInput, side: Side): string {
   const published = side === 'baseline' ? input.baselineFile : null;
   if (published) {
     lines.push(
-      `# 1. The ${side} artifact: ${ref}, the registry's own file`,
+      `# 1. The ${side} artifact: ${ref}, the registry's own file${cell.baseline.integrity ? ` (integrity ${cell.baseline.integrity})` : ''}`,
       'mkdir -p artifact',
       `curl -fsSL -o ${q(`artifact/${published.filename}`)} ${q(published.url)}`,
     );

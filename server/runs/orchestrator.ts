@@ -141,7 +141,8 @@ export class Orchestrator {
         side,
         library,
         ref: side === 'candidate' ? run.candidate : run.baseline,
-        sha: side === 'candidate' ? run.candidateSha : run.baselineSha,
+        // A published file has no commit: the worker keys its artifact by the file's digest.
+        sha: side === 'candidate' ? run.candidateSha : (run.baselineSha ?? ''),
         version: side === 'candidate' ? run.candidateVersion : run.baselineVersion,
         ...(side === 'baseline' && baselineFile ? { published: baselineFile } : {}),
       }, BUILD_PRIORITY);

@@ -79,6 +79,15 @@ describe('describeRun', () => {
     expect(describeRun(two, 'failure')).toBe('2 regressions in 3 cells (1.1.0 vs 1.0.0): js-ledger.mysql, py-inventory.mysql');
   });
 
+  it('names each first bad commit of a bisect with several causes, with its tests\' count', () => {
+    const commit = (sha: string, subject: string) => ({ sha: sha.padEnd(40, '0'), subject, author: 'Q', date: '2024-04-12T10:00:00Z' });
+    const a = commit('aaaaaaa', 'RETURNING for inserts');
+    const b = commit('bbbbbbb', 'Drop knex methods');
+    const r = run([['orm-app.postgres', 'regression']], { verdict: 'blocked' });
+    r.cells[0].bisect = { status: 'found', firstBad: a, culprits: [{ firstBad: a, tests: Array.from({ length: 12 }, (_, i) => `t${i}`) }, { firstBad: b, tests: ['knex'] }], steps: [], cellId: 'orm-app.postgres', commits: 30, startedAt: '', finishedAt: '' };
+    expect(describeRun(r, 'failure')).toBe('1 regression in 1 cell (1.1.0 vs 1.0.0); first bad: aaaaaaa RETURNING for inserts (12 tests), bbbbbbb Drop knex methods (1 test)');
+  });
+
   it('pending names what is being tested', () => {
     expect(describeRun(run([['app.sqlite', 'pending'], ['app.mysql', 'pending']], { status: 'queued' }), 'pending')).toBe('Testing 1 consumer in 2 cells: 1.1.0 vs 1.0.0');
   });

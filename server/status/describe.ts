@@ -5,6 +5,7 @@
  */
 import type { RunJson, RunVerdict } from '../../common/types.js';
 import { allFailingNote } from '../../common/verdict.js';
+import { culpritsOf, isGrouped } from '../../common/bisect-words.js';
 import type { StatusState } from '../store/status-reports.js';
 
 export const DESCRIPTION_MAX = 140;
@@ -52,12 +53,21 @@ export function describeRun(run: RunJson, state: StatusState): string {
   return truncate(Array.from(full).length <= DESCRIPTION_MAX ? full : `${head}${tail}; ${culprits}`);
 }
 
-/** `first bad: abc1234 Subject` of the bisects that found one (distinct commits, in cell order). */
+/**
+ * `first bad: abc1234 Subject` of the bisects that found one (distinct commits, in cell order); a
+ * bisect with several causes names each with its tests' count (`abc1234 Subject (12 tests)`).
+ */
 function firstBad(run: RunJson): string | null {
   const commits = new Map<string, string>();
+  const seen = new Set<string>();
   for (const cell of run.cells) {
-    const commit = cell.bisect?.status === 'found' ? cell.bisect.firstBad : undefined;
-    if (commit && !commits.has(commit.sha)) commits.set(commit.sha, `${commit.sha.slice(0, 7)} ${commit.subject}`);
+    const b = cell.bisect;
+    if (b?.status !== 'found' || seen.has(cell.consumer)) continue;
+    seen.add(cell.consumer);
+    for (const c of culpritsOf(b)) {
+      const n = c.testsTotal ?? c.tests.length;
+      if (!commits.has(c.firstBad.sha)) commits.set(c.firstBad.sha, `${c.firstBad.sha.slice(0, 7)} ${c.firstBad.subject}${isGrouped(b) ? ` (${n} test${n === 1 ? '' : 's'})` : ''}`);
+    }
   }
   return commits.size ? `first bad: ${[...commits.values()].join(', ')}` : null;
 }

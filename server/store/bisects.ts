@@ -4,11 +4,23 @@
  */
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { BisectCommit, BisectJson, BisectOutcome, BisectStatus, BisectStepJson } from '../../common/types.js';
+import type { BisectCommit, BisectCulprit, BisectJson, BisectOutcome, BisectStatus, BisectStepJson } from '../../common/types.js';
+import type { TestOutcomes } from '../bisect/search.js';
 
 const Commit = z.object({ sha: z.string(), subject: z.string(), author: z.string(), date: z.string(), url: z.string().optional() });
 const Commits = z.array(Commit);
 const Ids = z.array(z.string());
+const Culprits = z.array(z.object({ firstBad: Commit, tests: Ids }));
+const StepTests = z.object({ good: Ids.optional(), bad: Ids.optional(), skip: Ids.optional() });
+
+/** A group's tests a bisect's JSON lists; the store keeps them all. */
+export const CULPRIT_TESTS_SHOWN = 50;
+
+/** A first bad commit and the new failures that first fail there. */
+export interface StoredCulprit {
+  firstBad: BisectCommit;
+  tests: string[];
+}
 
 export type StepPurpose = NonNullable<BisectStepJson['purpose']>;
 
@@ -19,6 +31,7 @@ interface BisectRow {
   status: BisectStatus;
   reason: string | null;
   first_bad: string | null;
+  culprits: string | null;
   candidates: string | null;
   commits: string;
   new_failures: string;
@@ -36,6 +49,7 @@ interface StepRow {
   outcome: BisectOutcome | null;
   detail: string | null;
   duration_ms: number | null;
+  tests: string | null;
 }
 
 export interface StoredBisect {
@@ -44,7 +58,10 @@ export interface StoredBisect {
   cellId: string;
   status: BisectStatus;
   reason: string | null;
+  /** The earliest of `culprits` (the only one of a bisect stored before them). */
   firstBad: BisectCommit | null;
+  /** A first bad commit per group of new failures, earliest first; null in bisects stored before them. */
+  culprits: StoredCulprit[] | null;
   /** When inconclusive: the commits the first bad one is among. */
   candidates: BisectCommit[] | null;
   /** Index 0 the baseline, last the candidate: the first-parent history the search numbers. */
@@ -62,6 +79,8 @@ export interface StoredStep {
   outcome: BisectOutcome | null;
   detail: string | null;
   durationMs: number | null;
+  /** What the step said of each new failure; null: the step's outcome stands for every test. */
+  tests: TestOutcomes;
 }
 
 export interface StoredBuild {
@@ -80,7 +99,7 @@ export class Bisects {
   ) {}
 
   /** Creates the bisect unless one exists for this run and consumer; returns whether it did. */
-  create(b: Omit<StoredBisect, 'status' | 'reason' | 'firstBad' | 'candidates' | 'startedAt' | 'finishedAt'>): boolean {
+  create(b: Omit<StoredBisect, 'status' | 'reason' | 'firstBad' | 'culprits' | 'candidates' | 'startedAt' | 'finishedAt'>): boolean {
     const info = this.db
       .prepare(`INSERT INTO bisects (run_id, consumer, cell_id, status, commits, new_failures, cap, started_at)
         VALUES (?, ?, ?, 'running', ?, ?, ?, ?) ON CONFLICT (run_id, consumer) DO NOTHING`)
@@ -105,13 +124,14 @@ export class Bisects {
   finish(
     runId: string,
     consumer: string,
-    end: { status: Exclude<BisectStatus, 'running'>; firstBad?: BisectCommit; candidates?: BisectCommit[]; reason?: string },
+    end: { status: Exclude<BisectStatus, 'running'>; firstBad?: BisectCommit; culprits?: StoredCulprit[]; candidates?: BisectCommit[]; reason?: string },
   ): void {
     this.db
-      .prepare(`UPDATE bisects SET status = ?, first_bad = ?, candidates = ?, reason = ?, finished_at = ? WHERE run_id = ? AND consumer = ? AND status = 'running'`)
+      .prepare(`UPDATE bisects SET status = ?, first_bad = ?, culprits = ?, candidates = ?, reason = ?, finished_at = ? WHERE run_id = ? AND consumer = ? AND status = 'running'`)
       .run(
         end.status,
         end.firstBad ? JSON.stringify(end.firstBad) : null,
+        end.culprits?.length ? JSON.stringify(end.culprits) : null,
         end.candidates ? JSON.stringify(end.candidates) : null,
         end.reason ?? null,
         new Date().toISOString(),
@@ -122,7 +142,15 @@ export class Bisects {
 
   steps(runId: string, consumer: string): StoredStep[] {
     const rows = this.db.prepare('SELECT * FROM bisect_steps WHERE run_id = ? AND consumer = ? ORDER BY seq').all(runId, consumer) as StepRow[];
-    return rows.map((r) => ({ seq: r.seq, sha: r.sha, purpose: r.purpose, outcome: r.outcome, detail: r.detail, durationMs: r.duration_ms }));
+    return rows.map((r) => ({
+      seq: r.seq,
+      sha: r.sha,
+      purpose: r.purpose,
+      outcome: r.outcome,
+      detail: r.detail,
+      durationMs: r.duration_ms,
+      tests: r.tests ? StepTests.parse(JSON.parse(r.tests)) : null,
+    }));
   }
 
   /** Adds a step in flight; a step with this number already there is kept (a replay changes nothing). */
@@ -134,10 +162,10 @@ export class Bisects {
   }
 
   /** Records a step's outcome once; false when it already had one. */
-  endStep(runId: string, consumer: string, seq: number, outcome: BisectOutcome, detail: string | null, durationMs: number | null): boolean {
+  endStep(runId: string, consumer: string, seq: number, outcome: BisectOutcome, detail: string | null, durationMs: number | null, tests: TestOutcomes = null): boolean {
     const info = this.db
-      .prepare(`UPDATE bisect_steps SET outcome = ?, detail = ?, duration_ms = ?, finished_at = ? WHERE run_id = ? AND consumer = ? AND seq = ? AND outcome IS NULL`)
-      .run(outcome, detail, durationMs, new Date().toISOString(), runId, consumer, seq);
+      .prepare(`UPDATE bisect_steps SET outcome = ?, detail = ?, duration_ms = ?, tests = ?, finished_at = ? WHERE run_id = ? AND consumer = ? AND seq = ? AND outcome IS NULL`)
+      .run(outcome, detail, durationMs, tests ? JSON.stringify(tests) : null, new Date().toISOString(), runId, consumer, seq);
     return info.changes > 0;
   }
 
@@ -164,6 +192,7 @@ export class Bisects {
     return {
       status: b.status,
       ...(b.firstBad ? { firstBad: b.firstBad } : {}),
+      ...(b.culprits ? { culprits: b.culprits.map(culpritJson) } : {}),
       steps: steps
         .filter((s): s is StoredStep & { outcome: BisectOutcome } => s.outcome !== null)
         .map((s) => ({
@@ -185,6 +214,11 @@ export class Bisects {
   }
 }
 
+function culpritJson(c: StoredCulprit): BisectCulprit {
+  const cut = c.tests.length > CULPRIT_TESTS_SHOWN;
+  return { firstBad: c.firstBad, tests: cut ? c.tests.slice(0, CULPRIT_TESTS_SHOWN) : c.tests, ...(cut ? { testsTotal: c.tests.length } : {}) };
+}
+
 function parseBisect(row: BisectRow): StoredBisect {
   return {
     runId: row.run_id,
@@ -193,6 +227,7 @@ function parseBisect(row: BisectRow): StoredBisect {
     status: row.status,
     reason: row.reason,
     firstBad: row.first_bad ? Commit.parse(JSON.parse(row.first_bad)) : null,
+    culprits: row.culprits ? Culprits.parse(JSON.parse(row.culprits)) : null,
     candidates: row.candidates ? Commits.parse(JSON.parse(row.candidates)) : null,
     commits: Commits.parse(JSON.parse(row.commits)),
     newFailures: Ids.parse(JSON.parse(row.new_failures)),

@@ -180,4 +180,10 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE side_results ADD COLUMN dropped TEXT;
   `,
+  // 10: a bisect per test (issue 23): what each step said of each new failure, and the first bad commit
+  // of each group of them. Older steps have none: they count for every test as the step did.
+  `
+  ALTER TABLE bisect_steps ADD COLUMN tests TEXT;
+  ALTER TABLE bisects ADD COLUMN culprits TEXT;
+  `,
 ];

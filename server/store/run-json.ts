@@ -4,12 +4,14 @@
  * store.ts.
  */
 import type Database from 'better-sqlite3';
-import type { Backend, CellVerdict, Side, SideSource, SideStatus } from '../../common/types.js';
+import type { Backend, CellVerdict, Side, SideStatus } from '../../common/types.js';
 import type { CellJson, HistoryJson, RunJson, RunSummaryJson, SideSummary } from '../../common/wire.js';
 import { criticalPath, type CriticalPath, type SideTiming } from '../../common/timing/critical-path.js';
 import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
 import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
+import { integrityOf } from '../../common/registry/baseline-ref.js';
+import { failureKey } from '../../common/test-evidence.js';
 
 /**
  * Ids of each list (newFailures, fixedTests) a cell shows in a run's JSON, its SSE updates and the gate's
@@ -48,16 +50,24 @@ export function runJson(db: Database.Database, bisects: Bisects, id: string): Ru
     if (list) list.push(side);
     else byCell.set(side.cell_id, [side]);
   }
-  const sources: Record<Side, SideSource> = { candidate: 'tag', baseline: row.baseline_source ?? 'tag' };
-  // A consumer's bisect shows on each of its regressed cells.
-  const bisectsOf = new Map(bisects.ofRun(id).map((b) => [b.consumer, bisects.json(b)]));
+  const fields = runFields(row);
+  const sources: Record<Side, SideOrigin> = {
+    candidate: { source: 'tag' },
+    baseline: fields.baselineRegistry ? { source: 'registry', ...fields.baselineRegistry } : { source: row.baseline_source ?? 'tag' },
+  };
+  // A consumer's bisect shows on each of its regressed cells, saying how much of each it explains.
+  const bisectsOf = new Map(bisects.ofRun(id).map((b) => [b.consumer, { json: bisects.json(b), keys: new Set(b.newFailures.map(failureKey)) }]));
   return {
-    ...runFields(row),
+    ...fields,
     ...(row.status === 'done' ? { timing: runTiming(db, row, tuples) } : {}),
     cells: cells.map((cell) => {
       const json = cellJson(id, cell, byCell.get(cell.id) ?? [], sources);
       const bisect = bisectsOf.get(cell.consumer);
-      return bisect && (cell.verdict === 'regression' || cell.id === bisect.cellId) ? { ...json, bisect } : json;
+      if (!bisect || (cell.verdict !== 'regression' && cell.id !== bisect.json.cellId)) return json;
+      const mine = cell.new_failures === '[]' ? [] : parseStringList(cell.new_failures, `run "${id}" cell "${cell.id}" new_failures`);
+      // By failure key: a hook's failure named after another test on another backend is the same failure.
+      const explains = { tests: mine.filter((t) => bisect.keys.has(failureKey(t))).length, of: mine.length };
+      return { ...json, bisect: { ...bisect.json, explains } };
     }),
   };
 }
@@ -106,6 +116,8 @@ export function consumerHistory(db: Database.Database, library: string, consumer
 }
 
 export function runFields(row: RunRow): Omit<RunJson, 'cells'> {
+  const meta = parseRunMeta(row.meta, row.id);
+  const file = row.baseline_source === 'registry' ? meta.baselineFile : undefined;
   return {
     id: row.id,
     library: row.library,
@@ -114,28 +126,29 @@ export function runFields(row: RunRow): Omit<RunJson, 'cells'> {
     candidateVersion: row.candidate_version,
     baselineVersion: row.baseline_version,
     candidateSha: row.candidate_sha,
-    baselineSha: row.baseline_sha,
+    // Runs stored before the registry fields kept the file's digest here: never shown as a commit.
+    baselineSha: row.baseline_source === 'registry' || row.baseline_sha === '' ? null : row.baseline_sha,
+    ...(file ? { baselineRegistry: { registry: file.registry, package: file.name, version: file.published, integrity: integrityOf(file) } } : {}),
     status: row.status,
     verdict: row.verdict,
     trigger: row.trigger,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
-    ownBaseline: ownBaselineOf(row),
+    // Runs stored before the field count as own, as they did.
+    ownBaseline: meta.ownBaseline !== false,
   };
 }
 
-/** Whether the run's baseline is its version's own (meta `ownBaseline`); runs stored before the field count as own, as they did. */
-function ownBaselineOf(row: RunRow): boolean {
-  return parseRunMeta(row.meta, row.id).ownBaseline !== false;
-}
+/** Where a side's library came from, with what names a registry's file. */
+type SideOrigin = Pick<SideSummary, 'source' | 'registry' | 'package' | 'version' | 'integrity'>;
 
-function sideSummary(rows: SideSummaryRow[], side: Side, source: SideSource): SideSummary {
+function sideSummary(rows: SideSummaryRow[], side: Side, origin: SideOrigin): SideSummary {
   // The first attempt is the one shown; re-runs only confirm it.
   const row = rows.find((r) => r.side === side && r.attempt === 0);
-  if (!row) return { ...EMPTY_SIDE, source };
+  if (!row) return { ...EMPTY_SIDE, ...origin };
   return {
     status: row.status,
-    source,
+    ...origin,
     durationMs: row.duration_ms,
     tests: { passed: row.passed, failed: row.failed, skipped: row.skipped },
     ...(row.reason ? { reason: row.reason } : {}),
@@ -160,7 +173,7 @@ function listsJson(newFailures: string[], fixedTests: string[]): Pick<CellJson, 
   };
 }
 
-function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[], sources: Record<Side, SideSource>): CellJson {
+function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[], sources: Record<Side, SideOrigin>): CellJson {
   // Most cells have no such tests: the empty list needs no parser (a run may have 10,000 cells).
   const ids = (json: string, field: string) => (json === '[]' ? [] : parseStringList(json, `run "${runId}" cell "${cell.id}" ${field}`));
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;

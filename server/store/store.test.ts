@@ -92,6 +92,37 @@ describe('JSON columns at the store edge', () => {
   });
 });
 
+describe('a registry baseline in the store', () => {
+  const file = {
+    registry: 'npm' as const,
+    name: 'lib',
+    version: '1.0.0',
+    published: '1.0.0',
+    url: 'https://registry.example/lib/-/lib-1.0.0.tgz',
+    filename: 'lib-1.0.0.tgz',
+    digest: { algorithm: 'sha512' as const, hex: 'ab'.repeat(64) },
+  };
+  const integrity = `sha512-${Buffer.from('ab'.repeat(64), 'hex').toString('base64')}`;
+
+  it('keeps the commit fields for commits and names the file by registry, package, version and integrity', () => {
+    store.insertRun({ ...run('g1', { plan, baselineFile: file }), baseline: 'npm:lib@1.0.0', baselineSha: null, baselineSource: 'registry' }, [
+      { id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer },
+    ]);
+    const json = store.getRun('g1')!;
+    expect(json).toMatchObject({ candidateSha: 'c'.repeat(40), baselineSha: null, baselineRegistry: { registry: 'npm', package: 'lib', version: '1.0.0', integrity } });
+    expect(json.cells[0].baseline).toMatchObject({ source: 'registry', registry: 'npm', package: 'lib', version: '1.0.0', integrity });
+    expect(json.cells[0].candidate).toEqual(expect.not.objectContaining({ registry: expect.anything() }));
+    expect(store.runRecord('g1')!.baselineSha).toBeNull();
+  });
+
+  it('reads a run stored before the fields, which kept the digest as its baseline commit, without showing it as one', () => {
+    store.insertRun({ ...run('g2', { plan, baselineFile: file }), baseline: 'npm:lib@1.0.0', baselineSha: file.digest.hex, baselineSource: 'registry' }, [
+      { id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer },
+    ]);
+    expect(store.getRun('g2')).toMatchObject({ baselineSha: null, baselineRegistry: { version: '1.0.0', integrity } });
+  });
+});
+
 describe('a cancel in the store', () => {
   it('ends the run done/cancelled once, ends its running sides, and stays to be cleaned up across a reopen', () => {
     store.insertRun(run('c1', { plan }), [{ id: 'app.sqlite', consumer: 'app', backend: 'sqlite', config: consumer }]);

@@ -32,7 +32,8 @@ export interface NewRun {
   candidateVersion: string;
   baselineVersion: string;
   candidateSha: string;
-  baselineSha: string;
+  /** null: the baseline is a registry's file (meta `baselineFile`), which has no commit. */
+  baselineSha: string | null;
   trigger: Trigger;
   reruns: number;
   /** Where the baseline comes from: built from a tag, or the registry's published file. @defaultValue tag */
@@ -156,7 +157,7 @@ export class Store {
     const insertCell = this.db.prepare(`INSERT INTO cells (run_id, id, consumer, backend, verdict, attempts, new_failures, fixed_tests, config)
       VALUES (?, ?, ?, ?, 'pending', 0, '[]', '[]', ?)`);
     this.db.transaction(() => {
-      insertRun.run({ ...run, baselineSource: run.baselineSource ?? 'tag', meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
+      insertRun.run({ ...run, baselineSha: run.baselineSha ?? '', baselineSource: run.baselineSource ?? 'tag', meta: JSON.stringify(run.meta ?? {}), createdAt: new Date().toISOString() });
       for (const cell of cells) insertCell.run(run.id, cell.id, cell.consumer, cell.backend, JSON.stringify(cell.config));
     })();
   }

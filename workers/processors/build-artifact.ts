@@ -27,7 +27,8 @@ export interface BuildPlace {
 
 export async function buildArtifact(job: BuildJob, ports: WorkerPorts, signal?: AbortSignal, place?: BuildPlace): Promise<BuildDone> {
   const started = Date.now();
-  const artifactKey = artifactKeyOf(job.library.name, job.sha);
+  // A published file is keyed by its digest (it has no commit), a build by its commit.
+  const artifactKey = artifactKeyOf(job.library.name, job.published ? job.published.digest.hex : job.sha);
   const base = { kind: 'build-done' as const, runId: job.runId, side: job.side };
   // The files themselves, not only their names: the digest keys install snapshots and baseline reuse.
   const existing = await ports.artifacts.get(artifactKey);

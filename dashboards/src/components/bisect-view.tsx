@@ -5,6 +5,10 @@
 import type { BisectCommit, BisectJson, CellJson } from '../../../common/wire.js';
 import { api } from '../api.js';
 import { formatDate, formatDuration } from '../format.js';
+import { bisectedOnNote, culpritsOf, isGrouped } from '../../../common/bisect-words.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const OUTCOME_LABEL = { good: 'good', bad: 'bad', skip: 'skipped', error: 'could not run' } as const;
 const STATUS_LABEL = { running: 'bisecting…', found: 'first bad commit found', inconclusive: 'inconclusive' } as const;
@@ -28,14 +32,44 @@ export function CommitRef({ commit }: { commit: BisectCommit }) {
 }
 
 /** The cell page's section: the answer with its author and date, and the steps. */
-export function BisectSection({ runId, consumer, bisect }: { runId: string; consumer: string; bisect: BisectJson }) {
+export function BisectSection({ runId, consumer, cellId, bisect }: { runId: string; consumer: string; cellId: string; bisect: BisectJson }) {
+  const elsewhere = bisectedOnNote(cellId, bisect);
+  // Several causes: each with its tests.
+  const grouped = isGrouped(bisect);
   return (
     <section class="section bisect" aria-labelledby="bisect-title" data-bisect-status={bisect.status}>
       <div class="section-head">
         <h2 id="bisect-title">Which commit broke it</h2>
         <span class={`status status-${bisect.status === 'found' ? 'bad' : bisect.status === 'running' ? 'idle' : 'err'}`}>{STATUS_LABEL[bisect.status]}</span>
       </div>
-      {bisect.firstBad && (
+      {elsewhere && (
+        <p class="bisect-elsewhere" data-bisected-on={bisect.cellId}>
+          {capitalize(elsewhere)}.
+        </p>
+      )}
+      {grouped && (
+        <ul class="bisect-culprits" aria-label="First bad commits, with the tests that first fail there">
+          {culpritsOf(bisect).map((c) => (
+            <li key={c.firstBad.sha} data-first-bad={c.firstBad.sha} data-tests={c.testsTotal ?? c.tests.length}>
+              {plural(c.testsTotal ?? c.tests.length, 'test')} first fail{(c.testsTotal ?? c.tests.length) === 1 ? 's' : ''} at <CommitRef commit={c.firstBad} />
+              <span class="muted">
+                {' '}
+                by {c.firstBad.author}, {formatDate(c.firstBad.date)}
+              </span>
+              <details>
+                <summary>the tests</summary>
+                <ul class="mono">
+                  {c.tests.map((t) => (
+                    <li key={t}>{t}</li>
+                  ))}
+                  {c.testsTotal && c.testsTotal > c.tests.length ? <li class="muted">and {c.testsTotal - c.tests.length} more</li> : null}
+                </ul>
+              </details>
+            </li>
+          ))}
+        </ul>
+      )}
+      {bisect.firstBad && !grouped && (
         <p class="bisect-answer" data-first-bad={bisect.firstBad.sha}>
           First bad commit: <CommitRef commit={bisect.firstBad} />
           <span class="muted">
@@ -44,7 +78,7 @@ export function BisectSection({ runId, consumer, bisect }: { runId: string; cons
           </span>
         </p>
       )}
-      {bisect.reason && <p class="bisect-reason">Inconclusive: {bisect.reason}.</p>}
+      {bisect.reason && <p class="bisect-reason">{bisect.status === 'found' ? capitalize(bisect.reason) : `Inconclusive: ${bisect.reason}`}.</p>}
       {bisect.candidates && bisect.candidates.length > 0 && (
         <ul class="bisect-candidates" aria-label="Commits the first bad one is among">
           {bisect.candidates.map((c) => (
@@ -88,7 +122,22 @@ export function BisectSummary({ runId, cells, cellHref }: { runId: string; cells
       <ul class="bisect-list">
         {[...byConsumer.entries()].map(([consumer, b]) => (
           <li key={consumer} data-consumer={consumer} data-bisect-status={b.status}>
-            <a href={cellHref(runId, b.cellId)}>{consumer}</a>: {b.firstBad ? <>first bad commit <CommitRef commit={b.firstBad} /></> : STATUS_LABEL[b.status]}
+            <a href={cellHref(runId, b.cellId)}>{consumer}</a>:{' '}
+            {isGrouped(b) ? (
+              culpritsOf(b).map((c, i) => (
+                <span key={c.firstBad.sha} data-first-bad={c.firstBad.sha}>
+                  {i > 0 ? '; ' : ''}
+                  {plural(c.testsTotal ?? c.tests.length, 'test')} first fail{(c.testsTotal ?? c.tests.length) === 1 ? 's' : ''} at <CommitRef commit={c.firstBad} />
+                </span>
+              ))
+            ) : b.firstBad ? (
+              <>
+                first bad commit <CommitRef commit={b.firstBad} />
+              </>
+            ) : (
+              STATUS_LABEL[b.status]
+            )}
+            <span class="muted"> (bisected on {b.cellId})</span>
             <span class="muted">
               {' '}
               ({b.steps.length} step{b.steps.length === 1 ? '' : 's'} over {b.commits} commit{b.commits === 1 ? '' : 's'}

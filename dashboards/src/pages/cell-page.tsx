@@ -68,7 +68,7 @@ export function CellPage({ id, cellId }: { id: string; cellId: string }) {
         <SideCard side="baseline" summary={cell.baseline} version={run.baselineVersion} gitRef={run.baseline} sha={run.baselineSha} />
       </div>
 
-      {cell.bisect && <BisectSection runId={run.id} consumer={cell.consumer} bisect={cell.bisect} />}
+      {cell.bisect && <BisectSection runId={run.id} consumer={cell.consumer} cellId={cell.id} bisect={cell.bisect} />}
       <TestChanges detail={d} />
       <Logs detail={d} />
       <Reproduce detail={d} />
@@ -81,7 +81,7 @@ export function CellPage({ id, cellId }: { id: string; cellId: string }) {
   );
 }
 
-function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary: SideSummary; version: string; gitRef: string; sha: string }) {
+function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary: SideSummary; version: string; gitRef: string; sha: string | null }) {
   const ok = summary.status === 'passed';
   const bad = summary.status === 'failed' || summary.status === 'timeout';
   return (
@@ -98,7 +98,17 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
         </div>
         <div>
           <dt>Source</dt>
-          <dd>{summary.source === 'registry' ? "the registry's published file" : 'built from its tag'}</dd>
+          <dd>
+            {summary.source === 'registry' ? (
+              <span data-integrity={summary.integrity}>
+                {summary.registry ? `${summary.registry}'s published file` : "the registry's published file"}
+                {summary.package && summary.version ? <span class="mono"> {summary.package}@{summary.version}</span> : null}
+                {summary.integrity ? <span class="muted mono" title={summary.integrity}> {summary.integrity.slice(0, 19)}…</span> : null}
+              </span>
+            ) : (
+              'built from its tag'
+            )}
+          </dd>
         </div>
         <div>
           <dt>Duration</dt>
@@ -113,7 +123,7 @@ function SideCard({ side, summary, version, gitRef, sha }: { side: Side; summary
         <div>
           <dt>Version</dt>
           <dd>
-            <span class="mono">{version}</span> <span class="muted mono">{shortSha(sha)}</span>
+            <span class="mono">{version}</span> {sha && <span class="muted mono">{shortSha(sha)}</span>}
           </dd>
         </div>
         {summary.reason && (

@@ -13,6 +13,7 @@ import { allFailingNote, isFinished } from '../../../common/verdict.js';
 import { describeCriticalPath } from '../../../common/timing/critical-path.js';
 import { api, cancelRun, useLiveRun, type LiveState } from '../api.js';
 import { BisectSummary } from '../components/bisect-view.js';
+import { bisectedOnNote, culpritLine, culpritsOf, isGrouped } from '../../../common/bisect-words.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
 import { href } from '../router.js';
@@ -30,7 +31,7 @@ type Show = 'all' | 'attention' | 'not-pass';
 const ATTENTION: ReadonlySet<CellVerdict> = new Set(['regression', 'error', 'flaky']);
 
 function cellSignature(c: CellJson): string {
-  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}`;
+  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}|${c.bisect?.culprits?.length}`;
 }
 
 export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
@@ -152,8 +153,15 @@ function RunFacts({ run, live, done }: { run: RunJson; live: LiveState; done: nu
       <div>
         <dt>Baseline</dt>
         <dd>
-          <span class="mono">{run.baselineVersion}</span> <span class="muted mono">{shortSha(run.baselineSha)}</span>{' '}
-          <a href={api.buildLog(run.id, 'baseline')}>build log</a>
+          <span class="mono">{run.baselineVersion}</span>{' '}
+          {run.baselineRegistry ? (
+            <span class="muted mono" title={run.baselineRegistry.integrity} data-registry={run.baselineRegistry.registry}>
+              {run.baselineRegistry.registry}:{run.baselineRegistry.package}@{run.baselineRegistry.version}, as published
+            </span>
+          ) : (
+            run.baselineSha && <span class="muted mono">{shortSha(run.baselineSha)}</span>
+          )}{' '}
+          <a href={api.buildLog(run.id, 'baseline')}>{run.baselineRegistry ? 'download log' : 'build log'}</a>
         </dd>
       </div>
       <div>
@@ -229,10 +237,20 @@ function rowHtml(row: Row, runId: string, library: string, backends: Backend[]):
     html +=
       `<span role="cell" class="mcell c-${cell.verdict}" data-cell="${esc(cell.id)}" data-verdict="${cell.verdict}">` +
       `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}` +
-      (cell.bisect?.firstBad ? ` · <span class="mfirstbad">first bad <span class="mono">${esc(cell.bisect.firstBad.sha.slice(0, 7))}</span></span>` : '') +
+      (cell.bisect?.firstBad ? ` · ${firstBadMini(cell.id, cell.bisect)}` : '') +
       `</a></span>`;
   }
   return `${html}</div>`;
+}
+
+/** A matrix cell's first bad commits (each with its tests' count when several), and the cell bisected when another. */
+function firstBadMini(cellId: string, b: NonNullable<CellJson['bisect']>): string {
+  const culprits = culpritsOf(b);
+  const commits = culprits
+    .map((c) => `<span class="mono" title="${esc(culpritLine(c))}">${esc(c.firstBad.sha.slice(0, 7))}</span>${isGrouped(b) ? ` (${c.testsTotal ?? c.tests.length})` : ''}`)
+    .join(', ');
+  const elsewhere = bisectedOnNote(cellId, b);
+  return `<span class="mfirstbad">first bad ${commits}</span>${elsewhere ? ` <span class="muted" data-bisected-on="${esc(b.cellId)}">(${esc(elsewhere)})</span>` : ''}`;
 }
 
 /**
