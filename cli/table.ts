@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
 import { allFailingNote, isFinished } from '../common/verdict.js';
+import { renderClusters } from './clusters.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
   pass: '✓ pass',
@@ -65,6 +66,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
   const lines = [
     `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline)`,
+    ...renderClusters(run.clusters),
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${verdictNote(run, regressions)}  status: ${run.status}`,
   ];

@@ -109,6 +109,19 @@ export interface CellJson {
   bisect?: BisectJson;
 }
 
+/** New failures of one cause (common/clusters): CONTRACT's report field `clusters`, largest first. */
+export interface ClusterJson {
+  /** The first error line of one of its failures, as it was. */
+  message: string;
+  /** That line normalised (numbers, ids, paths, addresses and quoted values out): what the failures share. */
+  pattern: string;
+  /** The innermost stack frame inside the library, when the traces have one. */
+  frame?: string;
+  count: number;
+  cells: string[];
+  tests: string[];
+}
+
 export interface RunJson {
   id: string;
   library: string;
@@ -129,9 +142,11 @@ export interface RunJson {
    */
   ownBaseline?: boolean;
   cells: CellJson[];
+  /** The regressed cells' new failures grouped by cause (common/clusters), largest first. */
+  clusters?: ClusterJson[];
 }
 
-export type RunSummaryJson = Omit<RunJson, 'cells'> & {
+export type RunSummaryJson = Omit<RunJson, 'cells' | 'clusters'> & {
   counts: Record<CellVerdict, number>;
 };
 

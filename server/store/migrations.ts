@@ -180,4 +180,17 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE side_results ADD COLUMN dropped TEXT;
   `,
+  // 10: the cause of each failed test of a candidate's first attempt (common/clusters), worked out when
+  // the result arrives: a run's clusters then read a few short columns, not every message and trace.
+  `
+  CREATE TABLE failure_causes (
+    run_id TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    test_id TEXT NOT NULL,
+    line TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    frame TEXT,
+    PRIMARY KEY (run_id, cell_id, test_id)
+  );
+  `,
 ];

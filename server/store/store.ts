@@ -15,7 +15,9 @@ import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { isFinished, type CellOutcome } from '../../common/verdict.js';
+import { clusterFailures } from '../../common/clusters/cluster.js';
 import { ApiTokens } from './api-tokens.js';
+import { recordCauses, runNewFailures } from './clusters.js';
 import { Bisects } from './bisects.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -289,6 +291,7 @@ export class Store {
       for (const test of result.tests) {
         insertTest.run(result.runId, result.cellId, result.side, result.attempt, test.id, test.status, test.message ?? null, test.durationMs ?? null);
       }
+      if (result.side === 'candidate' && result.attempt === 0) recordCauses(this.db, result.runId, result.cellId, result.tests);
       return true;
     })();
   }
@@ -411,6 +414,16 @@ export class Store {
   /** The run with its cells; each cell's id lists cut to the first RUN_JSON_IDS_MAX ({@link cellLists} has them all). */
   getRun(id: string): RunJson | undefined {
     return runJson(this.db, this.bisects, id);
+  }
+
+  /**
+   * The run with its new failures grouped by cause (`clusters`), as its page, `compat report` and the
+   * commit status show it; getRun without them for the orchestrator's many reads.
+   */
+  getRunWithClusters(id: string): RunJson | undefined {
+    const run = this.getRun(id);
+    if (!run) return undefined;
+    return { ...run, clusters: clusterFailures(runNewFailures(this.db, id, [run.library]), [run.library]) };
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
