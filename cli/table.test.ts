@@ -63,3 +63,10 @@ describe('the clusters above the table', () => {
     expect(renderRun(run)).not.toMatch(/new failures?, /);
   });
 });
+
+describe('quarantined tests in the table', () => {
+  it('names them with their reason in the new failures column', () => {
+    const cell = { ...run.cells[0], reason: undefined, verdict: 'pass' as const, quarantined: [{ test: 'app::flappy', reason: 'races the clock', until: '2030-01-01T00:00:00.000Z', by: 'ci' }] };
+    expect(renderRun({ ...run, cells: [cell] })).toMatch(/quarantined: app::flappy \(races the clock\)/);
+  });
+});

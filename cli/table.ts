@@ -54,6 +54,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       side(cell.baseline),
       [
         newFailuresShort(cell),
+        cell.quarantined?.length ? `quarantined: ${cell.quarantined.map((q) => `${shortId(q.test)} (${q.reason})`).join(', ')}` : '',
         cell.bisect ? bisectShort(cell.bisect) : '',
       ]
         .filter(Boolean)

@@ -90,6 +90,15 @@ export interface BisectJson {
   finishedAt: string | null;
 }
 
+/** A test a maintainer quarantined that failed anew in this cell: shown, and kept out of its verdict (server/quarantine). */
+export interface QuarantinedTest {
+  test: string;
+  reason: string;
+  /** When the quarantine ends, ISO 8601: cells decided from then on block on it again. */
+  until: string;
+  by: string;
+}
+
 export interface CellJson {
   id: string;
   consumer: string;
@@ -107,6 +116,8 @@ export interface CellJson {
   fixedTestsTotal?: number;
   attempts: number;
   bisect?: BisectJson;
+  /** Quarantined tests that failed anew: not counted in the verdict, each with its reason. */
+  quarantined?: QuarantinedTest[];
 }
 
 /** New failures of one cause (common/clusters): CONTRACT's report field `clusters`, largest first. */

@@ -17,6 +17,7 @@ import { cellJob, RunContext, type PlannedCell } from './context.js';
 import type { StoredSideResult, Store } from '../store/store.js';
 import type { ServerPorts } from '../ports.js';
 import { Bisector } from '../bisect/bisector.js';
+import { applyQuarantine, untilInstant } from '../quarantine/rules.js';
 import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
 import { BUILD_PRIORITY, cellPriority } from './priority.js';
 
@@ -110,6 +111,8 @@ export class Orchestrator {
       bisect: library!.bisect ?? true,
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
+    // matrix.yaml's quarantines as of this plan: an entry edited out stops applying from the next run.
+    this.store.quarantines.syncMatrix(library!.name, (library!.quarantine ?? []).map((q) => ({ ...q, until: untilInstant(q.until)! })));
     this.store.insertRun(plan.run, plan.cells);
     await this.options.publishMatrix?.(matrix).catch((error) => this.options.log.warn({ err: error }, 'Failed to publish the matrix limits'));
     this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
@@ -298,12 +301,15 @@ export class Orchestrator {
     // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
     const baselineReused = Boolean(this.store.sideResult(runId, cellId, 'baseline', 0)?.reusedFrom);
     const reruns = baselineReused ? Math.max(1, run.reruns) : run.reruns;
-    const decision = decideCell(pairs, reruns);
+    // Quarantined tests' failures are out of the verdict while their quarantine lasts (server/quarantine).
+    const consumer = parseCellId(cellId).consumer;
+    const { pairs: judged, quarantined } = applyQuarantine(pairs, this.store.quarantines.active(run.library, consumer, new Date()));
+    const decision = decideCell(judged, reruns);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
       // `rerun` command runs only the tests attempt 0 newly failed, or for one that exists only on
       // failure (a hook's, a collection error's: no test has its id) the tests it hid.
-      const selection = rerunSelection(failureEvidence(newFailuresOf(pairs[0]), pairs[0].candidate.tests, pairs[0].baseline.tests));
+      const selection = rerunSelection(failureEvidence(newFailuresOf(judged[0]), judged[0].candidate.tests, judged[0].baseline.tests));
       for (let attempt = 1; attempt <= reruns; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
@@ -312,7 +318,8 @@ export class Orchestrator {
       }
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
-    if (decision.verdict !== 'running') await this.bisector.consider(ctx, parseCellId(cellId).consumer);
+    this.store.quarantines.setCellQuarantined(runId, cellId, quarantined);
+    if (decision.verdict !== 'running') await this.bisector.consider(ctx, consumer);
     return true;
   }
 

@@ -193,4 +193,20 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (run_id, cell_id, test_id)
   );
   `,
+  // 11: quarantined tests (server/quarantine), by the API or matrix.yaml (source), and per cell the
+  // quarantined tests that failed anew, as JSON (the cell shows them beside its verdict).
+  `
+  CREATE TABLE quarantines (
+    library TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    test_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    until TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (library, consumer, test_id, source)
+  );
+  ALTER TABLE cells ADD COLUMN quarantined TEXT;
+  `,
 ];

@@ -18,6 +18,7 @@ import { isFinished, type CellOutcome } from '../../common/verdict.js';
 import { clusterFailures } from '../../common/clusters/cluster.js';
 import { ApiTokens } from './api-tokens.js';
 import { recordCauses, runNewFailures } from './clusters.js';
+import { Quarantines } from './quarantines.js';
 import { Bisects } from './bisects.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -101,6 +102,8 @@ export class Store {
   readonly apiTokens: ApiTokens;
   /** Bisects of confirmed regressions, their steps and builds. */
   readonly bisects: Bisects;
+  /** Quarantined tests (server/quarantine). */
+  readonly quarantines: Quarantines;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -119,6 +122,7 @@ export class Store {
     // A read-only look (the CLI without a server) at a store no server of this version has migrated yet.
     const bisectsTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bisects'`).get();
     this.bisects = new Bisects(this.db, Boolean(bisectsTable));
+    this.quarantines = new Quarantines(this.db);
     cacheStatements(this.db);
   }
 
