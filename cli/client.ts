@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../common/config.js';
 import type { QuarantineEntry, QuarantineListJson } from '../common/quarantine/entry.js';
+import type { FlakesJson } from '../common/flakes/rule.js';
 import type { BisectJson, GateJson, RunJson } from '../common/wire.js';
 import { localTokenFile } from '../server/auth/tokens.js';
 
@@ -68,6 +69,14 @@ export class Client {
 
   cancelRun(runId: string): Promise<{ run: RunJson }> {
     return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
+  calibrate(body: { library: string; consumers?: string[]; runs?: number; version?: string }): Promise<{ version: string; runs: string[] }> {
+    return this.request('POST', '/api/calibrations', body);
+  }
+
+  flakes(library: string, consumer?: string): Promise<FlakesJson> {
+    return this.request('GET', `/api/flakes?library=${encodeURIComponent(library)}${consumer ? `&consumer=${encodeURIComponent(consumer)}` : ''}`);
   }
 
   quarantineList(filter: { library?: string; consumer?: string }): Promise<QuarantineListJson> {

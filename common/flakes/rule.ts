@@ -57,6 +57,23 @@ export function rerunsFor(p: number, reruns: number): number {
   return k > MAX_RERUNS ? Infinity : k;
 }
 
+/** One test's measured rate in one cell (`GET /api/flakes`). */
+export interface FlakeRateJson extends FlakeRate {
+  cell: string;
+  test: string;
+  /** flakeEstimate of it: what the verdict uses. */
+  rate: number;
+}
+
+/** `GET /api/flakes`: the rates calibration measured, and the tests no bounded re-runs see through. */
+export interface FlakesJson {
+  rates: FlakeRateJson[];
+  /** CHANCE_MAX ** (1 / MAX_RERUNS): above it a new failure is `flaky`, never confirmed. */
+  candidateRate: number;
+  /** Quarantine candidates: suggested, never quarantined by themselves. */
+  candidates: FlakeRateJson[];
+}
+
 /** A new failure a test's flake rate explains: shown on a `flaky` cell with its rate. */
 export interface FlakyTest {
   test: string;

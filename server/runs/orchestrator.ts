@@ -9,7 +9,8 @@ import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { ResultMessage } from '../../common/queue/jobs.js';
 import { databaseImageOf, parseCellId } from '../../common/cell.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
-import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
+import { decideRun, isFinished, isSuspect, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
+import { decideWithFlakes } from '../../common/flakes/rule.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
 import type { RunMeta, RunPlanMeta } from '../store/schema.js';
@@ -101,6 +102,11 @@ export class Orchestrator {
     this.options.log.info({ run: runId, dropped }, 'Cancelled run cleaned up');
   }
 
+  /** The library repositories runs are planned from (a calibration picks its release there). */
+  get repos(): ServerPorts['repos'] {
+    return this.ports.repos;
+  }
+
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
@@ -108,7 +114,8 @@ export class Orchestrator {
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
-      bisect: library!.bisect ?? true,
+      // A calibration run compares a release with itself: there is no commit to find.
+      bisect: meta.calibration ? false : (library!.bisect ?? true),
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
     // matrix.yaml's quarantines as of this plan: an entry edited out stops applying from the next run.
@@ -304,13 +311,16 @@ export class Orchestrator {
     // Quarantined tests' failures are out of the verdict while their quarantine lasts (server/quarantine).
     const consumer = parseCellId(cellId).consumer;
     const { pairs: judged, quarantined } = applyQuarantine(pairs, this.store.quarantines.active(run.library, consumer, new Date()));
-    const decision = decideCell(judged, reruns);
+    // Measured flake rates of this cell's tests (calibration runs): only a suspect first attempt needs them.
+    const rates = isSuspect(judged[0]) && !run.meta.calibration ? this.store.cellFlakeRates(run.library, cellId) : new Map();
+    const decision = decideWithFlakes(judged, reruns, rates);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
       // `rerun` command runs only the tests attempt 0 newly failed, or for one that exists only on
       // failure (a hook's, a collection error's: no test has its id) the tests it hid.
       const selection = rerunSelection(failureEvidence(newFailuresOf(judged[0]), judged[0].candidate.tests, judged[0].baseline.tests));
-      for (let attempt = 1; attempt <= reruns; attempt++) {
+      // Attempts from the next one to the last wanted: a flaky test's further re-runs come after the first ones.
+      for (let attempt = pairs.length; attempt < pairs.length + decision.rerunsWanted; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
           if (build?.artifact_key) await this.enqueueCells(ctx, side, build.artifact_key, attempt, [cellId], selection ?? undefined);

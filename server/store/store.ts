@@ -19,6 +19,8 @@ import { clusterFailures } from '../../common/clusters/cluster.js';
 import { ApiTokens } from './api-tokens.js';
 import { recordCauses, runNewFailures } from './clusters.js';
 import { Quarantines } from './quarantines.js';
+import { cellFlakeRates, flakeRates } from './flakes.js';
+import type { FlakeRate, FlakeRateJson } from '../../common/flakes/rule.js';
 import { Bisects } from './bisects.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -428,6 +430,15 @@ export class Store {
     const run = this.getRun(id);
     if (!run) return undefined;
     return { ...run, clusters: clusterFailures(runNewFailures(this.db, id, [run.library]), [run.library]) };
+  }
+
+  /** Measured flake rates from calibration runs (server/store/flakes.ts). */
+  flakeRates(filter: { library: string; consumer?: string; cell?: string }): FlakeRateJson[] {
+    return flakeRates(this.db, filter);
+  }
+
+  cellFlakeRates(library: string, cell: string): Map<string, FlakeRate> {
+    return cellFlakeRates(this.db, library, cell);
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {
