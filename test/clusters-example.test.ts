@@ -52,12 +52,12 @@ describe.skipIf(!exampleRepos)('the example run, its failures grouped by cause (
     expect(await page.locator('.cluster details .cluster-tests a').count()).toBe(1);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'clusters.png'), fullPage: false });
 
-    // A second version for the strip: v1.1.1 fixes it.
+    // A second version for the strip: v1.1.1 fixes it (its baseline, v1.1.0, is the broken one).
     const fixed = await stack.api('POST', '/api/runs', { library: 'quarry', candidate: 'v1.1.1', consumers: ['js-ledger'], backends: ['mysql'] });
-    expect((await stack.waitForRun(fixed.body.id, 1_500_000)).cells[0].verdict).toBe('pass');
+    expect((await stack.waitForRun(fixed.body.id, 1_500_000)).cells[0].verdict).toBe('fixed');
     await page.goto(`${stack.server.url}/consumers/quarry/js-ledger`);
     await page.waitForSelector('.strip .strip-mark');
-    expect(await page.locator('.strip[data-cell="js-ledger.mysql"] .strip-mark').evaluateAll((marks) => marks.map((m) => m.getAttribute('data-verdict')))).toEqual(['regression', 'pass']);
+    expect(await page.locator('.strip[data-cell="js-ledger.mysql"] .strip-mark').evaluateAll((marks) => marks.map((m) => m.getAttribute('data-verdict')))).toEqual(['regression', 'fixed']);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'history-strip.png'), fullPage: false });
   }, 3_600_000);
 });
