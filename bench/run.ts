@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const benches: Record<string, () => Promise<void>> = {
+  clusters: async () => (await import('./clusters.js')).benchClusters(),
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
   speed: async () => (await import('./speed.js')).benchSpeed(),
   throughput: async () => (await import('./throughput.js')).benchThroughput(),

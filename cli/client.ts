@@ -1,6 +1,8 @@
 /** The CLI's HTTP client for a compat server (local by default). */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../common/config.js';
+import type { QuarantineEntry, QuarantineListJson } from '../common/quarantine/entry.js';
+import type { FlakesJson } from '../common/flakes/rule.js';
 import type { BisectJson, GateJson, RunJson } from '../common/wire.js';
 import { localTokenFile } from '../server/auth/tokens.js';
 
@@ -67,6 +69,27 @@ export class Client {
 
   cancelRun(runId: string): Promise<{ run: RunJson }> {
     return this.request('POST', `/api/runs/${encodeURIComponent(runId)}/cancel`);
+  }
+
+  calibrate(body: { library: string; consumers?: string[]; runs?: number; version?: string }): Promise<{ version: string; runs: string[] }> {
+    return this.request('POST', '/api/calibrations', body);
+  }
+
+  flakes(library: string, consumer?: string): Promise<FlakesJson> {
+    return this.request('GET', `/api/flakes?library=${encodeURIComponent(library)}${consumer ? `&consumer=${encodeURIComponent(consumer)}` : ''}`);
+  }
+
+  quarantineList(filter: { library?: string; consumer?: string }): Promise<QuarantineListJson> {
+    const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+    return this.request('GET', `/api/quarantine${query ? `?${query}` : ''}`);
+  }
+
+  quarantineAdd(body: { library: string; consumer: string; test: string; reason: string; until: string }): Promise<QuarantineEntry> {
+    return this.request('POST', '/api/quarantine', body);
+  }
+
+  quarantineRemove(body: { library: string; consumer: string; test: string }): Promise<unknown> {
+    return this.request('DELETE', '/api/quarantine', body);
   }
 
   gate(library: string, version: string): Promise<GateJson> {

@@ -16,6 +16,8 @@ import { EXIT, exitCodeOf, UsageError } from './exit-codes.js';
 import { withLocalTokens } from './local-admin.js';
 import { SCOPES } from '../server/auth/tokens.js';
 import { ensureLocalStack, stopLocalStack } from './local-stack.js';
+import { calibrateCommand } from './calibrate.js';
+import { quarantineCommands } from './quarantine.js';
 import { progressLine, renderBisect, renderRun } from './table.js';
 
 const config = loadConfig();
@@ -327,6 +329,9 @@ export function buildProgram(): Command {
       say(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing running');
       return EXIT.ok;
     }));
+
+  quarantineCommands(program, config, act, print);
+  calibrateCommand(program, config, act, print);
 
   const tokens = program.command('tokens').description('API tokens: admin (also changes queues on the queue board), write (POST /api/runs; a read-only queue board) or read (a private deployment\'s reads)');
   tokens

@@ -72,3 +72,32 @@ describe('the verdict table', () => {
     expect(renderRun({ ...run, baselineSha: null, baselineRegistry: registry })).toContain("against npm:lib@1.9.0 (baseline: npm's published file, sha512-q6urq6urq6ur…)");
   });
 });
+
+describe('the clusters above the table', () => {
+  it('leads the report with the causes, largest first, each with its cells and tests', () => {
+    const clustered: RunJson = {
+      ...run,
+      clusters: [
+        { message: "You have an error in your SQL syntax; ... near 'AS new ON DUPLICATE KEY UPDATE `qty` = new.`qty`' at line 1", pattern: '', count: 9, cells: ['js-ledger.mysql', 'py-inventory.mysql'], tests: ['a', 'b', 'c', 'd'] },
+        { message: 'sqlalchemy.orm.exc.FlushError: Instance <L at 0x1> has a NULL identity key.', pattern: '', frame: 'sqlalchemy/orm/unitofwork.py in finalize_flush_changes', count: 1, cells: ['sqlmodel.sqlite'], tests: ['t'] },
+      ],
+    };
+    const lines = renderRun(clustered).split('\n');
+    expect(lines.slice(1, 7)).toEqual([
+      '10 new failures, 2 causes:',
+      "  9 x You have an error in your SQL syntax; ... near 'AS new ON DUPLICATE KEY UPDATE `qty` = new.`qty`' at line 1",
+      '      in js-ledger.mysql, py-inventory.mysql: a, b, c (+1 more)',
+      '  1 x sqlalchemy.orm.exc.FlushError: Instance <L at 0x1> has a NULL identity key.',
+      '      at sqlalchemy/orm/unitofwork.py in finalize_flush_changes',
+      '      in sqlmodel.sqlite: t',
+    ]);
+    expect(renderRun(run)).not.toMatch(/new failures?, /);
+  });
+});
+
+describe('quarantined tests in the table', () => {
+  it('names them with their reason in the new failures column', () => {
+    const cell = { ...run.cells[0], reason: undefined, verdict: 'pass' as const, quarantined: [{ test: 'app::flappy', reason: 'races the clock', until: '2030-01-01T00:00:00.000Z', by: 'ci' }] };
+    expect(renderRun({ ...run, cells: [cell] })).toMatch(/quarantined: app::flappy \(races the clock\)/);
+  });
+});

@@ -4,6 +4,7 @@ import Table from 'cli-table3';
 import type { BisectCommit, BisectJson, CellJson, RunJson, SideSummary } from '../common/wire.js';
 import { bisectedOnNote, culpritLine, culpritsOf, isGrouped } from '../common/bisect-words.js';
 import { allFailingNote, isFinished } from '../common/verdict.js';
+import { renderClusters } from './clusters.js';
 
 const ICON: Record<CellJson['verdict'], string> = {
   pass: '✓ pass',
@@ -55,6 +56,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
       side(cell.baseline),
       [
         newFailuresShort(cell),
+        cell.quarantined?.length ? `quarantined: ${cell.quarantined.map((q) => `${shortId(q.test)} (${q.reason})`).join(', ')}` : '',
         cell.bisect ? bisectShort(cell.id, cell.bisect) : '',
       ]
         .filter(Boolean)
@@ -67,6 +69,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
   const lines = [
     `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline${run.baselineRegistry ? `: ${run.baselineRegistry.registry}'s published file, ${run.baselineRegistry.integrity.slice(0, 19)}…` : ''})`,
+    ...renderClusters(run.clusters),
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${verdictNote(run, regressions)}  status: ${run.status}`,
   ];

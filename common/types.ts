@@ -117,6 +117,15 @@ export interface BisectJson {
   finishedAt: string | null;
 }
 
+/** A test a maintainer quarantined that failed anew in this cell: shown, and kept out of its verdict (server/quarantine). */
+export interface QuarantinedTest {
+  test: string;
+  reason: string;
+  /** When the quarantine ends, ISO 8601: cells decided from then on block on it again. */
+  until: string;
+  by: string;
+}
+
 export interface CellJson {
   id: string;
   consumer: string;
@@ -134,6 +143,21 @@ export interface CellJson {
   fixedTestsTotal?: number;
   attempts: number;
   bisect?: BisectJson;
+  /** Quarantined tests that failed anew: not counted in the verdict, each with its reason. */
+  quarantined?: QuarantinedTest[];
+}
+
+/** New failures of one cause (common/clusters): CONTRACT's report field `clusters`, largest first. */
+export interface ClusterJson {
+  /** The first error line of one of its failures, as it was. */
+  message: string;
+  /** That line normalised (numbers, ids, paths, addresses and quoted values out): what the failures share. */
+  pattern: string;
+  /** The innermost stack frame inside the library, when the traces have one. */
+  frame?: string;
+  count: number;
+  cells: string[];
+  tests: string[];
 }
 
 import type { CriticalPath } from './timing/critical-path.js';
@@ -162,9 +186,11 @@ export interface RunJson {
   /** A finished run's time against its critical path, and what it waited for (common/timing/critical-path.ts). */
   timing?: CriticalPath;
   cells: CellJson[];
+  /** The regressed cells' new failures grouped by cause (common/clusters), largest first. */
+  clusters?: ClusterJson[];
 }
 
-export type RunSummaryJson = Omit<RunJson, 'cells'> & {
+export type RunSummaryJson = Omit<RunJson, 'cells' | 'clusters'> & {
   counts: Record<CellVerdict, number>;
 };
 

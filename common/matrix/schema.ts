@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BACKENDS } from '../types.js';
 import { refNameProblem } from '../git/ref.js';
+import { untilInstant } from '../quarantine/entry.js';
 import { consumerSecretVariable } from '../secrets/consumer-secret-names.js';
 import { RUNNER_KINDS } from '../runners/kinds.js';
 
@@ -188,6 +189,15 @@ export const ForgeSetting = z.union([z.strictObject({ github: RepositoryPath(2, 
   error: 'must be {github: OWNER/REPO} or {gitlab: GROUP/PROJECT}',
 });
 
+/** One quarantined test of a consumer (server/quarantine). */
+export const Quarantine = z.strictObject({
+  consumer: Name,
+  /** The test's id as the cell lists it (JUnit `classname::name`). */
+  test: z.string().min(1),
+  reason: z.string().min(1),
+  until: z.string().refine((v) => untilInstant(v) !== null, { message: 'must be a date (YYYY-MM-DD) or an ISO 8601 instant' }),
+});
+
 export const Library = z.strictObject({
   name: Name,
   repo: z.string().min(1),
@@ -223,6 +233,12 @@ export const Library = z.strictObject({
    * that broke it. @defaultValue true
    */
   bisect: z.boolean().optional(),
+  /**
+   * Tests known to fail for a reason of their own: each still runs and is shown quarantined with its
+   * reason, and never blocks until `until` (a date, through that day UTC, or an ISO 8601 instant).
+   * `compat quarantine add` adds more without editing this file.
+   */
+  quarantine: z.array(Quarantine).optional(),
   consumers: z.array(Consumer).min(1),
 });
 

@@ -63,6 +63,7 @@ export const api = {
   bisectStepLog: (id: string, consumer: string, seq: number) => `/api/runs/${e(id)}/bisects/${e(consumer)}/steps/${seq}/logs`,
   repro: (id: string, cellId: string, side: Side) => `/api/runs/${e(id)}/cells/${e(cellId)}/repro?side=${side}`,
   history: (library: string, consumer: string) => `/api/history?library=${e(library)}&consumer=${e(consumer)}`,
+  flakes: (library: string, consumer: string) => `/api/flakes?library=${e(library)}&consumer=${e(consumer)}`,
 };
 
 export interface Loaded<T> {

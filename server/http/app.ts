@@ -24,6 +24,8 @@ import { gateRoutes } from './routes/gate.js';
 import { historyRoutes } from './routes/history.js';
 import { logRoutes } from './routes/logs.js';
 import { healthz, probeRoutes } from './routes/probes.js';
+import { flakeRoutes } from './routes/flakes.js';
+import { quarantineRoutes } from './routes/quarantine.js';
 import { runRoutes } from './routes/runs.js';
 
 export interface AppDeps {
@@ -81,6 +83,8 @@ export function createApp(deps: AppDeps): express.Express {
   logRoutes(api, { config, store, logs: deps.queues.data.logs, followers: deps.followers });
   gateRoutes(api, { store });
   historyRoutes(api, { store });
+  quarantineRoutes(api, { store, matrix: deps.matrix, auth });
+  flakeRoutes(api, { store, orchestrator: deps.orchestrator, matrix: deps.matrix, auth });
   api.use(route(() => ({ status: 404, body: { error: 'no such API route' } })));
   app.use('/api', api);
 

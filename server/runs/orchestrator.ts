@@ -9,7 +9,8 @@ import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { ResultMessage } from '../../common/queue/jobs.js';
 import { databaseImageOf, parseCellId } from '../../common/cell.js';
 import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
-import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
+import { decideRun, isFinished, isSuspect, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
+import { decideWithFlakes } from '../../common/flakes/rule.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
 import { selectsTests } from '../../common/runners/kinds.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
@@ -18,6 +19,7 @@ import { cellJob, RunContext, type PlannedCell } from './context.js';
 import type { StoredSideResult, Store } from '../store/store.js';
 import type { ServerPorts } from '../ports.js';
 import { Bisector } from '../bisect/bisector.js';
+import { applyQuarantine, untilInstant } from '../quarantine/rules.js';
 import { baselineReuseKey, findReusableBaseline } from './baseline-reuse.js';
 import { BUILD_PRIORITY, cellPriority } from './priority.js';
 
@@ -101,6 +103,11 @@ export class Orchestrator {
     this.options.log.info({ run: runId, dropped }, 'Cancelled run cleaned up');
   }
 
+  /** The library repositories runs are planned from (a calibration picks its release there). */
+  get repos(): ServerPorts['repos'] {
+    return this.ports.repos;
+  }
+
   /** Plans, stores and starts a run; returns it as stored. */
   async createRun(matrix: ResolvedMatrix, request: RunRequest, trigger: Trigger, meta: RunMeta = {}): Promise<RunJson> {
     const library = matrix.libraries.find((l) => l.name === request.library);
@@ -108,9 +115,12 @@ export class Orchestrator {
     const planMeta: RunPlanMeta = {
       library: { name: library!.name, repo: library!.repo, image: library!.build.image, command: library!.build.command, timeoutSeconds: library!.build.timeoutSeconds },
       databases: matrix.databases,
-      bisect: library!.bisect ?? true,
+      // A calibration run compares a release with itself: there is no commit to find.
+      bisect: meta.calibration ? false : (library!.bisect ?? true),
     };
     plan.run.meta = { ...plan.run.meta, plan: planMeta };
+    // matrix.yaml's quarantines as of this plan: an entry edited out stops applying from the next run.
+    this.store.quarantines.syncMatrix(library!.name, (library!.quarantine ?? []).map((q) => ({ ...q, until: untilInstant(q.until)! })));
     this.store.insertRun(plan.run, plan.cells);
     await this.options.publishMatrix?.(matrix).catch((error) => this.options.log.warn({ err: error }, 'Failed to publish the matrix limits'));
     this.options.log.info({ run: plan.run.id, library: plan.run.library, candidate: plan.run.candidate, baseline: plan.run.baseline, cells: plan.cells.length }, 'Run planned');
@@ -300,13 +310,19 @@ export class Orchestrator {
     // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
     const baselineReused = Boolean(this.store.sideResult(runId, cellId, 'baseline', 0)?.reusedFrom);
     const reruns = baselineReused ? Math.max(1, run.reruns) : run.reruns;
-    const decision = decideCell(pairs, reruns);
+    // Quarantined tests' failures are out of the verdict while their quarantine lasts (server/quarantine).
+    const consumer = parseCellId(cellId).consumer;
+    const { pairs: judged, quarantined } = applyQuarantine(pairs, this.store.quarantines.active(run.library, consumer, new Date()));
+    // Measured flake rates of this cell's tests (calibration runs): only a suspect first attempt needs them.
+    const rates = isSuspect(judged[0]) && !run.meta.calibration ? this.store.cellFlakeRates(run.library, cellId) : new Map();
+    const decision = decideWithFlakes(judged, reruns, rates);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
       // `rerun` command runs only the tests attempt 0 newly failed, or for one that exists only on
       // failure (a hook's, a collection error's: no test has its id) the tests it hid.
-      const selection = rerunSelection(failureEvidence(newFailuresOf(pairs[0]), pairs[0].candidate.tests, pairs[0].baseline.tests));
-      for (let attempt = 1; attempt <= reruns; attempt++) {
+      const selection = rerunSelection(failureEvidence(newFailuresOf(judged[0]), judged[0].candidate.tests, judged[0].baseline.tests));
+      // Attempts from the next one to the last wanted: a flaky test's further re-runs come after the first ones.
+      for (let attempt = pairs.length; attempt < pairs.length + decision.rerunsWanted; attempt++) {
         for (const side of SIDES) {
           const build = this.store.build(runId, side);
           if (build?.artifact_key) await this.enqueueCells(ctx, side, build.artifact_key, attempt, [cellId], selection ?? undefined);
@@ -314,7 +330,8 @@ export class Orchestrator {
       }
     }
     this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
-    if (decision.verdict !== 'running') await this.bisector.consider(ctx, parseCellId(cellId).consumer);
+    this.store.quarantines.setCellQuarantined(runId, cellId, quarantined);
+    if (decision.verdict !== 'running') await this.bisector.consider(ctx, consumer);
     return true;
   }
 

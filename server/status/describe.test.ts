@@ -104,3 +104,28 @@ describe('describeRun', () => {
     expect(truncate('😀'.repeat(200))).toBe(`${'😀'.repeat(139)}…`);
   });
 });
+
+describe('describeRun with clusters', () => {
+  const sql = "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near 'AS new ON DUPLICATE KEY UPDATE `qty` = new.`qty`' at line 1";
+  const blocked = (extra: Partial<RunJson> = {}) =>
+    run([['js-ledger.mysql', 'regression'], ['py-inventory.mysql', 'regression'], ['py-inventory.sqlite', 'pass']], {
+      verdict: 'blocked',
+      clusters: [{ message: sql, pattern: '', count: 9, cells: ['js-ledger.mysql', 'py-inventory.mysql'], tests: [] }],
+      ...extra,
+    });
+
+  it('leads with the causes after the regression count, within 140 characters', () => {
+    const text = describeRun(blocked(), 'failure');
+    expect(text.startsWith('2 regressions in 3 cells (1.1.0 vs 1.0.0); 9 new failures, 1 cause: You have an error in your SQL syntax')).toBe(true);
+    expect(Array.from(text).length).toBeLessThanOrEqual(DESCRIPTION_MAX);
+  });
+
+  it('keeps the first bad commit, its subject and the cells giving way first', () => {
+    const bisect = { status: 'found' as const, firstBad: { sha: '8ca96f6'.padEnd(40, '0'), subject: 'Use INSERT ... ON DUPLICATE KEY for upsert', author: 'a', date: '' }, steps: [], cellId: 'js-ledger.mysql', commits: 14, startedAt: '', finishedAt: '' };
+    const r = blocked();
+    r.cells[0].bisect = bisect;
+    const text = describeRun(r, 'failure');
+    expect(text).toBe('2 regressions in 3 cells (1.1.0 vs 1.0.0); 9 new failures, 1 cause: You have an error in your SQL syntax; check the… x 9; first bad: 8ca96f6');
+    expect(Array.from(text).length).toBeLessThanOrEqual(DESCRIPTION_MAX);
+  });
+});

@@ -4,6 +4,8 @@
  * always names the count of regressions.
  */
 import type { RunJson, RunVerdict } from '../../common/types.js';
+import { clustersLine } from '../../common/clusters/cluster.js';
+import { NO_MESSAGE } from '../../common/clusters/normalise.js';
 import { allFailingNote } from '../../common/verdict.js';
 import { culpritsOf, isGrouped } from '../../common/bisect-words.js';
 import type { StatusState } from '../store/status-reports.js';
@@ -46,6 +48,8 @@ export function describeRun(run: RunJson, state: StatusState): string {
   const head = failing ? `${failing} (${plural(cells, 'cell')}, ${against}); 0 regressions` : `${plural(regressions.length, 'regression')} in ${plural(cells, 'cell')} (${against})`;
   const tail = extras.length ? `; ${extras.join(', ')}` : '';
   const names = regressions.length ? `: ${regressions.map((c) => c.id).join(', ')}` : '';
+  // Causes without a word of message (a timeout, a suite without JUnit messages) say no more than the cells' names.
+  if (run.clusters?.some((c) => c.message !== NO_MESSAGE)) return withClusters(`${head}${tail}`, run);
   const culprits = firstBad(run);
   if (!culprits) return truncate(`${head}${tail}${names}`);
   // The commit matters more than the cells' names: these go first when both do not fit.
@@ -54,10 +58,32 @@ export function describeRun(run: RunJson, state: StatusState): string {
 }
 
 /**
+ * The count, then the causes (`9 new failures, 1 cause: You have an error... x 9 in a.mysql, b.mysql`),
+ * then the first bad commit: the widest wording of the causes that fits, the cells' names going first.
+ */
+function withClusters(head: string, run: RunJson): string {
+  const clusters = run.clusters ?? [];
+  const length = (text: string) => Array.from(text).length;
+  // Widest first: the subject of the first bad commit, then the cells' names, then the message's length give way.
+  for (const subjects of [true, false]) {
+    const culprits = firstBad(run, subjects);
+    const end = culprits ? `; ${culprits}` : '';
+    for (const [shown, cells, least] of [[2, true, 40], [1, true, 40], [1, false, 40], [1, false, 25]] as const) {
+      // Each shown message gives up an equal share of what is over.
+      const over = length(`${head}; ${clustersLine(clusters, { shown, cells, messageMax: 60 })}${end}`) - DESCRIPTION_MAX;
+      const messageMax = over <= 0 ? 60 : 60 - Math.ceil(over / Math.min(shown, clusters.length));
+      if (messageMax >= least) return truncate(`${head}; ${clustersLine(clusters, { shown, cells, messageMax })}${end}`);
+    }
+  }
+  const culprits = firstBad(run, false);
+  return truncate(`${head}${culprits ? `; ${culprits}` : ''}; ${clustersLine(clusters, { shown: 1, messageMax: 25, cells: false })}`);
+}
+
+/**
  * `first bad: abc1234 Subject` of the bisects that found one (distinct commits, in cell order); a
  * bisect with several causes names each with its tests' count (`abc1234 Subject (12 tests)`).
  */
-function firstBad(run: RunJson): string | null {
+function firstBad(run: RunJson, subjects = true): string | null {
   const commits = new Map<string, string>();
   const seen = new Set<string>();
   for (const cell of run.cells) {
@@ -66,7 +92,8 @@ function firstBad(run: RunJson): string | null {
     seen.add(cell.consumer);
     for (const c of culpritsOf(b)) {
       const n = c.testsTotal ?? c.tests.length;
-      if (!commits.has(c.firstBad.sha)) commits.set(c.firstBad.sha, `${c.firstBad.sha.slice(0, 7)} ${c.firstBad.subject}${isGrouped(b) ? ` (${n} test${n === 1 ? '' : 's'})` : ''}`);
+      const count = isGrouped(b) ? ` (${n} test${n === 1 ? '' : 's'})` : '';
+      if (!commits.has(c.firstBad.sha)) commits.set(c.firstBad.sha, `${c.firstBad.sha.slice(0, 7)}${subjects ? ` ${c.firstBad.subject}` : ''}${count}`);
     }
   }
   return commits.size ? `first bad: ${[...commits.values()].join(', ')}` : null;

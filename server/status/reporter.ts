@@ -189,7 +189,7 @@ export class StatusReporter implements RunHooks, ServerService {
 
   private async sendOne(b: Bound, row: StatusReportRow): Promise<void> {
     const fields = { run: row.run_id, forge: row.forge, state: row.wanted, attempt: row.attempts + 1 };
-    const run = b.store.getRun(row.run_id);
+    const run = b.store.getRunWithClusters(row.run_id);
     const target = run ? targetOf(b.store.runMeta(row.run_id)) : null;
     const token = tokenFor(b.config, row.forge);
     if (!run || !target || !token) {

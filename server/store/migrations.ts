@@ -186,4 +186,33 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE bisect_steps ADD COLUMN tests TEXT;
   ALTER TABLE bisects ADD COLUMN culprits TEXT;
   `,
+  // 11: the cause of each failed test of a candidate's first attempt (common/clusters), worked out when
+  // the result arrives: a run's clusters then read a few short columns, not every message and trace.
+  `
+  CREATE TABLE failure_causes (
+    run_id TEXT NOT NULL,
+    cell_id TEXT NOT NULL,
+    test_id TEXT NOT NULL,
+    line TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    frame TEXT,
+    PRIMARY KEY (run_id, cell_id, test_id)
+  );
+  `,
+  // 12: quarantined tests (server/quarantine), by the API or matrix.yaml (source), and per cell the
+  // quarantined tests that failed anew, as JSON (the cell shows them beside its verdict).
+  `
+  CREATE TABLE quarantines (
+    library TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    test_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    until TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (library, consumer, test_id, source)
+  );
+  ALTER TABLE cells ADD COLUMN quarantined TEXT;
+  `,
 ];

@@ -9,6 +9,7 @@ import type { CellJson, HistoryJson, RunJson, RunSummaryJson, SideSummary } from
 import { criticalPath, type CriticalPath, type SideTiming } from '../../common/timing/critical-path.js';
 import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
+import { parseQuarantined } from './quarantines.js';
 import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
 import { integrityOf } from '../../common/registry/baseline-ref.js';
 import { failureKey } from '../../common/test-evidence.js';
@@ -32,10 +33,10 @@ export function runJson(db: Database.Database, bisects: Bisects, id: string): Ru
   // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
   const cells = (
     db
-      .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason FROM cells WHERE run_id = ? ORDER BY consumer, backend')
+      .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined FROM cells WHERE run_id = ? ORDER BY consumer, backend')
       .raw(true)
-      .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null]>
-  ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason }));
+      .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null, string | null]>
+  ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined }));
   // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
   // 20,000 rows or more, and each column read is a string made.
   const tuples = db
@@ -173,7 +174,7 @@ function listsJson(newFailures: string[], fixedTests: string[]): Pick<CellJson, 
   };
 }
 
-function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSummaryRow[], sources: Record<Side, SideOrigin>): CellJson {
+function cellJson(runId: string, cell: Omit<CellRow, 'config'> & { quarantined?: string | null }, sides: SideSummaryRow[], sources: Record<Side, SideOrigin>): CellJson {
   // Most cells have no such tests: the empty list needs no parser (a run may have 10,000 cells).
   const ids = (json: string, field: string) => (json === '[]' ? [] : parseStringList(json, `run "${runId}" cell "${cell.id}" ${field}`));
   const attemptsSeen = sides.length === 0 ? 0 : Math.max(...sides.map((s) => s.attempt)) + 1;
@@ -189,5 +190,6 @@ function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSumma
     baseline: sideSummary(sides, 'baseline', sources.baseline),
     ...listsJson(ids(cell.new_failures, 'new_failures'), ids(cell.fixed_tests, 'fixed_tests')),
     attempts: Math.max(cell.attempts, attemptsSeen),
+    ...(cell.quarantined ? { quarantined: parseQuarantined(cell.quarantined, `run "${runId}" cell "${cell.id}" quarantined`) } : {}),
   };
 }

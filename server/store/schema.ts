@@ -74,7 +74,7 @@ export class StoredDataError extends Error {
   }
 }
 
-function parseJson<T>(schema: z.ZodType<T>, text: string, where: string): T {
+export function parseJson<T>(schema: z.ZodType<T>, text: string, where: string): T {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -15,7 +15,12 @@ import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { isFinished, type CellOutcome } from '../../common/verdict.js';
+import { clusterFailures } from '../../common/clusters/cluster.js';
 import { ApiTokens } from './api-tokens.js';
+import { recordCauses, runNewFailures } from './clusters.js';
+import { Quarantines } from './quarantines.js';
+import { cellFlakeRates, flakeRates } from './flakes.js';
+import type { FlakeRate, FlakeRateJson } from '../../common/flakes/rule.js';
 import { Bisects } from './bisects.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
@@ -100,6 +105,8 @@ export class Store {
   readonly apiTokens: ApiTokens;
   /** Bisects of confirmed regressions, their steps and builds. */
   readonly bisects: Bisects;
+  /** Quarantined tests (server/quarantine). */
+  readonly quarantines: Quarantines;
 
   constructor(file: string, options: { readonly?: boolean } = {}) {
     if (!options.readonly) mkdirSync(path.dirname(file), { recursive: true });
@@ -118,6 +125,7 @@ export class Store {
     // A read-only look (the CLI without a server) at a store no server of this version has migrated yet.
     const bisectsTable = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bisects'`).get();
     this.bisects = new Bisects(this.db, Boolean(bisectsTable));
+    this.quarantines = new Quarantines(this.db);
     cacheStatements(this.db);
   }
 
@@ -290,6 +298,7 @@ export class Store {
       for (const test of result.tests) {
         insertTest.run(result.runId, result.cellId, result.side, result.attempt, test.id, test.status, test.message ?? null, test.durationMs ?? null);
       }
+      if (result.side === 'candidate' && result.attempt === 0) recordCauses(this.db, result.runId, result.cellId, result.tests);
       return true;
     })();
   }
@@ -412,6 +421,25 @@ export class Store {
   /** The run with its cells; each cell's id lists cut to the first RUN_JSON_IDS_MAX ({@link cellLists} has them all). */
   getRun(id: string): RunJson | undefined {
     return runJson(this.db, this.bisects, id);
+  }
+
+  /**
+   * The run with its new failures grouped by cause (`clusters`), as its page, `compat report` and the
+   * commit status show it; getRun without them for the orchestrator's many reads.
+   */
+  getRunWithClusters(id: string): RunJson | undefined {
+    const run = this.getRun(id);
+    if (!run) return undefined;
+    return { ...run, clusters: clusterFailures(runNewFailures(this.db, id, [run.library]), [run.library]) };
+  }
+
+  /** Measured flake rates from calibration runs (server/store/flakes.ts). */
+  flakeRates(filter: { library: string; consumer?: string; cell?: string }): FlakeRateJson[] {
+    return flakeRates(this.db, filter);
+  }
+
+  cellFlakeRates(library: string, cell: string): Map<string, FlakeRate> {
+    return cellFlakeRates(this.db, library, cell);
   }
 
   listRuns(options: { library?: string; limit?: number } = {}): RunSummaryJson[] {

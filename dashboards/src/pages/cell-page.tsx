@@ -10,7 +10,7 @@ import { api, useJson, useLiveRun, useText, type CellDetailJson } from '../api.j
 import { Breadcrumbs, CopyButton, ErrorNote, Loading, Verdict } from '../components/common.js';
 import { BisectSection } from '../components/bisect-view.js';
 import { LogView, useLogStream, type LogSearch } from '../components/log-view.js';
-import { formatDuration, shortSha, SIDE_STATUS_LABEL, VERDICTS } from '../format.js';
+import { formatDate, formatDuration, shortSha, SIDE_STATUS_LABEL, VERDICTS } from '../format.js';
 import { href } from '../router.js';
 
 function capitalize(text: string): string {
@@ -204,6 +204,27 @@ function TestChanges({ detail }: { detail: CellDetailJson }) {
           </ul>
         )}
       </section>
+      {cell.quarantined && cell.quarantined.length > 0 && (
+        <section class="section" aria-labelledby="quarantined-tests">
+          <h2 id="quarantined-tests">
+            Quarantined tests that failed <span class="count-pill">{cell.quarantined.length}</span>
+          </h2>
+          <p class="muted">They ran and failed anew; a maintainer quarantined them, so they do not count in this cell's verdict until their quarantine ends.</p>
+          <ul class="tests">
+            {cell.quarantined.map((q) => (
+              <li key={q.test} class="test test-quarantined" data-test={q.test}>
+                <div class="test-head">
+                  <code class="test-id">{q.test}</code>
+                  <span class="muted">
+                    quarantined by {q.by} until {formatDate(q.until)}: {q.reason}
+                  </span>
+                </div>
+                <pre class="failure">{candidate.get(q.test)?.message ?? 'no failure message was reported'}</pre>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section class="section" aria-labelledby="fixed-tests">
         <h2 id="fixed-tests">
           Fixed tests <span class="count-pill">{cell.fixedTestsTotal ?? cell.fixedTests.length}</span>

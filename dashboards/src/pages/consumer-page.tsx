@@ -6,6 +6,9 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { BACKENDS, type Backend, type CellVerdict } from '../../../common/types.js';
 import { api, useJson, type HistoryJson } from '../api.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict } from '../components/common.js';
+import { FlakeRates } from '../components/flake-rates.js';
+import { HistoryStrips } from '../components/history-strip.js';
+import type { FlakesJson } from '../../../common/flakes/rule.js';
 import { formatDate } from '../format.js';
 import { href } from '../router.js';
 
@@ -19,6 +22,7 @@ interface HistoryRow {
 
 export function ConsumerPage({ library, consumer }: { library: string; consumer: string }) {
   const history = useJson<HistoryJson>(api.history(library, consumer));
+  const flakes = useJson<FlakesJson>(api.flakes(library, consumer));
   useEffect(() => {
     document.title = `${consumer} with ${library} · compat-matrix`;
   }, [library, consumer]);
@@ -47,6 +51,8 @@ export function ConsumerPage({ library, consumer }: { library: string; consumer:
       {history.error && <ErrorNote error={history.error} what="the history" />}
       {!history.data && !history.error && <Loading what="the history" />}
       {history.data && rows.length === 0 && <p class="empty">No run of {library} has included {consumer} yet.</p>}
+      {history.data && <HistoryStrips consumer={consumer} history={history.data} />}
+      <FlakeRates flakes={flakes.data} />
       {rows.length > 0 && (
         <div class="table-wrap">
           <table class="history">

@@ -14,6 +14,7 @@ import { describeCriticalPath } from '../../../common/timing/critical-path.js';
 import { api, cancelRun, useLiveRun, type LiveState } from '../api.js';
 import { BisectSummary } from '../components/bisect-view.js';
 import { bisectedOnNote, culpritLine, culpritsOf, isGrouped } from '../../../common/bisect-words.js';
+import { ClustersSection } from '../components/clusters-view.js';
 import { Breadcrumbs, ErrorNote, Loading, Verdict, useNow } from '../components/common.js';
 import { formatDate, formatDuration, formatShortDuration, runDuration, shortSha, VERDICTS } from '../format.js';
 import { href } from '../router.js';
@@ -87,6 +88,7 @@ export function RunPage({ id }: { id: string }) {
         </h1>
         <Verdict verdict={run.verdict} large />
       </div>
+      <ClustersSection runId={run.id} clusters={run.clusters} cells={run.cells} cellHref={href.cell} />
       {allFailingNote(run) && <p class="note">{allFailingNote(run)}.</p>}
       {run.verdict === 'cancelled' && <p class="note">Cancelled before its verdict: the gate treats this run as no run.</p>}
       {run.status !== 'done' && <CancelRun runId={run.id} />}

@@ -55,7 +55,7 @@ export function runRoutes(api: IRouter, deps: RunRoutesDeps): void {
   api.get(
     '/runs/:id',
     route((req) => {
-      const run = store.getRun(String(req.params.id));
+      const run = store.getRunWithClusters(String(req.params.id));
       if (!run) throw new HttpError(404, `no run "${req.params.id}"`);
       return { status: 200, body: run };
     }),
@@ -78,7 +78,7 @@ export function runRoutes(api: IRouter, deps: RunRoutesDeps): void {
       if (!store.runRecord(id)) throw new HttpError(404, `no run "${id}"`);
       eventCap.take(req, res);
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      const send = () => res.write(`event: run\ndata: ${JSON.stringify(redactDeep(store.getRun(id)))}\n\n`);
+      const send = () => res.write(`event: run\ndata: ${JSON.stringify(redactDeep(store.getRunWithClusters(id)))}\n\n`);
       send();
       let pending: NodeJS.Timeout | null = null;
       // Coalesce bursts of results into at most a few updates a second.
