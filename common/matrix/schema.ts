@@ -345,6 +345,9 @@ export const ResolvedConsumerSchema = Consumer.extend({
   timeoutSeconds: z.number().int().positive(),
   // diskMb is optional only for plans stored before it existed.
   resources: z.object({ memoryMb: z.number(), cpus: z.number(), pids: z.number(), diskMb: z.number().optional() }),
+}).superRefine((consumer, ctx) => {
+  // As matrix.yaml: a consumer runs a suite, or its schema is the evidence.
+  if (consumer.test === undefined && consumer.schema === undefined) ctx.addIssue({ code: 'custom', path: ['test'], message: 'required field is missing' });
 });
 export type ResolvedConsumer = z.output<typeof ResolvedConsumerSchema>;
 

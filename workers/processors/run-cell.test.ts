@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { InfraError } from '../ports.js';
 import { fakePorts, logText, type FakePorts, type FakeSuite } from './fake-ports.test-helper.js';
 import { EXIT_MARKER, PHASE_MARKER } from './phases.js';
 import { runCellSide } from './run-cell.js';
+import { schemaReader } from '../schema/read.js';
 
 let ports: FakePorts;
 
@@ -159,5 +161,54 @@ describe('runCellSide', () => {
   it('an artifact gone from the store is final', async () => {
     ports.artifactStore.clear();
     await expect(runCellSide(job(), ports)).rejects.toMatchObject({ name: 'InfraError', retryable: false, message: 'artifact lib-abc is no longer in Redis' });
+  });
+});
+
+describe('runCellSide with schema:', () => {
+  /** Migrations as a consumer's migrate would run them: the SQLite file, then the script waits for the worker's read. */
+  function migratingSuite(options: { ddl: string; migrateFails?: boolean; seen?: string[] }): FakeSuite {
+    return async ({ print, hostPath, spec }) => {
+      print(`${PHASE_MARKER}install\n${PHASE_MARKER}install-candidate\n${PHASE_MARKER}migrate\n`);
+      writeFileSync(hostPath('/compat/schema/ddl.sql'), options.ddl);
+      if (options.migrateFails) {
+        print('alembic: UniqueViolation\n');
+        return { exitCode: 203 };
+      }
+      execFileSync('sqlite3', [hostPath('/compat/db/test.sqlite')], { input: options.ddl });
+      print(`${PHASE_MARKER}schema\n`);
+      // As the phase script does: the tests wait until the worker has read the schema.
+      for (let i = 0; i < 100 && !existsSync(hostPath('/compat/schema/read')); i++) await new Promise((r) => setTimeout(r, 20));
+      options.seen?.push(existsSync(hostPath('/compat/schema/read')) ? 'read before test' : 'test before read');
+      print(`${PHASE_MARKER}test\n`);
+      if (spec.env.COMPAT_CMD_TEST) writeFileSync(hostPath('/compat/results/junit.xml'), JUNIT());
+      print(`${EXIT_MARKER}0\n`);
+      return { exitCode: 0 };
+    };
+  }
+
+  it('runs migrate before the tests, reads the schema in between and sends it with the side, with its sql: output', async () => {
+    ports.readSchema = schemaReader(null as never);
+    const seen: string[] = [];
+    ports.suites = [migratingSuite({ ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);', seen })];
+    const result = await runCellSide(job({}, { schema: { migrate: 'alembic upgrade head', sql: 'alembic upgrade head --sql' } }), ports);
+    expect(seen).toEqual(['read before test']);
+    expect(result.status).toBe('passed');
+    expect(Object.keys(result.schema!.document.objects)).toContain('table users / unique (email)');
+    expect(result.schema!.ddl).toBe('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);');
+    expect(result.phases).toHaveProperty('schema');
+    expect(ports.runs[0].env).toMatchObject({ COMPAT_CMD_MIGRATE: 'alembic upgrade head', COMPAT_CMD_SQL: 'alembic upgrade head --sql' });
+    expect(ports.runs[0].binds.some((b) => b.endsWith(':/compat/schema:rw'))).toBe(true);
+  });
+
+  it('passes a consumer without test: on its schema alone, and fails a migrate that failed, with its output', async () => {
+    ports.readSchema = schemaReader(null as never);
+    ports.suites = [migratingSuite({ ddl: 'CREATE TABLE t (id INTEGER);' })];
+    const noTest = await runCellSide(job({}, { test: undefined, schema: { migrate: 'knex migrate:latest' } }), ports);
+    expect(noTest).toMatchObject({ status: 'passed', tests: [] });
+    expect(noTest.schema!.document.objects).toHaveProperty(['table t / column id']);
+    ports.suites = [migratingSuite({ ddl: 'x', migrateFails: true })];
+    const failed = await runCellSide(job({}, { schema: { migrate: 'alembic upgrade head' } }), ports);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'migrate failed (exit 203): alembic: UniqueViolation' });
+    expect(failed.schema).toBeUndefined();
   });
 });

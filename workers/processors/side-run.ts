@@ -3,7 +3,7 @@
  * them, then the test command), its output masked into the side's log, its phases timed, its JUnit
  * read back. A rerun whose command selected none of the tests asked for runs the whole suite instead.
  */
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CELL_PATHS, cellEnv } from '../../common/cell-env.js';
 import { ranSelection } from '../../common/test-evidence.js';
@@ -11,7 +11,10 @@ import type { ContainerOutcome } from '../container/spec.js';
 import { readResultsDir } from '../results/junit.js';
 import { OutputMasker } from '../secrets/masker.js';
 import { caBind } from './build-artifact.js';
-import { PHASE_SCRIPT, PhaseTracker } from './phases.js';
+import type { SchemaDocument } from '../../common/schema/document.js';
+import { InfraError, RUNNER_UID } from '../ports.js';
+import { serverContainerOf, type SchemaTarget } from '../schema/read.js';
+import { PHASE_SCRIPT, PhaseTracker, SCHEMA_DIR } from './phases.js';
 import { sideContainerBase } from './side-container.js';
 import type { PreparedSide, SideContext } from './side-prepare.js';
 
@@ -24,6 +27,30 @@ export interface SideRan {
   outcome: ContainerOutcome;
   tracker: PhaseTracker;
   read: ReturnType<typeof readResultsDir>;
+  /** What the migrations built (`schema:`), read before the tests ran. */
+  schema?: { document: SchemaDocument; ddl?: string };
+}
+
+/** The most of a `sql:` output kept (the rest is cut, and says so). */
+const DDL_MAX = 1 << 20;
+
+/** A file the container wrote, never through a link it put in its place; undefined when there is none. */
+function containerText(file: string, max: number): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(max + 1);
+    const n = readSync(fd, buffer, 0, max + 1, 0);
+    const text = buffer.subarray(0, Math.min(n, max)).toString('utf8');
+    return n > max ? `${text}\n-- [compat-matrix] cut at ${max} bytes\n` : text;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise<SideRan> {
@@ -38,7 +65,27 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
   const timeoutMs = Math.max(1000, consumer.timeoutSeconds * 1000 - (snapshot?.candidateMs ?? 0));
   const wanted = job.rerunTests?.length && consumer.rerun ? job.rerunTests : null;
 
+  // The schema step's folder: the container writes `sql:` output there, the worker `read` when done.
+  const schemaDir = path.join(ws.root, 'schema');
+  const readSchemaOf = async (url: string): Promise<{ document: SchemaDocument; ddl?: string }> => {
+    if (!ports.readSchema) throw new InfraError('this worker cannot read schemas', false);
+    const target: SchemaTarget =
+      job.backend === 'sqlite'
+        ? { backend: 'sqlite', file: path.join(ws.db, path.basename(CELL_PATHS.sqlite)), scratch: ws.root }
+        : { backend: job.backend, container: serverContainerOf(job.backend, hold.database ?? { url }), url: hold.database?.url ?? url };
+    const document = await ports.readSchema(target);
+    const ddl = consumer.schema?.sql ? containerText(path.join(schemaDir, 'ddl.sql'), DDL_MAX) : undefined;
+    return { document, ...(ddl === undefined ? {} : { ddl }) };
+  };
+
   const runSuite = async (url: string, command: string, rerunTests: string[] | null) => {
+    rmSync(schemaDir, { recursive: true, force: true });
+    if (consumer.schema) {
+      mkdirSync(schemaDir, { recursive: true });
+      chownSync(schemaDir, RUNNER_UID, RUNNER_UID);
+    }
+    // Read once the script says the migrations are done; the script waits for `read` before the tests.
+    let schemaRead: Promise<{ document: SchemaDocument; ddl?: string }> | null = null;
     const rerunEnv: Record<string, string> = {};
     if (rerunTests) {
       writeFileSync(path.join(rerunDir, 'tests.txt'), `${rerunTests.join('\n')}\n`);
@@ -46,7 +93,7 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
       rerunEnv.COMPAT_RERUN_TESTS_FILE = '/compat/rerun/tests.txt';
     }
     // From a snapshot both installs are done already: only the test command runs.
-    const commands = { env: consumer.env, install: snapshot ? '' : consumer.install, installCandidate: snapshot ? '' : consumer.installCandidate, test: command };
+    const commands = { env: consumer.env, install: snapshot ? '' : consumer.install, installCandidate: snapshot ? '' : consumer.installCandidate, test: command, schema: consumer.schema };
     const output = new OutputMasker(Object.values(secretValues));
     const tracker = new PhaseTracker();
     const calledAt = Date.now();
@@ -69,6 +116,7 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
         `${ws.db}:${CELL_PATHS.db}:rw`,
         `${artifact.dir}:${CELL_PATHS.artifact}:ro`,
         `${rerunDir}:/compat/rerun:ro`,
+        ...(consumer.schema ? [`${schemaDir}:${SCHEMA_DIR}:rw`] : []),
         ...caBind(ports.config.caBundle),
       ],
       networkMode,
@@ -81,6 +129,15 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
       onOutput: (chunk, stream) => {
         tracker.feed(chunk.toString('utf8'));
         log.write(output.push(chunk, stream));
+        if (consumer.schema && tracker.phase === 'schema' && !schemaRead) {
+          const startedAt = Date.now();
+          schemaRead = readSchemaOf(url).finally(() => {
+            phases.add('schema', Date.now() - startedAt);
+            writeFileSync(path.join(schemaDir, 'read'), '');
+          });
+          // Awaited once the container ends; until then a failure must not go unhandled.
+          schemaRead.catch(() => undefined);
+        }
       },
       signal,
     });
@@ -91,12 +148,22 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
     const firstMark = snapshot ? marks.test : marks.install;
     phases.add('container', (firstMark ?? endedAt) - calledAt);
     if (!snapshot && marks.install) phases.add('install', (marks['install-candidate'] ?? endedAt) - marks.install);
-    if (!snapshot && marks['install-candidate']) phases.add('install-candidate', (marks.test ?? endedAt) - marks['install-candidate']);
+    if (!snapshot && marks['install-candidate']) phases.add('install-candidate', (marks.migrate ?? marks.test ?? endedAt) - marks['install-candidate']);
+    if (marks.migrate) phases.add('migrate', (marks.schema ?? endedAt) - marks.migrate);
     if (marks.test) phases.add('test', endedAt - marks.test);
-    return { outcome, tracker };
+    let schema: { document: SchemaDocument; ddl?: string } | undefined;
+    if (schemaRead) {
+      try {
+        schema = await schemaRead;
+      } catch (error) {
+        // The catalogue could not be read: the server or the worker, never the library. Retried.
+        throw new InfraError(`schema read failed: ${(error as Error).message}`);
+      }
+    }
+    return { outcome, tracker, schema };
   };
 
-  let { outcome, tracker } = await runSuite(prepared.databaseUrl, wanted ? consumer.rerun! : consumer.test, wanted);
+  let { outcome, tracker, schema } = await runSuite(prepared.databaseUrl, wanted ? consumer.rerun! : (consumer.test ?? ''), wanted);
   let read = readResultsDir(ws.results);
   if (wanted && !outcome.aborted && !outcome.timedOut && tracker.testStartedAt && !ranSelection(read.tests, wanted, job.rerunStandsFor)) {
     // The rerun command ran none of the tests asked for (ids it cannot select), and failed in nothing
@@ -108,8 +175,8 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
     emptyDir(ws.db);
     const url = await phases.time('database', () => hold.openDatabase());
     if (hold.database) networkMode = hold.database.networkMode ?? networkMode;
-    ({ outcome, tracker } = await runSuite(url, consumer.test, null));
+    ({ outcome, tracker, schema } = await runSuite(url, consumer.test ?? '', null));
     read = readResultsDir(ws.results);
   }
-  return { outcome, tracker, read };
+  return { outcome, tracker, read, ...(schema ? { schema } : {}) };
 }
