@@ -3,6 +3,7 @@
  * dashboard (CONTRACT: "A run as JSON"). Type-only imports: the dashboard bundles this file, not zod.
  */
 import type { DroppedTests, SideStatus, TestOutcome } from './test-outcome.js';
+import type { SchemaChange } from './schema/diff.js';
 
 export type { DroppedTests, SideStatus, TestOutcome };
 
@@ -107,6 +108,8 @@ export interface CellJson {
   fixedTestsTotal?: number;
   attempts: number;
   bisect?: BisectJson;
+  /** The candidate's schema against the baseline's, for a consumer with `schema:` whose schema differs (issue 19). */
+  schemaChanges?: SchemaChange[];
 }
 
 export interface RunJson {

@@ -14,6 +14,9 @@ export const SchemaChange = z.object({
 });
 export type SchemaChange = z.infer<typeof SchemaChange>;
 
+/** How a side's reason starts when its migrate failed (workers/processors/side-verdict.ts). */
+export const MIGRATE_FAILED = 'migrate failed';
+
 /** The object path of `sql:` output, diffed as one text. */
 export const DDL_OBJECT = 'ddl (sql: output)';
 
@@ -76,7 +79,9 @@ export function diffDdl(baseline: string | undefined, candidate: string | undefi
   if (baseline === undefined || candidate === undefined) return [];
   const b = normaliseDdl(baseline);
   const c = normaliseDdl(candidate);
-  return b === c ? [] : [{ object: DDL_OBJECT, change: 'changed', baseline: { text: b }, candidate: { text: c } }];
+  // Spaces beside punctuation are whitespace too (`( e text )` is `(e text)`); the texts shown keep them.
+  const tight = (text: string) => text.replace(/\s*([(),;])\s*/g, '$1');
+  return tight(b) === tight(c) ? [] : [{ object: DDL_OBJECT, change: 'changed', baseline: { text: b }, candidate: { text: c } }];
 }
 
 /** The reason a schema-differing cell gets, worded as CONTRACT has it (`schema differs: N changes`, 1 included). */

@@ -8,7 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { ResultMessage } from '../../common/queue/jobs.js';
 import { databaseImageOf, parseCellId } from '../../common/cell.js';
-import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { SIDES, type RunJson, type Side, type SideStatus, type Trigger } from '../../common/types.js';
 import { decideCell, decideRun, isFinished, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
 import { planRun, type RunRequest } from '../planner/plan.js';
@@ -282,10 +282,11 @@ export class Orchestrator {
       const c = finished('candidate');
       const b = finished('baseline');
       if (!c || !b) break;
-      pairs.push({
-        candidate: { status: c.status, tests: this.store.testsOf(runId, cellId, 'candidate', attempt) },
-        baseline: { status: b.status, tests: this.store.testsOf(runId, cellId, 'baseline', attempt) },
-      });
+      const side = (s: Side, status: SideStatus) => {
+        const stored = this.store.sideResult(runId, cellId, s, attempt);
+        return { status, tests: stored?.tests ?? [], ...(stored?.reason ? { reason: stored.reason } : {}), ...(stored?.schema ? { schema: stored.schema } : {}) };
+      };
+      pairs.push({ candidate: side('candidate', c.status), baseline: side('baseline', b.status) });
     }
     return pairs;
   }
@@ -298,7 +299,8 @@ export class Orchestrator {
     // A reused baseline never decides a regression alone: at least one confirming re-run, both sides anew.
     const baselineReused = Boolean(this.store.sideResult(runId, cellId, 'baseline', 0)?.reusedFrom);
     const reruns = baselineReused ? Math.max(1, run.reruns) : run.reruns;
-    const decision = decideCell(pairs, reruns);
+    const schema = ctx.cell(cellId)?.config.schema;
+    const decision = decideCell(pairs, reruns, schema ? { ignore: schema.ignore ?? [], block: (schema.onChange ?? 'block') === 'block' } : undefined);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
       // `rerun` command runs only the tests attempt 0 newly failed, or for one that exists only on
@@ -311,7 +313,7 @@ export class Orchestrator {
         }
       }
     }
-    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason, decision.schemaChanges);
     if (decision.verdict !== 'running') await this.bisector.consider(ctx, parseCellId(cellId).consumer);
     return true;
   }

@@ -180,4 +180,9 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE side_results ADD COLUMN dropped TEXT;
   `,
+  // 10 (issue 19): the schema a side's migrations built ({document, ddl?}) and a cell's schema diff, as JSON.
+  `
+  ALTER TABLE side_results ADD COLUMN schema TEXT;
+  ALTER TABLE cells ADD COLUMN schema_changes TEXT;
+  `,
 ];

@@ -8,7 +8,7 @@ import type { Backend, CellVerdict, Side, SideSource, SideStatus } from '../../c
 import type { CellJson, HistoryJson, RunJson, RunSummaryJson, SideSummary } from '../../common/wire.js';
 import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
-import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
+import { parseDropped, parseRunMeta, parseSchemaChanges, parseStringList } from './schema.js';
 
 /**
  * Ids of each list (newFailures, fixedTests) a cell shows in a run's JSON, its SSE updates and the gate's
@@ -29,10 +29,10 @@ export function runJson(db: Database.Database, bisects: Bisects, id: string): Ru
   // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
   const cells = (
     db
-      .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason FROM cells WHERE run_id = ? ORDER BY consumer, backend')
+      .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, schema_changes FROM cells WHERE run_id = ? ORDER BY consumer, backend')
       .raw(true)
-      .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null]>
-  ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason }));
+      .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null, string | null]>
+  ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, schema_changes]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, schema_changes }));
   // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
   // 20,000 rows or more, and each column read is a string made.
   const tuples = db
@@ -159,5 +159,6 @@ function cellJson(runId: string, cell: Omit<CellRow, 'config'>, sides: SideSumma
     baseline: sideSummary(sides, 'baseline', sources.baseline),
     ...listsJson(ids(cell.new_failures, 'new_failures'), ids(cell.fixed_tests, 'fixed_tests')),
     attempts: Math.max(cell.attempts, attemptsSeen),
+    ...(cell.schema_changes ? { schemaChanges: parseSchemaChanges(cell.schema_changes, `run "${runId}" cell "${cell.id}" schema_changes`) } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { Side, TestOutcome } from '../../common/types.js';
 import type { ContainerOutcome } from '../container/spec.js';
+import { MIGRATE_FAILED } from '../../common/schema/diff.js';
 import { MIGRATE_FAILED_EXIT, type Phase } from './phases.js';
 import { limitReason, pidLimitReason } from './side-container.js';
 
@@ -59,7 +60,7 @@ export function sideVerdict(happened: SideHappened): SideVerdict {
   if (script.phase === 'migrate') {
     // The consumer's migrations against this side's library: a failure is the library's evidence.
     const output = script.migrateOutput?.trim();
-    return { kind: 'result', status: 'failed', reason: limit ?? `migrate failed (exit ${outcome.exitCode})${output ? `: ${output}` : ''}`, notes };
+    return { kind: 'result', status: 'failed', reason: limit ?? `${MIGRATE_FAILED} (exit ${outcome.exitCode})${output ? `: ${output}` : ''}`, notes };
   }
   const anyFailed = happened.tests.some((t) => t.status === 'failed');
   if (outcome.exitCode === 0 && !anyFailed) return { kind: 'result', status: 'passed', notes };
