@@ -51,6 +51,6 @@ export function cellEnv(input: CellEnvInput): Record<string, string> {
     COMPAT_CMD_INSTALL_CANDIDATE: input.consumer.installCandidate,
     COMPAT_CMD_TEST: input.consumer.test ?? '',
     // The schema step (issue 19): without `schema:` the phase script skips it.
-    ...(input.consumer.schema ? { COMPAT_CMD_MIGRATE: input.consumer.schema.migrate, COMPAT_CMD_SQL: input.consumer.schema.sql ?? '' } : {}),
+    ...(input.consumer.schema ? { COMPAT_CMD_MIGRATE: input.consumer.schema.migrate, COMPAT_CMD_SQL: input.consumer.schema.sql ?? '', COMPAT_CMD_DOWNGRADE: input.consumer.schema.downgrade ?? '' } : {}),
   };
 }

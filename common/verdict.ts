@@ -4,7 +4,7 @@
  */
 import { failedKeys, failureKey, resolvedFailures, sameFailures } from './test-evidence.js';
 import type { CellVerdict, GateJson, RunJson, RunVerdict, SideStatus, TestOutcome } from './types.js';
-import { diffDdl, diffSchemas, MIGRATE_FAILED, schemaReason, type SchemaChange } from './schema/diff.js';
+import { diffDdl, diffSchemas, MIGRATE_FAILED, ROUND_TRIP_FAILED, ROUND_TRIP_OBJECT, schemaReason, type SchemaChange } from './schema/diff.js';
 import type { SchemaDocument } from './schema/document.js';
 
 /** One attempt of one side, as the verdict needs it. */
@@ -14,7 +14,7 @@ export interface SideAttempt {
   /** The side's own reason (a failed migrate's output). */
   reason?: string;
   /** What the consumer's migrations built on this side (`schema:`). */
-  schema?: { document: SchemaDocument; ddl?: string };
+  schema?: { document: SchemaDocument; ddl?: string; roundTrip?: SchemaChange[] };
 }
 
 /** A consumer's `schema:` as the verdict needs it. */
@@ -29,7 +29,10 @@ export function schemaChangesOf(pair: AttemptPair, rule: SchemaRule): SchemaChan
   const b = pair.baseline.schema;
   const c = pair.candidate.schema;
   if (!b || !c) return null;
-  return [...diffSchemas(b.document, c.document, rule.ignore), ...diffDdl(b.ddl, c.ddl)];
+  // A round trip (`downgrade:`) that holds on the baseline and not on the candidate: its changes, named
+  // as such (`round trip / ...`: the candidate's first schema against the one after downgrade and migrate).
+  const roundTrip = b.roundTrip && b.roundTrip.length === 0 ? (c.roundTrip ?? []).map((change) => ({ ...change, object: `${ROUND_TRIP_OBJECT}${change.object}` })) : [];
+  return [...diffSchemas(b.document, c.document, rule.ignore), ...diffDdl(b.ddl, c.ddl), ...roundTrip];
 }
 
 /** Whether one attempt's schema makes it a suspect: it differs, and differences block. */
@@ -143,8 +146,10 @@ export function decideCell(attempts: AttemptPair[], reruns: number, schema?: Sch
     }
   }
   const blockedBySchema = everyRepeats && schema?.block && schemaChanges.length > 0;
-  const migrateReason = first.candidate.reason?.startsWith(MIGRATE_FAILED) && first.baseline.status === 'passed' ? first.candidate.reason : undefined;
-  const reason = blockedBySchema ? schemaReason(schemaChanges.length) : everyRepeats ? migrateReason : undefined;
+  const own = first.candidate.reason;
+  const migrateReason = own && (own.startsWith(MIGRATE_FAILED) || own.startsWith(ROUND_TRIP_FAILED)) && first.baseline.status === 'passed' ? own : undefined;
+  const onlyRoundTrip = schemaChanges.every((c) => c.object.startsWith(ROUND_TRIP_OBJECT));
+  const reason = blockedBySchema ? (onlyRoundTrip ? `round trip breaks: ${schemaChanges.length} changes` : schemaReason(schemaChanges.length)) : everyRepeats ? migrateReason : undefined;
   return {
     verdict,
     ...(reason ? { reason } : {}),

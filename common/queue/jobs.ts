@@ -10,6 +10,7 @@ import { ResolvedConsumerSchema, ResolvedImage } from '../matrix/schema.js';
 import { PublishedFileSchema } from '../registry/published.js';
 import { zodProblem } from '../zod-problem.js';
 import { SchemaDocument } from '../schema/document.js';
+import { SchemaChange } from '../schema/diff.js';
 import type { Backend } from '../types.js';
 
 // Each message is a zod schema, its type inferred: one definition, checked where a job or a result is
@@ -119,7 +120,7 @@ export const SideResultPayload = z.object({
   /** The run whose result this baseline side reuses; the server copies it from there. */
   reusedFrom: z.string().optional(),
   /** The schema the consumer's migrations built on this side (`schema:`), and its `sql:` output. */
-  schema: z.object({ document: SchemaDocument, ddl: z.string().optional() }).optional(),
+  schema: z.object({ document: SchemaDocument, ddl: z.string().optional(), roundTrip: z.array(SchemaChange).optional() }).optional(),
 });
 export type SideResultPayload = z.infer<typeof SideResultPayload>;
 

@@ -16,6 +16,10 @@ export type SchemaChange = z.infer<typeof SchemaChange>;
 
 /** How a side's reason starts when its migrate failed (workers/processors/side-verdict.ts). */
 export const MIGRATE_FAILED = 'migrate failed';
+/** How it starts when the round trip's downgrade, or the migrate after it, failed. */
+export const ROUND_TRIP_FAILED = 'round trip failed: downgrade then migrate';
+/** The prefix of a round trip's changes among a cell's schemaChanges: the first schema against the one after downgrade and migrate. */
+export const ROUND_TRIP_OBJECT = 'round trip / ';
 
 /** The object path of `sql:` output, diffed as one text. */
 export const DDL_OBJECT = 'ddl (sql: output)';

@@ -92,3 +92,22 @@ describe('cell verdicts with schema:', () => {
     expect(d.schemaChanges[0].object).toBe('ddl (sql: output)');
   });
 });
+
+describe('cell verdicts with a round trip (downgrade:)', () => {
+  const lostOnTheWay = [{ object: 'table users / index users_email_unique', change: 'removed' as const, baseline: { unique: true }, candidate: null }];
+  const withTrip = (roundTrip: typeof lostOnTheWay | []) => ({ status: 'passed' as const, tests: [t('a', 'passed')], schema: { ...schemaOf(true), roundTrip } });
+
+  it('a round trip that holds on the baseline and breaks on the candidate is a regression named as such', () => {
+    const p = pair(withTrip(lostOnTheWay), withTrip([]));
+    const d = decideCell([p, p, p], 2, block);
+    expect(d).toMatchObject({ verdict: 'regression', reason: 'round trip breaks: 1 changes' });
+    expect(d.schemaChanges.map((c) => c.object)).toEqual(['round trip / table users / index users_email_unique']);
+  });
+
+  it('a round trip broken on both sides is nothing new; a downgrade failing on the candidate only regresses with its output', () => {
+    expect(decideCell([pair(withTrip(lostOnTheWay), withTrip(lostOnTheWay))], 2, block).verdict).toBe('pass');
+    const c = { status: 'failed' as const, tests: [], reason: 'round trip failed: downgrade then migrate (exit 204): no such table' };
+    const d = decideCell([pair(c, withTrip([])), pair(c, withTrip([])), pair(c, withTrip([]))], 2, block);
+    expect(d).toMatchObject({ verdict: 'regression', reason: 'round trip failed: downgrade then migrate (exit 204): no such table' });
+  });
+});

@@ -108,7 +108,7 @@ export function parseDropped(json: string, ...where: string[]): DroppedTests {
 }
 
 /** What a side's migrations built, as the store keeps it (side_results.schema). */
-export const SideSchemaShape = z.object({ document: SchemaDocument, ddl: z.string().optional() });
+export const SideSchemaShape = z.object({ document: SchemaDocument, ddl: z.string().optional(), roundTrip: z.array(SchemaChange).optional() });
 export type SideSchema = z.infer<typeof SideSchemaShape>;
 
 export function parseSideSchema(text: string, where: string): SideSchema {

@@ -12,12 +12,14 @@ export const PHASE_MARKER = '::compat-matrix:: phase ';
  */
 export const EXIT_MARKER = '::compat-matrix:: exit ';
 
-export type Phase = 'install' | 'install-candidate' | 'migrate' | 'schema' | 'test';
+export type Phase = 'install' | 'install-candidate' | 'migrate' | 'schema' | 'downgrade' | 'schema-again' | 'test';
 
 /** Where the schema step's files are: `ddl.sql` (the `sql:` output) and `read` (the worker has read the schema). */
 export const SCHEMA_DIR = '/compat/schema';
 /** The phase script's exit when `schema.migrate` fails. */
 export const MIGRATE_FAILED_EXIT = 203;
+/** Its exit when the round trip's downgrade, or the migrate after it, fails. */
+export const ROUND_TRIP_FAILED_EXIT = 204;
 
 export const PHASE_SCRIPT = [
   'set -u',
@@ -34,6 +36,14 @@ export const PHASE_SCRIPT = [
   `  sh -c "$COMPAT_CMD_MIGRATE" || exit ${MIGRATE_FAILED_EXIT}`,
   `  echo "${PHASE_MARKER}schema"`,
   `  while [ ! -e ${SCHEMA_DIR}/read ]; do sleep 0.1; done`,
+  // The round trip: downgrade, migrate again, and the schema read a second time (`read-again`).
+  '  if [ -n "${COMPAT_CMD_DOWNGRADE:-}" ]; then',
+  `    echo "${PHASE_MARKER}downgrade"`,
+  `    sh -c "$COMPAT_CMD_DOWNGRADE" || exit ${ROUND_TRIP_FAILED_EXIT}`,
+  `    sh -c "$COMPAT_CMD_MIGRATE" || exit ${ROUND_TRIP_FAILED_EXIT}`,
+  `    echo "${PHASE_MARKER}schema-again"`,
+  `    while [ ! -e ${SCHEMA_DIR}/read-again ]; do sleep 0.1; done`,
+  '  fi',
   'fi',
   `echo "${PHASE_MARKER}test"`,
   // Without `test:` (a consumer whose schema is its evidence) the side passes once its schema is read.
@@ -65,7 +75,7 @@ export class PhaseTracker {
 
   feed(text: string): void {
     if (!this.forkRefused && FORK_REFUSED.test(text)) this.forkRefused = true;
-    if (this.phase === 'migrate') this.migrateOutput = (this.migrateOutput + text).slice(-MIGRATE_OUTPUT_MAX);
+    if (this.phase === 'migrate' || this.phase === 'downgrade') this.migrateOutput = (this.migrateOutput + text).slice(-MIGRATE_OUTPUT_MAX);
     const lines = (this.partial + text).split('\n');
     // Only a bounded piece of an unfinished line is kept: a marker is short.
     this.partial = (lines.pop() ?? '').slice(-256);

@@ -211,4 +211,33 @@ describe('runCellSide with schema:', () => {
     expect(failed).toMatchObject({ status: 'failed', reason: 'migrate failed (exit 203): alembic: UniqueViolation' });
     expect(failed.schema).toBeUndefined();
   });
+
+  it('with downgrade:, runs migrate, downgrade, migrate and sends what the round trip changed', async () => {
+    ports.readSchema = schemaReader(null as never);
+    const ddl = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);';
+    ports.suites = [
+      async ({ print, hostPath }) => {
+        const wait = async (file: string) => {
+          for (let i = 0; i < 100 && !existsSync(hostPath(file)); i++) await new Promise((r) => setTimeout(r, 20));
+        };
+        const db = hostPath('/compat/db/test.sqlite');
+        print(`${PHASE_MARKER}install\n${PHASE_MARKER}install-candidate\n${PHASE_MARKER}migrate\n`);
+        execFileSync('sqlite3', [db], { input: ddl });
+        print(`${PHASE_MARKER}schema\n`);
+        await wait('/compat/schema/read');
+        // A downgrade that leaves the table behind, and a migrate that then recreates it without its unique flag.
+        print(`${PHASE_MARKER}downgrade\n`);
+        execFileSync('sqlite3', [db], { input: 'DROP TABLE users; CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);' });
+        print(`${PHASE_MARKER}schema-again\n`);
+        await wait('/compat/schema/read-again');
+        print(`${PHASE_MARKER}test\n${EXIT_MARKER}0\n`);
+        return { exitCode: 0 };
+      },
+    ];
+    const result = await runCellSide(job({}, { test: undefined, schema: { migrate: 'alembic upgrade head', downgrade: 'alembic downgrade base' } }), ports);
+    expect(ports.runs[0].env).toMatchObject({ COMPAT_CMD_DOWNGRADE: 'alembic downgrade base' });
+    expect(result.status).toBe('passed');
+    expect(Object.keys(result.schema!.document.objects)).toContain('table users / unique (email)');
+    expect(result.schema!.roundTrip!.map((c) => [c.object, c.change])).toEqual([['table users / unique (email)', 'removed']]);
+  });
 });

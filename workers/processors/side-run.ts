@@ -11,7 +11,8 @@ import type { ContainerOutcome } from '../container/spec.js';
 import { readResultsDir } from '../results/junit.js';
 import { OutputMasker } from '../secrets/masker.js';
 import { caBind } from './build-artifact.js';
-import type { SchemaDocument } from '../../common/schema/document.js';
+import { diffSchemas } from '../../common/schema/diff.js';
+import type { SideResultPayload } from '../../common/queue/jobs.js';
 import { InfraError, RUNNER_UID } from '../ports.js';
 import { serverContainerOf, type SchemaTarget } from '../schema/read.js';
 import { PHASE_SCRIPT, PhaseTracker, SCHEMA_DIR } from './phases.js';
@@ -23,12 +24,14 @@ function emptyDir(dir: string): void {
   for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
 }
 
+type SideSchema = NonNullable<SideResultPayload['schema']>;
+
 export interface SideRan {
   outcome: ContainerOutcome;
   tracker: PhaseTracker;
   read: ReturnType<typeof readResultsDir>;
-  /** What the migrations built (`schema:`), read before the tests ran. */
-  schema?: { document: SchemaDocument; ddl?: string };
+  /** What the migrations built (`schema:`), read before the tests ran; with `downgrade:`, what the round trip changed. */
+  schema?: SideSchema;
 }
 
 /** The most of a `sql:` output kept (the rest is cut, and says so). */
@@ -67,7 +70,7 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
 
   // The schema step's folder: the container writes `sql:` output there, the worker `read` when done.
   const schemaDir = path.join(ws.root, 'schema');
-  const readSchemaOf = async (url: string): Promise<{ document: SchemaDocument; ddl?: string }> => {
+  const readSchemaOf = async (url: string): Promise<SideSchema> => {
     if (!ports.readSchema) throw new InfraError('this worker cannot read schemas', false);
     const target: SchemaTarget =
       job.backend === 'sqlite'
@@ -85,7 +88,8 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
       chownSync(schemaDir, RUNNER_UID, RUNNER_UID);
     }
     // Read once the script says the migrations are done; the script waits for `read` before the tests.
-    let schemaRead: Promise<{ document: SchemaDocument; ddl?: string }> | null = null;
+    let schemaRead: Promise<SideSchema> | null = null;
+    let roundTrip: Promise<SideSchema> | null = null;
     const rerunEnv: Record<string, string> = {};
     if (rerunTests) {
       writeFileSync(path.join(rerunDir, 'tests.txt'), `${rerunTests.join('\n')}\n`);
@@ -138,6 +142,21 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
           // Awaited once the container ends; until then a failure must not go unhandled.
           schemaRead.catch(() => undefined);
         }
+        if (consumer.schema && tracker.phase === 'schema-again' && schemaRead && !roundTrip) {
+          // The round trip: the schema after downgrade and migrate again, against the first.
+          const first = schemaRead;
+          const startedAt = Date.now();
+          roundTrip = first
+            .then(async (before) => {
+              const after = await readSchemaOf(url);
+              return { ...before, roundTrip: diffSchemas(before.document, after.document, consumer.schema?.ignore ?? []) };
+            })
+            .finally(() => {
+              phases.add('schema-again', Date.now() - startedAt);
+              writeFileSync(path.join(schemaDir, 'read-again'), '');
+            });
+          roundTrip.catch(() => undefined);
+        }
       },
       signal,
     });
@@ -151,10 +170,10 @@ export async function runSide(ctx: SideContext, prepared: PreparedSide): Promise
     if (!snapshot && marks['install-candidate']) phases.add('install-candidate', (marks.migrate ?? marks.test ?? endedAt) - marks['install-candidate']);
     if (marks.migrate) phases.add('migrate', (marks.schema ?? endedAt) - marks.migrate);
     if (marks.test) phases.add('test', endedAt - marks.test);
-    let schema: { document: SchemaDocument; ddl?: string } | undefined;
+    let schema: SideSchema | undefined;
     if (schemaRead) {
       try {
-        schema = await schemaRead;
+        schema = await (roundTrip ?? schemaRead);
       } catch (error) {
         // The catalogue could not be read: the server or the worker, never the library. Retried.
         throw new InfraError(`schema read failed: ${(error as Error).message}`);

@@ -6,8 +6,8 @@
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { Side, TestOutcome } from '../../common/types.js';
 import type { ContainerOutcome } from '../container/spec.js';
-import { MIGRATE_FAILED } from '../../common/schema/diff.js';
-import { MIGRATE_FAILED_EXIT, type Phase } from './phases.js';
+import { MIGRATE_FAILED, ROUND_TRIP_FAILED } from '../../common/schema/diff.js';
+import { MIGRATE_FAILED_EXIT, ROUND_TRIP_FAILED_EXIT, type Phase } from './phases.js';
 import { limitReason, pidLimitReason } from './side-container.js';
 
 export interface SideHappened {
@@ -41,7 +41,7 @@ export function sideVerdict(happened: SideHappened): SideVerdict {
   // Ended by a signal, by no limit of ours, before the script could report how its step ended (its
   // own exits are 201, 202 and the test command's status after the exit marker): the engine stopped
   // it (restart, `docker kill`). Retried, never taken for a test result.
-  const ownExit = script.exitStatus !== null || outcome.exitCode === 201 || outcome.exitCode === 202 || outcome.exitCode === MIGRATE_FAILED_EXIT;
+  const ownExit = script.exitStatus !== null || [201, 202, MIGRATE_FAILED_EXIT, ROUND_TRIP_FAILED_EXIT].includes(outcome.exitCode ?? -1);
   const stoppedFromOutside = !ownExit && !outcome.oomKilled && !outcome.diskExceeded && outcome.exitCode !== null && outcome.exitCode >= 128;
   if (stoppedFromOutside) {
     return {
@@ -56,6 +56,10 @@ export function sideVerdict(happened: SideHappened): SideVerdict {
   }
   if (script.phase === 'install-candidate') {
     return { kind: 'result', status: 'failed', reason: limit ?? `installing the ${happened.side} artifact failed (exit ${outcome.exitCode})`, notes };
+  }
+  if (script.phase === 'downgrade') {
+    const output = script.migrateOutput?.trim();
+    return { kind: 'result', status: 'failed', reason: limit ?? `${ROUND_TRIP_FAILED} (exit ${outcome.exitCode})${output ? `: ${output}` : ''}`, notes };
   }
   if (script.phase === 'migrate') {
     // The consumer's migrations against this side's library: a failure is the library's evidence.
