@@ -26,7 +26,8 @@ const ADAPTERS = {
     'images/index.ts', // pulls and inspects images
   ],
   'simple-git': ['common/git/mirror.ts'],
-  'better-sqlite3': ['server/store/*.ts'],
+  // The worker's schema reader opens a cell's SQLite file (a copy of it) read-only.
+  'better-sqlite3': ['server/store/*.ts', 'workers/schema/sqlite.ts'],
 };
 
 /**

@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
   speed: async () => (await import('./speed.js')).benchSpeed(),
   throughput: async () => (await import('./throughput.js')).benchThroughput(),
+  schema: async () => (await import('./schema.js')).benchSchema(),
 };
 if (existsSync(fileURLToPath(new URL('./dashboard.ts', import.meta.url)))) {
   benches.dashboard = async () => (await import('./dashboard.js' as string)).benchDashboard();

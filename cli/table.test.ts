@@ -101,3 +101,15 @@ describe('quarantined tests in the table', () => {
     expect(renderRun({ ...run, cells: [cell] })).toMatch(/quarantined: app::flappy \(races the clock\)/);
   });
 });
+
+describe('the verdict table with schema changes', () => {
+  it('names the first schema changes of a cell under its new failures', () => {
+    const passed = { ...side, status: 'passed' as const, tests: { passed: 5, failed: 0, skipped: 0 } };
+    const change = (object: string) => ({ object, change: 'removed' as const, baseline: { unique: true }, candidate: null });
+    const cell = { ...run.cells[0], id: 'app.mysql', backend: 'mysql' as const, verdict: 'regression' as const, reason: 'schema differs: 3 changes', candidate: passed, baseline: passed };
+    const text = renderRun({ ...run, verdict: 'blocked', cells: [{ ...cell, schemaChanges: [change('table users / index (email)'), change('table a / index x'), change('table b / index y')] }] });
+    expect(text).toContain('schema removed: table users / index (email)');
+    expect(text).toContain('(+1 more schema changes)');
+    expect(text).not.toContain('table b / index y');
+  });
+});

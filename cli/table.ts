@@ -154,6 +154,14 @@ export function progressLine(run: RunJson, startedAt: number): string {
 /** The first three new failures and how many more (the run's JSON lists only the first few; `newFailuresTotal` counts them all). */
 function newFailuresShort(cell: CellJson): string {
   const total = cell.newFailuresTotal ?? cell.newFailures.length;
-  if (!total) return '';
-  return cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (total > 3 ? `\n(+${total - 3} more)` : '');
+  const tests = total ? cell.newFailures.slice(0, 3).map((id) => shortId(id)).join('\n') + (total > 3 ? `\n(+${total - 3} more)` : '') : '';
+  return [tests, schemaShort(cell)].filter(Boolean).join('\n');
+}
+
+/** A cell's schema changes (`schema:`), the first two by object, under its new failures. */
+function schemaShort(cell: CellJson): string {
+  const changes = cell.schemaChanges ?? [];
+  if (!changes.length) return '';
+  const shown = changes.slice(0, 2).map((c) => `schema ${c.change}: ${shortId(c.object)}`);
+  return [...shown, ...(changes.length > 2 ? [`(+${changes.length - 2} more schema changes)`] : [])].join('\n');
 }

@@ -28,7 +28,7 @@ export interface CellEnvInput {
   side: Side;
   /** Which confirming re-run (0 = the first run). */
   attempt: number;
-  consumer: Pick<ResolvedConsumer, 'env' | 'install' | 'installCandidate' | 'test'>;
+  consumer: Pick<ResolvedConsumer, 'env' | 'install' | 'installCandidate' | 'test' | 'schema'>;
 }
 
 /** Everything of a test container's environment but the host's (HOME, CA bundle) and the secrets. */
@@ -49,6 +49,8 @@ export function cellEnv(input: CellEnvInput): Record<string, string> {
     COMPAT_ATTEMPT: String(input.attempt),
     COMPAT_CMD_INSTALL: input.consumer.install ?? '',
     COMPAT_CMD_INSTALL_CANDIDATE: input.consumer.installCandidate,
-    COMPAT_CMD_TEST: input.consumer.test,
+    COMPAT_CMD_TEST: input.consumer.test ?? '',
+    // The schema step (issue 19): without `schema:` the phase script skips it.
+    ...(input.consumer.schema ? { COMPAT_CMD_MIGRATE: input.consumer.schema.migrate, COMPAT_CMD_SQL: input.consumer.schema.sql ?? '', COMPAT_CMD_DOWNGRADE: input.consumer.schema.downgrade ?? '' } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * dashboard (CONTRACT: "A run as JSON"). Type-only imports: the dashboard bundles this file, not zod.
  */
 import type { DroppedTests, SideStatus, TestOutcome } from './test-outcome.js';
+import type { SchemaChange } from './schema/diff.js';
 
 export type { DroppedTests, SideStatus, TestOutcome };
 
@@ -145,6 +146,8 @@ export interface CellJson {
   bisect?: BisectJson;
   /** Quarantined tests that failed anew: not counted in the verdict, each with its reason. */
   quarantined?: QuarantinedTest[];
+  /** The candidate's schema against the baseline's, for a consumer with `schema:` whose schema differs (issue 19). */
+  schemaChanges?: SchemaChange[];
 }
 
 /** New failures of one cause (common/clusters): CONTRACT's report field `clusters`, largest first. */

@@ -4,11 +4,40 @@
  */
 import { failedKeys, failureKey, resolvedFailures, sameFailures } from './test-evidence.js';
 import type { CellVerdict, GateJson, RunJson, RunVerdict, SideStatus, TestOutcome } from './types.js';
+import { diffDdl, diffSchemas, MIGRATE_FAILED, ROUND_TRIP_FAILED, ROUND_TRIP_OBJECT, schemaReason, type SchemaChange } from './schema/diff.js';
+import type { SchemaDocument } from './schema/document.js';
 
 /** One attempt of one side, as the verdict needs it. */
 export interface SideAttempt {
   status: SideStatus;
   tests: TestOutcome[];
+  /** The side's own reason (a failed migrate's output). */
+  reason?: string;
+  /** What the consumer's migrations built on this side (`schema:`). */
+  schema?: { document: SchemaDocument; ddl?: string; roundTrip?: SchemaChange[] };
+}
+
+/** A consumer's `schema:` as the verdict needs it. */
+export interface SchemaRule {
+  ignore: readonly string[];
+  /** onChange: block (a changed schema is a regression) or warn (shown only). */
+  block: boolean;
+}
+
+/** The schema changes of one attempt; null when a side has no schema to compare (its migrate failed). */
+export function schemaChangesOf(pair: AttemptPair, rule: SchemaRule): SchemaChange[] | null {
+  const b = pair.baseline.schema;
+  const c = pair.candidate.schema;
+  if (!b || !c) return null;
+  // A round trip (`downgrade:`) that holds on the baseline and not on the candidate: its changes, named
+  // as such (`round trip / ...`: the candidate's first schema against the one after downgrade and migrate).
+  const roundTrip = b.roundTrip && b.roundTrip.length === 0 ? (c.roundTrip ?? []).map((change) => ({ ...change, object: `${ROUND_TRIP_OBJECT}${change.object}` })) : [];
+  return [...diffSchemas(b.document, c.document, rule.ignore), ...diffDdl(b.ddl, c.ddl), ...roundTrip];
+}
+
+/** Whether one attempt's schema makes it a suspect: it differs, and differences block. */
+function schemaSuspect(pair: AttemptPair, rule: SchemaRule | undefined): boolean {
+  return Boolean(rule?.block && (schemaChangesOf(pair, rule)?.length ?? 0) > 0);
 }
 
 export interface AttemptPair {
@@ -69,6 +98,8 @@ export interface CellDecision {
   fixedTests: string[];
   /** Re-runs still wanted before the verdict is final (0 when it is). */
   rerunsWanted: number;
+  /** The candidate's schema against the baseline's (`schema:`), of the first attempt or, for a regression, those that held on every one. */
+  schemaChanges: SchemaChange[];
 }
 
 /**
@@ -76,9 +107,11 @@ export interface CellDecision {
  * sides finished. A suspect first attempt asks for `reruns` re-runs; it is a regression only when every
  * re-run repeats it, with the tests that failed anew each time.
  */
-export function decideCell(attempts: AttemptPair[], reruns: number): CellDecision {
+export function decideCell(attempts: AttemptPair[], reruns: number, schema?: SchemaRule): CellDecision {
   const first = attempts[0];
-  const none = { newFailures: [], fixedTests: [], rerunsWanted: 0 };
+  const firstChanges = (schema && schemaChangesOf(first, schema)) ?? [];
+  const none = { newFailures: [], fixedTests: [], rerunsWanted: 0, schemaChanges: firstChanges };
+  const suspect = (pair: AttemptPair) => isSuspect(pair) || schemaSuspect(pair, schema);
   if (first.candidate.status === 'error' || first.baseline.status === 'error') return { verdict: 'error', ...none };
   const c = first.candidate.status;
   const b = first.baseline.status;
@@ -87,7 +120,7 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
   if (FAILED.includes(b) && passedIds(first.baseline).size === 0 && c !== 'passed') {
     return { verdict: 'failing', reason: NO_EVIDENCE, ...none };
   }
-  if (!isSuspect(first)) {
+  if (!suspect(first)) {
     if (c === 'passed' && b === 'passed') return { verdict: 'pass', ...none };
     if (c === 'passed' && FAILED.includes(b)) return { verdict: 'fixed', ...none, fixedTests: fixedTestsOf(first) };
     return { verdict: 'failing', ...none, fixedTests: fixedTestsOf(first) };
@@ -97,17 +130,33 @@ export function decideCell(attempts: AttemptPair[], reruns: number): CellDecisio
   if (confirming.some((pair) => pair.candidate.status === 'error' || pair.baseline.status === 'error')) {
     return { verdict: 'error', ...none };
   }
-  const everyRepeats = confirming.every(isSuspect);
+  const everyRepeats = confirming.every(suspect);
   // newFailures that held on every attempt; a timeout with no JUnit has none, and still regresses. By
   // failure key: a hook failure named after another test on a targeted re-run is the same failure.
   let stable = newFailuresOf(first);
   for (const pair of confirming) stable = sameFailures(stable, newFailuresOf(pair));
   const verdict: CellVerdict = everyRepeats ? 'regression' : 'flaky';
+  // The schema changes that held on every attempt (a regression's), by object and what it became.
+  const key = (c: SchemaChange) => JSON.stringify([c.object, c.change, c.candidate]);
+  let schemaChanges = firstChanges;
+  if (everyRepeats && schema) {
+    for (const pair of confirming) {
+      const again = new Set((schemaChangesOf(pair, schema) ?? []).map(key));
+      schemaChanges = schemaChanges.filter((c) => again.has(key(c)));
+    }
+  }
+  const blockedBySchema = everyRepeats && schema?.block && schemaChanges.length > 0;
+  const own = first.candidate.reason;
+  const migrateReason = own && (own.startsWith(MIGRATE_FAILED) || own.startsWith(ROUND_TRIP_FAILED)) && first.baseline.status === 'passed' ? own : undefined;
+  const onlyRoundTrip = schemaChanges.every((c) => c.object.startsWith(ROUND_TRIP_OBJECT));
+  const reason = blockedBySchema ? (onlyRoundTrip ? `round trip breaks: ${schemaChanges.length} changes` : schemaReason(schemaChanges.length)) : everyRepeats ? migrateReason : undefined;
   return {
     verdict,
+    ...(reason ? { reason } : {}),
     newFailures: everyRepeats ? [...stable].sort() : newFailuresOf(first),
     fixedTests: fixedTestsOf(first),
     rerunsWanted: 0,
+    schemaChanges,
   };
 }
 

@@ -14,6 +14,7 @@ import type { CellDatabase, Owner, ServerBackend } from './databases/servers.js'
 import type { SecretSource } from './secrets/consumer-secrets.js';
 import type { LayerName, LayerRef } from './snapshots/layers.js';
 import type { CacheName } from './metrics/metrics.js';
+import type { SchemaReader } from './schema/read.js';
 
 /** Runs one container to its end, within its limits; it is removed afterwards whatever happened. */
 export interface ContainerRunner {
@@ -122,6 +123,8 @@ export interface WorkerPorts {
   /** A cell is done with a database it could not drop: it stays registered, for the janitor to drop later. */
   releaseDatabase?(name: string): void;
   sendResult(message: ResultMessage): Promise<void>;
+  /** Reads a side's schema after its migrations (consumers with `schema:`); absent where no side needs it. */
+  readSchema?: SchemaReader;
   log: Logger;
 }
 

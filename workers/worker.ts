@@ -2,6 +2,7 @@
  * `compat worker`: pulls builds and cell sides from the work queue and runs them in containers. It needs
  * only Redis and Docker; every result goes back through the results queue.
  */
+import { schemaReader } from './schema/read.js';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
@@ -158,6 +159,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     unregisterDatabase,
     releaseDatabase: (name) => void databasesInUse.delete(name),
     sendResult: (message) => queues.sendResult(message),
+    readSchema: schemaReader(docker),
     log,
   };
 

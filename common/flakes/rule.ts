@@ -24,7 +24,7 @@
  * rate and keeps today's rule exactly.
  */
 import { sameFailures } from '../test-evidence.js';
-import { decideCell, newFailuresOf, type AttemptPair, type CellDecision } from '../verdict.js';
+import { decideCell, newFailuresOf, type AttemptPair, type CellDecision, type SchemaRule } from '../verdict.js';
 
 /** Largest chance a confirmation may be: 1 in 1,000. */
 export const CHANCE_MAX = 0.001;
@@ -93,9 +93,9 @@ export interface FlakeDecision extends CellDecision {
  * confirmed (rate too high) or did not fail on its own re-runs is flaky; the cell is a regression when
  * some new failure is confirmed, else flaky.
  */
-export function decideWithFlakes(attempts: AttemptPair[], reruns: number, rates: ReadonlyMap<string, FlakeRate>): FlakeDecision {
+export function decideWithFlakes(attempts: AttemptPair[], reruns: number, rates: ReadonlyMap<string, FlakeRate>, schema?: SchemaRule): FlakeDecision {
   const first = attempts[0];
-  const plain = decideCell(attempts, reruns);
+  const plain = decideCell(attempts, reruns, schema);
   const firstNew = first && plain.verdict !== 'error' ? newFailuresOf(first) : [];
   const rated = firstNew.filter((t) => flakeEstimate(rates.get(t)) > 0);
   if (!rated.length || plain.verdict === 'error' || (plain.verdict !== 'running' && plain.verdict !== 'regression' && plain.verdict !== 'flaky')) {

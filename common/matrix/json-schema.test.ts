@@ -15,7 +15,10 @@ describe('matrix.schema.json', () => {
     const library = schema.properties.libraries.items;
     const consumer = library.properties.consumers.items;
     expect(consumer.additionalProperties).toBe(false);
-    expect(consumer.required).toEqual(expect.arrayContaining(['name', 'repo', 'ref', 'image', 'installCandidate', 'test', 'backends']));
+    expect(consumer.required).toEqual(expect.arrayContaining(['name', 'repo', 'ref', 'image', 'installCandidate', 'backends']));
+    // `test` is required unless the consumer has `schema:` (issue 19: the schema is then the evidence).
+    expect(consumer.anyOf).toEqual([{ required: ['test'] }, { required: ['schema'] }]);
+    expect(Object.keys(consumer.properties.schema.properties).sort()).toEqual(['downgrade', 'ignore', 'migrate', 'onChange', 'sql']);
     expect(consumer.properties.backends.items.enum).toEqual(['sqlite', 'mysql', 'postgres']);
   });
 

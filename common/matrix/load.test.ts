@@ -63,6 +63,17 @@ describe('matrix.yaml', () => {
     ]);
   });
 
+  it('takes schema: with or without test:, and reports its problems at their positions', () => {
+    const withSchema = valid.replace('        test: pytest\n', '        schema: { migrate: alembic upgrade head, ignore: [alembic_version], onChange: warn }\n');
+    expect(problems(withSchema)).toEqual([]);
+    expect(parseMatrix(withSchema, '/srv/matrix.yaml').libraries[0].consumers[0].schema).toEqual({ migrate: 'alembic upgrade head', ignore: ['alembic_version'], onChange: 'warn' });
+    expect(problems(withSchema.replace('onChange: warn', 'onChange: stop').replace('migrate: alembic upgrade head', 'migrate: ""'))).toEqual([
+      'matrix.yaml:12:28: libraries.0.consumers.0.schema.migrate: must be a non-empty command',
+      'matrix.yaml:12:69: libraries.0.consumers.0.schema.onChange: Invalid option: expected one of "block"|"warn"',
+    ]);
+    expect(problems(withSchema.replace('onChange: warn', 'onChange: warn, colour: red'))).toEqual(['matrix.yaml:12:93: libraries.0.consumers.0.schema.colour: unknown field "colour"']);
+  });
+
   it('refuses duplicate consumer names and wrong types', () => {
     const dup = valid + valid.split('consumers:\n')[1].replace('ref: v2.0.0', 'ref: main');
     expect(problems(dup)).toContain('matrix.yaml:15:15: libraries.0.consumers.1.name: duplicate consumer name "app" in library "quarry"');

@@ -109,6 +109,23 @@ export const RepoPath = z
     }
   });
 
+/**
+ * The schema a consumer's migrations build, read from the cell's database on each side and diffed
+ * (issue 19): evidence the tests may never look at (a lost unique flag, an index, a default).
+ */
+export const SchemaCheck = z.strictObject({
+  /** Builds the schema against $DATABASE_URL after the installs, before `test` (`alembic upgrade head`, `knex migrate:latest`). */
+  migrate: Command,
+  /** Undoes the migrations, for the round trip (migrate, downgrade, migrate). @defaultValue none */
+  downgrade: Command.optional(),
+  /** Prints the DDL the migrations would run (`alembic upgrade head --sql`); diffed as text. @defaultValue none */
+  sql: Command.optional(),
+  /** Tables (or `table / kind name` objects) left out of the diff, such as the tool's own version table. */
+  ignore: z.array(z.string().min(1).max(200)).optional(),
+  /** What a schema that differs does to the cell: `block` makes it a regression, `warn` only shows it. @defaultValue "block" */
+  onChange: z.enum(['block', 'warn']).optional(),
+});
+
 export const Consumer = z.strictObject({
   name: Name,
   /** Git URL, or a path relative to matrix.yaml. */
@@ -122,8 +139,12 @@ export const Consumer = z.strictObject({
   install: Command.optional(),
   /** Installs the library artifact in $COMPAT_ARTIFACT_DIR over whatever version the consumer declares. */
   installCandidate: Command,
-  /** Runs the suite; JUnit XML written under $COMPAT_RESULTS_DIR gives per-test results. */
-  test: Command,
+  /**
+   * Runs the suite; JUnit XML written under $COMPAT_RESULTS_DIR gives per-test results. Optional with
+   * `schema:` (the schema is then the evidence).
+   */
+  test: Command.optional(),
+  schema: SchemaCheck.optional(),
   /**
    * Runs only the tests named in $COMPAT_RERUN_TESTS (one id per line; also in the file
    * $COMPAT_RERUN_TESTS_FILE), for a suspected regression's confirming re-runs. Without it, or when it
@@ -306,6 +327,10 @@ export const Matrix = z.strictObject({
             });
           }
         });
+        // `test:` is optional only with `schema:` (the schema is then the evidence).
+        if (consumer && typeof consumer === 'object' && field(consumer, 'test') === undefined && field(consumer, 'schema') === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['libraries', li, 'consumers', ci, 'test'], message: 'required field is missing' });
+        }
         const fixed = field(consumer, 'fixedConnection');
         const backends = list(field(consumer, 'backends'));
         for (const backend of fixed && typeof fixed === 'object' ? Object.keys(fixed) : []) {
@@ -328,6 +353,7 @@ export type MatrixData = z.output<typeof Matrix>;
 export type LibraryConfig = z.output<typeof Library>;
 export type ConsumerConfig = z.output<typeof Consumer>;
 export type FixedConnectionConfig = z.output<typeof FixedConnection>;
+export type SchemaCheckConfig = z.output<typeof SchemaCheck>;
 /** An image as a job carries it (and the store keeps it): a name, or a Dockerfile and its context as absolute paths. */
 export const ResolvedImage = z.union([z.string(), z.object({ dockerfile: z.string(), context: z.string() })]);
 export type ImageRef = z.infer<typeof ResolvedImage>;
@@ -343,6 +369,9 @@ export const ResolvedConsumerSchema = Consumer.extend({
   timeoutSeconds: z.number().int().positive(),
   // diskMb is optional only for plans stored before it existed.
   resources: z.object({ memoryMb: z.number(), cpus: z.number(), pids: z.number(), diskMb: z.number().optional() }),
+}).superRefine((consumer, ctx) => {
+  // As matrix.yaml: a consumer runs a suite, or its schema is the evidence.
+  if (consumer.test === undefined && consumer.schema === undefined) ctx.addIssue({ code: 'custom', path: ['test'], message: 'required field is missing' });
 });
 export type ResolvedConsumer = z.output<typeof ResolvedConsumerSchema>;
 

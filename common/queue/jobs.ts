@@ -9,6 +9,8 @@ import { DroppedTestsSchema, SideStatusSchema, TestOutcomeSchema } from '../test
 import { ResolvedConsumerSchema, ResolvedImage } from '../matrix/schema.js';
 import { PublishedFileSchema } from '../registry/published.js';
 import { zodProblem } from '../zod-problem.js';
+import { SchemaDocument } from '../schema/document.js';
+import { SchemaChange } from '../schema/diff.js';
 import type { Backend } from '../types.js';
 
 // Each message is a zod schema, its type inferred: one definition, checked where a job or a result is
@@ -118,6 +120,8 @@ export const SideResultPayload = z.object({
   facts: SideFacts.optional(),
   /** The run whose result this baseline side reuses; the server copies it from there. */
   reusedFrom: z.string().optional(),
+  /** The schema the consumer's migrations built on this side (`schema:`), and its `sql:` output. */
+  schema: z.object({ document: SchemaDocument, ddl: z.string().optional(), roundTrip: z.array(SchemaChange).optional() }).optional(),
 });
 export type SideResultPayload = z.infer<typeof SideResultPayload>;
 

@@ -19,7 +19,7 @@ function withoutQuarantined(side: SideAttempt, tests: ReadonlyMap<string, unknow
   const kept = side.tests.filter((t) => !(t.status === 'failed' && tests.has(t.id)));
   // Only a side that failed through its tests: a timeout or an exit without failed tests stays as it was.
   const status = side.status === 'failed' && !kept.some((t) => t.status === 'failed') ? 'passed' : side.status;
-  return { status, tests: kept };
+  return { ...side, status, tests: kept };
 }
 
 /**

@@ -37,6 +37,8 @@ export function baselineReuseKey(input: ReuseKeyInput): string {
       install: c.install ?? null,
       installCandidate: c.installCandidate,
       test: c.test,
+      // Absent (so the key unchanged) for consumers without it: a baseline read without its schema is never reused for one with it.
+      schema: c.schema,
       env: Object.entries(c.env).sort(),
       secretEnv: [...c.secretEnv].sort(),
       timeoutSeconds: c.timeoutSeconds,

@@ -8,7 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import type { ResolvedMatrix } from '../../common/matrix/load.js';
 import type { ResultMessage } from '../../common/queue/jobs.js';
 import { databaseImageOf, parseCellId } from '../../common/cell.js';
-import { SIDES, type RunJson, type Side, type Trigger } from '../../common/types.js';
+import { SIDES, type RunJson, type Side, type SideStatus, type Trigger } from '../../common/types.js';
 import { decideRun, isFinished, isSuspect, newFailuresOf, type AttemptPair } from '../../common/verdict.js';
 import { decideWithFlakes } from '../../common/flakes/rule.js';
 import { failureEvidence, rerunSelection } from '../../common/test-evidence.js';
@@ -294,10 +294,11 @@ export class Orchestrator {
       const c = finished('candidate');
       const b = finished('baseline');
       if (!c || !b) break;
-      pairs.push({
-        candidate: { status: c.status, tests: this.store.testsOf(runId, cellId, 'candidate', attempt) },
-        baseline: { status: b.status, tests: this.store.testsOf(runId, cellId, 'baseline', attempt) },
-      });
+      const side = (s: Side, status: SideStatus) => {
+        const stored = this.store.sideResult(runId, cellId, s, attempt);
+        return { status, tests: stored?.tests ?? [], ...(stored?.reason ? { reason: stored.reason } : {}), ...(stored?.schema ? { schema: stored.schema } : {}) };
+      };
+      pairs.push({ candidate: side('candidate', c.status), baseline: side('baseline', b.status) });
     }
     return pairs;
   }
@@ -315,7 +316,8 @@ export class Orchestrator {
     const { pairs: judged, quarantined } = applyQuarantine(pairs, this.store.quarantines.active(run.library, consumer, new Date()));
     // Measured flake rates of this cell's tests (calibration runs): only a suspect first attempt needs them.
     const rates = isSuspect(judged[0]) && !run.meta.calibration ? this.store.cellFlakeRates(run.library, cellId) : new Map();
-    const decision = decideWithFlakes(judged, reruns, rates);
+    const schema = ctx.cell(cellId)?.config.schema;
+    const decision = decideWithFlakes(judged, reruns, rates, schema ? { ignore: schema.ignore ?? [], block: (schema.onChange ?? 'block') === 'block' } : undefined);
     if (decision.rerunsWanted > 0) {
       // Confirm on both sides, all re-runs at once; ids make a second enqueue a no-op. A consumer with a
       // `rerun` command runs only the tests attempt 0 newly failed, or for one that exists only on
@@ -329,7 +331,7 @@ export class Orchestrator {
         }
       }
     }
-    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason);
+    this.store.setCellDecision(runId, cellId, decision.verdict, pairs.length, decision.newFailures, decision.fixedTests, decision.reason, decision.schemaChanges);
     this.store.quarantines.setCellQuarantined(runId, cellId, quarantined);
     if (decision.verdict !== 'running') await this.bisector.consider(ctx, consumer);
     return true;

@@ -129,3 +129,11 @@ describe('describeRun with clusters', () => {
     expect(Array.from(text).length).toBeLessThanOrEqual(DESCRIPTION_MAX);
   });
 });
+
+describe('describeRun with schema regressions', () => {
+  it('marks a cell the schema diff regressed', () => {
+    const r = run([['app.mysql', 'regression'], ['app.sqlite', 'pass']], { verdict: 'blocked' });
+    r.cells[0] = { ...r.cells[0], reason: 'schema differs: 1 changes', schemaChanges: [{ object: 'table users / index (email)', change: 'removed', baseline: {}, candidate: null }] };
+    expect(describeRun(r, 'failure')).toBe('1 regression in 2 cells (1.1.0 vs 1.0.0): app.mysql (schema)');
+  });
+});

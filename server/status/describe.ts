@@ -47,7 +47,8 @@ export function describeRun(run: RunJson, state: StatusState): string {
   const failing = allFailingNote(run);
   const head = failing ? `${failing} (${plural(cells, 'cell')}, ${against}); 0 regressions` : `${plural(regressions.length, 'regression')} in ${plural(cells, 'cell')} (${against})`;
   const tail = extras.length ? `; ${extras.join(', ')}` : '';
-  const names = regressions.length ? `: ${regressions.map((c) => c.id).join(', ')}` : '';
+  // A regression the schema diff found (issue 19) says so: no test failed there.
+  const names = regressions.length ? `: ${regressions.map((c) => (c.schemaChanges?.length && c.reason?.startsWith('schema differs') ? `${c.id} (schema)` : c.id)).join(', ')}` : '';
   // Causes without a word of message (a timeout, a suite without JUnit messages) say no more than the cells' names.
   if (run.clusters?.some((c) => c.message !== NO_MESSAGE)) return withClusters(`${head}${tail}`, run);
   const culprits = firstBad(run);

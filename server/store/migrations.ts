@@ -215,4 +215,9 @@ export const MIGRATIONS: string[] = [
   );
   ALTER TABLE cells ADD COLUMN quarantined TEXT;
   `,
+  // 13 (issue 19): the schema a side's migrations built ({document, ddl?}) and a cell's schema diff, as JSON.
+  `
+  ALTER TABLE side_results ADD COLUMN schema TEXT;
+  ALTER TABLE cells ADD COLUMN schema_changes TEXT;
+  `,
 ];

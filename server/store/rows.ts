@@ -31,6 +31,7 @@ export interface CellRow {
   fixed_tests: string;
   config: string;
   reason: string | null;
+  schema_changes?: string | null;
 }
 
 export interface SideRow {
@@ -51,4 +52,5 @@ export interface SideRow {
   reuse_key: string | null;
   reused_from: string | null;
   dropped: string | null;
+  schema: string | null;
 }

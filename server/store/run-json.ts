@@ -10,7 +10,7 @@ import { criticalPath, type CriticalPath, type SideTiming } from '../../common/t
 import type { Bisects } from './bisects.js';
 import type { CellRow, RunRow, SideRow } from './rows.js';
 import { parseQuarantined } from './quarantines.js';
-import { parseDropped, parseRunMeta, parseStringList } from './schema.js';
+import { parseDropped, parseRunMeta, parseSchemaChanges, parseStringList } from './schema.js';
 import { integrityOf } from '../../common/registry/baseline-ref.js';
 import { failureKey } from '../../common/test-evidence.js';
 
@@ -33,10 +33,10 @@ export function runJson(db: Database.Database, bisects: Bisects, id: string): Ru
   // Rows read as arrays (raw): better-sqlite3 makes row objects several times slower than JavaScript does.
   const cells = (
     db
-      .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined FROM cells WHERE run_id = ? ORDER BY consumer, backend')
+      .prepare('SELECT id, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined, schema_changes FROM cells WHERE run_id = ? ORDER BY consumer, backend')
       .raw(true)
-      .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null, string | null]>
-  ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined }));
+      .all(id) as Array<[string, string, Backend, CellVerdict, number, string, string, string | null, string | null, string | null]>
+  ).map(([cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined, schema_changes]) => ({ run_id: id, id: cellId, consumer, backend, verdict, attempts, new_failures, fixed_tests, reason, quarantined, schema_changes }));
   // Only what a run's JSON shows, unsorted (a cell's side is found by attempt): a 10,000-cell run has
   // 20,000 rows or more, and each column read is a string made.
   const tuples = db
@@ -191,5 +191,6 @@ function cellJson(runId: string, cell: Omit<CellRow, 'config'> & { quarantined?:
     ...listsJson(ids(cell.new_failures, 'new_failures'), ids(cell.fixed_tests, 'fixed_tests')),
     attempts: Math.max(cell.attempts, attemptsSeen),
     ...(cell.quarantined ? { quarantined: parseQuarantined(cell.quarantined, `run "${runId}" cell "${cell.id}" quarantined`) } : {}),
+    ...(cell.schema_changes ? { schemaChanges: parseSchemaChanges(cell.schema_changes, `run "${runId}" cell "${cell.id}" schema_changes`) } : {}),
   };
 }

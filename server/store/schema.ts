@@ -8,6 +8,8 @@ import type { DroppedTests } from '../../common/types.js';
 import { ResolvedConsumerSchema, ResolvedImage, StatusTargetSchema, type ResolvedConsumer } from '../../common/matrix/schema.js';
 import { PublishedFileSchema } from '../../common/registry/published.js';
 import { zodProblem } from '../../common/zod-problem.js';
+import { SchemaDocument } from '../../common/schema/document.js';
+import { SchemaChange } from '../../common/schema/diff.js';
 
 /** What the run was planned with, kept so a restart re-enqueues the same jobs (and the dashboard can show how to reproduce). */
 export const RunPlanMeta = z.object({
@@ -103,4 +105,16 @@ export function parseDropped(json: string, ...where: string[]): DroppedTests {
   const result = Dropped.safeParse(JSON.parse(json));
   if (!result.success) throw new Error(`side_results.dropped of ${where.join(' ')}: ${result.error.issues[0].message}`);
   return result.data;
+}
+
+/** What a side's migrations built, as the store keeps it (side_results.schema). */
+export const SideSchemaShape = z.object({ document: SchemaDocument, ddl: z.string().optional(), roundTrip: z.array(SchemaChange).optional() });
+export type SideSchema = z.infer<typeof SideSchemaShape>;
+
+export function parseSideSchema(text: string, where: string): SideSchema {
+  return parseJson(SideSchemaShape, text, where);
+}
+
+export function parseSchemaChanges(text: string, where: string): SchemaChange[] {
+  return parseJson(z.array(SchemaChange), text, where);
 }

@@ -26,7 +26,8 @@ import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
 import type { RunRow, SideRow } from './rows.js';
 import { consumerHistory, runFields, runJson, runsOfVersion, runSummaries } from './run-json.js';
-import { parseCellConfig, parseDropped, parseRunMeta, parseStringList, type RunMeta } from './schema.js';
+import { parseCellConfig, parseDropped, parseRunMeta, parseSchemaChanges, parseSideSchema, parseStringList, type RunMeta, type SideSchema } from './schema.js';
+import type { SchemaChange } from '../../common/schema/diff.js';
 import { StatusReports } from './status-reports.js';
 
 export interface NewRun {
@@ -239,10 +240,22 @@ export class Store {
     return this.db.prepare('SELECT id, verdict FROM cells WHERE run_id = ? AND consumer = ?').all(runId, consumer) as Array<{ id: string; verdict: CellVerdict }>;
   }
 
-  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string): void {
+  setCellDecision(runId: string, cellId: string, verdict: CellVerdict, attempts: number, newFailures: string[], fixedTests: string[], reason?: string, schemaChanges: SchemaChange[] = []): void {
     this.db
-      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ?, reason = ? WHERE run_id = ? AND id = ?')
-      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), reason ?? null, runId, cellId);
+      .prepare('UPDATE cells SET verdict = ?, attempts = ?, new_failures = ?, fixed_tests = ?, reason = ?, schema_changes = ? WHERE run_id = ? AND id = ?')
+      .run(verdict, attempts, JSON.stringify(newFailures), JSON.stringify(fixedTests), reason ?? null, schemaChanges.length ? JSON.stringify(schemaChanges) : null, runId, cellId);
+  }
+
+  /** A cell's schema diff as decided (empty without `schema:` or when nothing changed). */
+  schemaChangesOf(runId: string, cellId: string): SchemaChange[] {
+    const row = this.db.prepare('SELECT schema_changes FROM cells WHERE run_id = ? AND id = ?').get(runId, cellId) as { schema_changes: string | null } | undefined;
+    return row?.schema_changes ? parseSchemaChanges(row.schema_changes, `run "${runId}" cell "${cellId}" schema_changes`) : [];
+  }
+
+  /** The schema a side's migrations built, if it has one. */
+  sideSchema(runId: string, cellId: string, side: Side, attempt: number): SideSchema | undefined {
+    const row = this.db.prepare('SELECT schema FROM side_results WHERE run_id = ? AND cell_id = ? AND side = ? AND attempt = ?').get(runId, cellId, side, attempt) as { schema: string | null } | undefined;
+    return row?.schema ? parseSideSchema(row.schema, `run "${runId}" cell "${cellId}" ${side} ${attempt} schema`) : undefined;
   }
 
   /** Marks a side as started unless a result for it is already in (a late "started" never undoes a result). */
@@ -265,14 +278,14 @@ export class Store {
       if (existing && isFinished(existing.status)) return false;
       this.db
         .prepare(`INSERT INTO side_results (run_id, cell_id, side, attempt, status, worker, duration_ms, overhead_ms, passed, failed, skipped, reason, exit_code,
-          phases, facts, reuse_key, reused_from, dropped, finished_at)
+          phases, facts, reuse_key, reused_from, dropped, schema, finished_at)
           VALUES (@runId, @cellId, @side, @attempt, @status, @worker, @durationMs, @overheadMs, @passed, @failed, @skipped, @reason, @exitCode,
-          @phases, @facts, @reuseKey, @reusedFrom, @dropped, @finishedAt)
+          @phases, @facts, @reuseKey, @reusedFrom, @dropped, @schema, @finishedAt)
           ON CONFLICT (run_id, cell_id, side, attempt) DO UPDATE SET status = excluded.status, worker = COALESCE(excluded.worker, side_results.worker),
           duration_ms = excluded.duration_ms,
           overhead_ms = excluded.overhead_ms, passed = excluded.passed, failed = excluded.failed, skipped = excluded.skipped,
           reason = excluded.reason, exit_code = excluded.exit_code, phases = excluded.phases, facts = excluded.facts,
-          reuse_key = excluded.reuse_key, reused_from = excluded.reused_from, dropped = excluded.dropped, finished_at = excluded.finished_at`)
+          reuse_key = excluded.reuse_key, reused_from = excluded.reused_from, dropped = excluded.dropped, schema = excluded.schema, finished_at = excluded.finished_at`)
         .run({
           runId: result.runId,
           cellId: result.cellId,
@@ -290,6 +303,7 @@ export class Store {
           reuseKey: result.reuseKey ?? null,
           reusedFrom: result.reusedFrom ?? null,
           dropped: result.dropped ? JSON.stringify(result.dropped) : null,
+          schema: result.schema ? JSON.stringify(result.schema) : null,
           finishedAt: new Date().toISOString(),
         });
       const insertTest = this.db.prepare(
@@ -364,6 +378,7 @@ export class Store {
       reuseKey: row.reuse_key,
       ...(row.reused_from ? { reusedFrom: row.reused_from } : {}),
       ...(row.dropped ? { dropped: parseDropped(row.dropped, runId, cellId) } : {}),
+      ...(row.schema ? { schema: parseSideSchema(row.schema, `run "${runId}" cell "${cellId}" ${side} ${attempt} schema`) } : {}),
     };
   }
 

@@ -41,3 +41,15 @@ describe('PhaseTracker', () => {
     expect(tracker.forkRefused).toBe(true);
   });
 });
+
+describe('PhaseTracker on the schema step', () => {
+  it('keeps the tail of what migrate printed, and nothing of the other phases', () => {
+    const tracker = new PhaseTracker();
+    tracker.feed(`${PHASE_MARKER}install\ninstalling\n${PHASE_MARKER}migrate\n`);
+    tracker.feed(`${'x'.repeat(5000)}\nupgrade failed\n`);
+    expect(tracker.phase).toBe('migrate');
+    expect(tracker.migrateOutput.length).toBe(1000);
+    expect(tracker.migrateOutput.endsWith('upgrade failed\n')).toBe(true);
+    expect(tracker.migrateOutput).not.toContain('installing');
+  });
+});

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { InfraError } from '../ports.js';
 import { fakePorts, logText, type FakePorts, type FakeSuite } from './fake-ports.test-helper.js';
 import { EXIT_MARKER, PHASE_MARKER } from './phases.js';
 import { runCellSide } from './run-cell.js';
+import { schemaReader } from '../schema/read.js';
 
 let ports: FakePorts;
 
@@ -180,5 +182,83 @@ describe('runCellSide', () => {
     await runCellSide(job({ attempt: 1, rerunTests: ids }, { runner: 'pytest', rerun: 'sh rerun.sh' }), ports);
     expect(ports.runs.at(-1)!.env.COMPAT_CMD_TEST).toBe('sh rerun.sh');
     expect(selected).toEqual({ ids: null, files: null });
+  });
+});
+
+describe('runCellSide with schema:', () => {
+  /** Migrations as a consumer's migrate would run them: the SQLite file, then the script waits for the worker's read. */
+  function migratingSuite(options: { ddl: string; migrateFails?: boolean; seen?: string[] }): FakeSuite {
+    return async ({ print, hostPath, spec }) => {
+      print(`${PHASE_MARKER}install\n${PHASE_MARKER}install-candidate\n${PHASE_MARKER}migrate\n`);
+      writeFileSync(hostPath('/compat/schema/ddl.sql'), options.ddl);
+      if (options.migrateFails) {
+        print('alembic: UniqueViolation\n');
+        return { exitCode: 203 };
+      }
+      execFileSync('sqlite3', [hostPath('/compat/db/test.sqlite')], { input: options.ddl });
+      print(`${PHASE_MARKER}schema\n`);
+      // As the phase script does: the tests wait until the worker has read the schema.
+      for (let i = 0; i < 100 && !existsSync(hostPath('/compat/schema/read')); i++) await new Promise((r) => setTimeout(r, 20));
+      options.seen?.push(existsSync(hostPath('/compat/schema/read')) ? 'read before test' : 'test before read');
+      print(`${PHASE_MARKER}test\n`);
+      if (spec.env.COMPAT_CMD_TEST) writeFileSync(hostPath('/compat/results/junit.xml'), JUNIT());
+      print(`${EXIT_MARKER}0\n`);
+      return { exitCode: 0 };
+    };
+  }
+
+  it('runs migrate before the tests, reads the schema in between and sends it with the side, with its sql: output', async () => {
+    ports.readSchema = schemaReader(null as never);
+    const seen: string[] = [];
+    ports.suites = [migratingSuite({ ddl: 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);', seen })];
+    const result = await runCellSide(job({}, { schema: { migrate: 'alembic upgrade head', sql: 'alembic upgrade head --sql' } }), ports);
+    expect(seen).toEqual(['read before test']);
+    expect(result.status).toBe('passed');
+    expect(Object.keys(result.schema!.document.objects)).toContain('table users / unique (email)');
+    expect(result.schema!.ddl).toBe('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);');
+    expect(result.phases).toHaveProperty('schema');
+    expect(ports.runs[0].env).toMatchObject({ COMPAT_CMD_MIGRATE: 'alembic upgrade head', COMPAT_CMD_SQL: 'alembic upgrade head --sql' });
+    expect(ports.runs[0].binds.some((b) => b.endsWith(':/compat/schema:rw'))).toBe(true);
+  });
+
+  it('passes a consumer without test: on its schema alone, and fails a migrate that failed, with its output', async () => {
+    ports.readSchema = schemaReader(null as never);
+    ports.suites = [migratingSuite({ ddl: 'CREATE TABLE t (id INTEGER);' })];
+    const noTest = await runCellSide(job({}, { test: undefined, schema: { migrate: 'knex migrate:latest' } }), ports);
+    expect(noTest).toMatchObject({ status: 'passed', tests: [] });
+    expect(noTest.schema!.document.objects).toHaveProperty(['table t / column id']);
+    ports.suites = [migratingSuite({ ddl: 'x', migrateFails: true })];
+    const failed = await runCellSide(job({}, { schema: { migrate: 'alembic upgrade head' } }), ports);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'migrate failed (exit 203): alembic: UniqueViolation' });
+    expect(failed.schema).toBeUndefined();
+  });
+
+  it('with downgrade:, runs migrate, downgrade, migrate and sends what the round trip changed', async () => {
+    ports.readSchema = schemaReader(null as never);
+    const ddl = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE);';
+    ports.suites = [
+      async ({ print, hostPath }) => {
+        const wait = async (file: string) => {
+          for (let i = 0; i < 100 && !existsSync(hostPath(file)); i++) await new Promise((r) => setTimeout(r, 20));
+        };
+        const db = hostPath('/compat/db/test.sqlite');
+        print(`${PHASE_MARKER}install\n${PHASE_MARKER}install-candidate\n${PHASE_MARKER}migrate\n`);
+        execFileSync('sqlite3', [db], { input: ddl });
+        print(`${PHASE_MARKER}schema\n`);
+        await wait('/compat/schema/read');
+        // A downgrade that leaves the table behind, and a migrate that then recreates it without its unique flag.
+        print(`${PHASE_MARKER}downgrade\n`);
+        execFileSync('sqlite3', [db], { input: 'DROP TABLE users; CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);' });
+        print(`${PHASE_MARKER}schema-again\n`);
+        await wait('/compat/schema/read-again');
+        print(`${PHASE_MARKER}test\n${EXIT_MARKER}0\n`);
+        return { exitCode: 0 };
+      },
+    ];
+    const result = await runCellSide(job({}, { test: undefined, schema: { migrate: 'alembic upgrade head', downgrade: 'alembic downgrade base' } }), ports);
+    expect(ports.runs[0].env).toMatchObject({ COMPAT_CMD_DOWNGRADE: 'alembic downgrade base' });
+    expect(result.status).toBe('passed');
+    expect(Object.keys(result.schema!.document.objects)).toContain('table users / unique (email)');
+    expect(result.schema!.roundTrip!.map((c) => [c.object, c.change])).toEqual([['table users / unique (email)', 'removed']]);
   });
 });

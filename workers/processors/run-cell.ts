@@ -52,12 +52,12 @@ export async function runCellSide(job: CellJob, ports: WorkerPorts, signal?: Abo
 }
 
 /** The side's result from what its container did; throws what is not a test result (retried). */
-function sideResult(ctx: SideContext, { outcome, tracker, read }: SideRan, facts: SideResultPayload['facts']): SideResultPayload {
+function sideResult(ctx: SideContext, { outcome, tracker, read, schema }: SideRan, facts: SideResultPayload['facts']): SideResultPayload {
   const { job, log, mask, phases } = ctx;
   const overheadMs = tracker.testStartedAt ? tracker.testStartedAt - ctx.started : null;
   // A suite that prints its secret in an assertion message must not publish it through the API.
   const tests = read.tests.map((t) => ({ ...t, id: mask(t.id), ...(t.message === undefined ? {} : { message: mask(t.message) }) }));
-  const base = { durationMs: Date.now() - ctx.started, overheadMs, tests, ...(read.dropped ? { dropped: read.dropped } : {}), exitCode: outcome.exitCode, facts, phases: phases.ms };
+  const base = { durationMs: Date.now() - ctx.started, overheadMs, tests, ...(read.dropped ? { dropped: read.dropped } : {}), exitCode: outcome.exitCode, facts, phases: phases.ms, ...(schema ? { schema } : {}) };
   const verdict = sideVerdict({ outcome, script: tracker, tests, problems: read.problems, consumer: job.consumer, side: job.side });
   for (const note of verdict.notes) log.write(note);
   if (verdict.kind === 'retry') throw new InfraError(verdict.message);

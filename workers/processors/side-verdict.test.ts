@@ -74,3 +74,14 @@ describe('sideVerdict', () => {
     });
   });
 });
+
+describe('sideVerdict of the schema step', () => {
+  it('a migrate that failed fails the side, with what it printed', () => {
+    const v = sideVerdict(happened({ outcome: { exitCode: 203 }, script: { phase: 'migrate', exitStatus: null, migrateOutput: 'Traceback\nUniqueViolation\n' } }));
+    expect(v).toMatchObject({ kind: 'result', status: 'failed', reason: 'migrate failed (exit 203): Traceback\nUniqueViolation' });
+  });
+
+  it('a side without tests passes once its schema is read', () => {
+    expect(sideVerdict(happened({ tests: [] }))).toMatchObject({ kind: 'result', status: 'passed' });
+  });
+});

@@ -6,13 +6,14 @@
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { Side, TestOutcome } from '../../common/types.js';
 import type { ContainerOutcome } from '../container/spec.js';
-import type { Phase } from './phases.js';
+import { MIGRATE_FAILED, ROUND_TRIP_FAILED } from '../../common/schema/diff.js';
+import { MIGRATE_FAILED_EXIT, ROUND_TRIP_FAILED_EXIT, type Phase } from './phases.js';
 import { limitReason, pidLimitReason } from './side-container.js';
 
 export interface SideHappened {
   outcome: Pick<ContainerOutcome, 'exitCode' | 'oomKilled' | 'timedOut' | 'aborted' | 'diskExceeded' | 'pidLimitHit'>;
   /** What the phase script reported on stdout (PhaseTracker). */
-  script: { phase: Phase | null; exitStatus: number | null; forkRefused: boolean };
+  script: { phase: Phase | null; exitStatus: number | null; forkRefused: boolean; migrateOutput?: string };
   tests: Pick<TestOutcome, 'status'>[];
   /** What reading the JUnit files ran into, logged before the verdict's own notes. */
   problems: string[];
@@ -40,7 +41,7 @@ export function sideVerdict(happened: SideHappened): SideVerdict {
   // Ended by a signal, by no limit of ours, before the script could report how its step ended (its
   // own exits are 201, 202 and the test command's status after the exit marker): the engine stopped
   // it (restart, `docker kill`). Retried, never taken for a test result.
-  const ownExit = script.exitStatus !== null || outcome.exitCode === 201 || outcome.exitCode === 202;
+  const ownExit = script.exitStatus !== null || [201, 202, MIGRATE_FAILED_EXIT, ROUND_TRIP_FAILED_EXIT].includes(outcome.exitCode ?? -1);
   const stoppedFromOutside = !ownExit && !outcome.oomKilled && !outcome.diskExceeded && outcome.exitCode !== null && outcome.exitCode >= 128;
   if (stoppedFromOutside) {
     return {
@@ -55,6 +56,15 @@ export function sideVerdict(happened: SideHappened): SideVerdict {
   }
   if (script.phase === 'install-candidate') {
     return { kind: 'result', status: 'failed', reason: limit ?? `installing the ${happened.side} artifact failed (exit ${outcome.exitCode})`, notes };
+  }
+  if (script.phase === 'downgrade') {
+    const output = script.migrateOutput?.trim();
+    return { kind: 'result', status: 'failed', reason: limit ?? `${ROUND_TRIP_FAILED} (exit ${outcome.exitCode})${output ? `: ${output}` : ''}`, notes };
+  }
+  if (script.phase === 'migrate') {
+    // The consumer's migrations against this side's library: a failure is the library's evidence.
+    const output = script.migrateOutput?.trim();
+    return { kind: 'result', status: 'failed', reason: limit ?? `${MIGRATE_FAILED} (exit ${outcome.exitCode})${output ? `: ${output}` : ''}`, notes };
   }
   const anyFailed = happened.tests.some((t) => t.status === 'failed');
   if (outcome.exitCode === 0 && !anyFailed) return { kind: 'result', status: 'passed', notes };

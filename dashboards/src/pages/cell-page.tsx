@@ -9,6 +9,7 @@ import type { CellJson, SideSummary, TestOutcome } from '../../../common/wire.js
 import { api, useJson, useLiveRun, useText, type CellDetailJson } from '../api.js';
 import { Breadcrumbs, CopyButton, ErrorNote, Loading, Verdict } from '../components/common.js';
 import { BisectSection } from '../components/bisect-view.js';
+import { SchemaDiff } from '../components/schema-diff.js';
 import { LogView, useLogStream, type LogSearch } from '../components/log-view.js';
 import { formatDate, formatDuration, shortSha, SIDE_STATUS_LABEL, VERDICTS } from '../format.js';
 import { href } from '../router.js';
@@ -69,6 +70,7 @@ export function CellPage({ id, cellId }: { id: string; cellId: string }) {
       </div>
 
       {cell.bisect && <BisectSection runId={run.id} consumer={cell.consumer} cellId={cell.id} bisect={cell.bisect} />}
+      {cell.schemaChanges?.length ? <SchemaDiff changes={cell.schemaChanges} reason={cell.reason} /> : null}
       <TestChanges detail={d} />
       <Logs detail={d} />
       <Reproduce detail={d} />

@@ -32,7 +32,7 @@ type Show = 'all' | 'attention' | 'not-pass';
 const ATTENTION: ReadonlySet<CellVerdict> = new Set(['regression', 'error', 'flaky']);
 
 function cellSignature(c: CellJson): string {
-  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}|${c.bisect?.culprits?.length}`;
+  return `${c.verdict}|${c.reason ?? ''}|${c.candidate.status}|${c.candidate.durationMs}|${c.baseline.status}|${c.baseline.durationMs}|${c.attempts}|${c.bisect?.status}|${c.bisect?.firstBad?.sha}|${c.bisect?.culprits?.length}|${c.schemaChanges?.length ?? 0}`;
 }
 
 export function buildRows(run: RunJson): { rows: Row[]; backends: Backend[] } {
@@ -239,6 +239,7 @@ function rowHtml(row: Row, runId: string, library: string, backends: Backend[]):
     html +=
       `<span role="cell" class="mcell c-${cell.verdict}" data-cell="${esc(cell.id)}" data-verdict="${cell.verdict}">` +
       `<a href="${esc(href.cell(runId, cell.id))}" aria-label="${esc(label)}"><span class="verdict v-${cell.verdict}">${VERDICTS[cell.verdict].label}</span>${esc(why)} cand ${cand} · base ${base}` +
+      (cell.schemaChanges?.length ? ` · <span class="mschema" data-schema-changes="${cell.schemaChanges.length}">schema ±${cell.schemaChanges.length}</span>` : '') +
       (cell.bisect?.firstBad ? ` · ${firstBadMini(cell.id, cell.bisect)}` : '') +
       `</a></span>`;
   }
