@@ -180,6 +180,19 @@ export const ForgeSetting = z.union([z.strictObject({ github: RepositoryPath(2, 
   error: 'must be {github: OWNER/REPO} or {gitlab: GROUP/PROJECT}',
 });
 
+/**
+ * Pull/merge requests as candidates (issue 18): which actions start a run, the label a `labeled` action
+ * must add, and what the head is measured against. Absent: pull requests start nothing.
+ */
+export const PullRequests = z.strictObject({
+  /** @defaultValue [opened, synchronize, reopened] */
+  on: z.array(z.enum(['opened', 'synchronize', 'reopened', 'labeled'])).min(1).optional(),
+  /** With `labeled` in `on`: only this label starts a run; without `labeled`, a PR must carry it. */
+  label: z.string().min(1).max(100).optional(),
+  /** `merge-base`: the commit the PR forked from its target branch; `latest-release`: the highest release tag. @defaultValue merge-base */
+  baseline: z.enum(['merge-base', 'latest-release']).optional(),
+});
+
 export const Library = z.strictObject({
   name: Name,
   repo: z.string().min(1),
@@ -215,6 +228,7 @@ export const Library = z.strictObject({
    * that broke it. @defaultValue true
    */
   bisect: z.boolean().optional(),
+  pullRequests: PullRequests.optional(),
   consumers: z.array(Consumer).min(1),
 });
 

@@ -54,6 +54,39 @@ export const GitlabTagPush = z.looseObject({
   }),
 });
 
+const Sha = z.string().regex(/^[0-9a-f]{40,64}$/, 'must be a commit id');
+const Label = z.looseObject({ name: z.string() });
+
+/** `pull_request`: the head commit, the target branch and where the head lives (a fork or not). */
+export const GithubPullRequest = z.looseObject({
+  action: z.string().min(1),
+  number: z.number().int().positive(),
+  label: Label.optional(),
+  pull_request: z.looseObject({
+    head: z.looseObject({ sha: Sha, repo: z.looseObject({ full_name: z.string() }).nullable() }),
+    base: z.looseObject({ ref: z.string().min(1).max(300), repo: z.looseObject({ full_name: z.string() }) }),
+    labels: z.array(Label).optional(),
+  }),
+  repository: GithubRepository,
+});
+
+/** GitLab `Merge Request Hook`; `oldrev` is there when the update pushed commits. */
+export const GitlabMergeRequest = z.looseObject({
+  object_kind: z.literal('merge_request'),
+  project: GitlabTagPush.shape.project,
+  object_attributes: z.looseObject({
+    iid: z.number().int().positive(),
+    action: z.string().optional(),
+    oldrev: z.string().optional(),
+    target_branch: z.string().min(1).max(300),
+    source_project_id: z.number().int(),
+    target_project_id: z.number().int(),
+    last_commit: z.looseObject({ id: Sha }),
+  }),
+  labels: z.array(z.looseObject({ title: z.string() })).optional(),
+  changes: z.looseObject({ labels: z.looseObject({ previous: z.array(z.looseObject({ title: z.string() })), current: z.array(z.looseObject({ title: z.string() })) }).optional() }).optional(),
+});
+
 export class PayloadError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,13 +1,14 @@
 /**
- * Forge payloads to one thing: "tag T of repository R was created (at commit C)" or "ignored, because".
- * Pure functions of the event name and the parsed (already authenticated) JSON.
+ * Forge payloads to one thing: "tag T of repository R was created (at commit C)", "pull request N's
+ * head is now C", or "ignored, because". Pure functions of the event name and the parsed (already
+ * authenticated) JSON.
  */
-import { GithubCreate, GithubPush, GithubRelease, GitlabTagPush, parsePayload } from './schema.js';
-import type { RepositoryNames } from './repo-match.js';
+import { GithubCreate, GithubPullRequest, GithubPush, GithubRelease, GitlabMergeRequest, GitlabTagPush, parsePayload } from './schema.js';
+import type { ForgeEvent, PullAction, RepositoryNames } from './types.js';
 
-export type ForgeEvent =
-  | { kind: 'tag'; tag: string; commitSha: string | null; repository: string; projectId?: number }
-  | { kind: 'ignored'; reason: string };
+export type { ForgeEvent };
+
+const PULL_ACTIONS = new Set<string>(['opened', 'synchronize', 'reopened', 'labeled']);
 
 const TAG_PREFIX = 'refs/tags/';
 const RELEASE_ACTIONS = new Set(['published', 'created']);
@@ -64,13 +65,62 @@ export function githubEvent(event: string, payload: unknown): ForgeEvent {
       if (p.release.draft) return { kind: 'ignored', reason: `release ${p.release.tag_name} is a draft` };
       return { kind: 'tag', tag: p.release.tag_name, commitSha: null, repository: p.repository.full_name };
     }
+    case 'pull_request': {
+      const p = parsePayload(GithubPullRequest, payload);
+      if (!PULL_ACTIONS.has(p.action)) return { kind: 'ignored', reason: `pull_request action "${p.action.slice(0, 60)}" is not handled (opened, synchronize, reopened and labeled are)` };
+      const head = p.pull_request.head;
+      return {
+        kind: 'pull',
+        action: p.action as PullAction,
+        number: p.number,
+        headSha: head.sha,
+        baseRef: p.pull_request.base.ref,
+        label: p.label?.name ?? null,
+        labels: (p.pull_request.labels ?? []).map((l) => l.name),
+        // A deleted fork leaves head.repo null: still not the base repository.
+        fromFork: head.repo?.full_name !== p.pull_request.base.repo.full_name,
+        repository: p.repository.full_name,
+      };
+    }
     default:
-      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags are)` };
+      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags, pull_request are)` };
   }
 }
 
+/** GitLab's merge request actions as GitHub's: `update` is a push when it carries `oldrev`, a label when labels grew. */
+function mergeRequestAction(p: ReturnType<typeof GitlabMergeRequest.parse>): { action: PullAction; label: string | null } | string {
+  const action = p.object_attributes.action ?? '';
+  if (action === 'open') return { action: 'opened', label: null };
+  if (action === 'reopen') return { action: 'reopened', label: null };
+  if (action === 'update' && p.object_attributes.oldrev) return { action: 'synchronize', label: null };
+  const labels = p.changes?.labels;
+  if (action === 'update' && labels) {
+    const before = new Set(labels.previous.map((l) => l.title));
+    const added = labels.current.find((l) => !before.has(l.title));
+    if (added) return { action: 'labeled', label: added.title };
+  }
+  return `merge request action "${action.slice(0, 60)}" is not handled (open, reopen, a push or a new label are)`;
+}
+
 export function gitlabEvent(event: string, payload: unknown): ForgeEvent {
-  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook is)` };
+  if (event === 'Merge Request Hook') {
+    const p = parsePayload(GitlabMergeRequest, payload);
+    const action = mergeRequestAction(p);
+    if (typeof action === 'string') return { kind: 'ignored', reason: action };
+    const a = p.object_attributes;
+    return {
+      kind: 'pull',
+      ...action,
+      number: a.iid,
+      headSha: a.last_commit.id,
+      baseRef: a.target_branch,
+      labels: (p.labels ?? []).map((l) => l.title),
+      fromFork: a.source_project_id !== a.target_project_id,
+      repository: p.project.path_with_namespace,
+      projectId: a.target_project_id,
+    };
+  }
+  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook and Merge Request Hook are)` };
   const p = parsePayload(GitlabTagPush, payload);
   if (p.object_kind !== 'tag_push') return { kind: 'ignored', reason: `object_kind "${p.object_kind.slice(0, 60)}" is not tag_push` };
   if (!p.ref.startsWith(TAG_PREFIX)) return { kind: 'ignored', reason: `push to ${p.ref}, not a tag` };
