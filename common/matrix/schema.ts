@@ -191,6 +191,8 @@ export const PullRequests = z.strictObject({
   label: z.string().min(1).max(100).optional(),
   /** `merge-base`: the commit the PR forked from its target branch; `latest-release`: the highest release tag. @defaultValue merge-base */
   baseline: z.enum(['merge-base', 'latest-release']).optional(),
+  /** GitHub author_associations whose `/compat` comments are honoured (GitLab: Developer and above). @defaultValue [OWNER, MEMBER, COLLABORATOR] */
+  writers: z.array(z.enum(['OWNER', 'MEMBER', 'COLLABORATOR', 'CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER', 'NONE'])).min(1).optional(),
 });
 
 export const Library = z.strictObject({

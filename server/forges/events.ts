@@ -3,7 +3,7 @@
  * head is now C", or "ignored, because". Pure functions of the event name and the parsed (already
  * authenticated) JSON.
  */
-import { GithubCreate, GithubPullRequest, GithubPush, GithubRelease, GitlabMergeRequest, GitlabTagPush, parsePayload } from './schema.js';
+import { GithubCreate, GithubIssueComment, GithubPullRequest, GitlabNote, GithubPush, GithubRelease, GitlabMergeRequest, GitlabTagPush, parsePayload } from './schema.js';
 import type { ForgeEvent, PullAction, RepositoryNames } from './types.js';
 
 export type { ForgeEvent };
@@ -82,8 +82,23 @@ export function githubEvent(event: string, payload: unknown): ForgeEvent {
         repository: p.repository.full_name,
       };
     }
+    case 'issue_comment': {
+      const p = parsePayload(GithubIssueComment, payload);
+      if (p.action !== 'created') return { kind: 'ignored', reason: `issue_comment action "${p.action.slice(0, 60)}" is not handled (created is)` };
+      if (!p.issue.pull_request) return { kind: 'ignored', reason: `issue #${p.issue.number} is not a pull request` };
+      return {
+        kind: 'comment',
+        number: p.issue.number,
+        body: p.comment.body,
+        author: p.comment.user.login,
+        authorId: p.comment.user.login,
+        association: p.comment.author_association ?? null,
+        defaultBranch: p.repository.default_branch ?? null,
+        repository: p.repository.full_name,
+      };
+    }
     default:
-      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags, pull_request are)` };
+      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags, pull_request, issue_comment are)` };
   }
 }
 
@@ -120,7 +135,21 @@ export function gitlabEvent(event: string, payload: unknown): ForgeEvent {
       projectId: a.target_project_id,
     };
   }
-  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook and Merge Request Hook are)` };
+  if (event === 'Note Hook') {
+    const p = parsePayload(GitlabNote, payload);
+    if (p.object_attributes.noteable_type !== 'MergeRequest' || !p.merge_request) return { kind: 'ignored', reason: 'a note on something other than a merge request' };
+    return {
+      kind: 'comment',
+      number: p.merge_request.iid,
+      body: p.object_attributes.note,
+      author: p.user.username,
+      authorId: p.object_attributes.author_id,
+      association: null,
+      defaultBranch: p.merge_request.target_branch ?? p.project.default_branch ?? null,
+      repository: p.project.path_with_namespace,
+    };
+  }
+  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook, Merge Request Hook and Note Hook are)` };
   const p = parsePayload(GitlabTagPush, payload);
   if (p.object_kind !== 'tag_push') return { kind: 'ignored', reason: `object_kind "${p.object_kind.slice(0, 60)}" is not tag_push` };
   if (!p.ref.startsWith(TAG_PREFIX)) return { kind: 'ignored', reason: `push to ${p.ref}, not a tag` };

@@ -49,6 +49,33 @@ describe('GitHub pull_request events (real payloads)', () => {
   });
 });
 
+describe('comments (real GitHub payloads; GitLab\'s documented Note Hook)', () => {
+  const comments = examples.find((e) => e.name === 'issue_comment')!.examples;
+
+  it('GitHub: a created comment on a PR is a comment event with its author_association; on an issue, or edited, it is ignored', () => {
+    const created = structuredClone(comments.find((c) => c.action === 'created')!);
+    expect(github.parseEvent('issue_comment', created)).toMatchObject({ kind: 'ignored', reason: `issue #${created.issue.number} is not a pull request` });
+    created.issue.pull_request = { url: 'https://api.github.com/repos/x/y/pulls/1' };
+    expect(github.parseEvent('issue_comment', created)).toMatchObject({ kind: 'comment', number: created.issue.number, body: created.comment.body, author: created.comment.user.login, association: 'OWNER' });
+    expect(github.writerByPayload(github.parseEvent('issue_comment', created) as never, ['OWNER'])).toBe(true);
+    expect(github.writerByPayload(github.parseEvent('issue_comment', created) as never, ['MEMBER'])).toBe(false);
+    expect(github.parseEvent('issue_comment', comments.find((c) => c.action === 'edited')!)).toMatchObject({ kind: 'ignored' });
+  });
+
+  it('GitLab: a note on a merge request names its author id, for the members API', () => {
+    const note = {
+      object_kind: 'note',
+      user: { id: 1, username: 'root' },
+      project: { id: 5, path_with_namespace: 'gitlabhq/gitlab-test', default_branch: 'master' },
+      object_attributes: { id: 1244, note: '/compat run', noteable_type: 'MergeRequest', author_id: 1 },
+      merge_request: { iid: 1, target_branch: 'markdown' },
+    };
+    expect(gitlab.parseEvent('Note Hook', note)).toMatchObject({ kind: 'comment', number: 1, body: '/compat run', author: 'root', authorId: 1, association: null, defaultBranch: 'markdown' });
+    expect(gitlab.writerByPayload(gitlab.parseEvent('Note Hook', note) as never, ['OWNER'])).toBeNull();
+    expect(gitlab.parseEvent('Note Hook', { ...note, object_attributes: { ...note.object_attributes, noteable_type: 'Commit' } })).toMatchObject({ kind: 'ignored' });
+  });
+});
+
 describe('GitLab Merge Request Hook', () => {
   // The shape GitLab documents (user/project/integrations/webhook_events: merge request events).
   const hook = (attributes: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

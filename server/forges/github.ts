@@ -85,5 +85,8 @@ export const github: Forge = {
     return { method: 'GET', url: `${base(api, target)}/collaborators/${encodeURIComponent(String(user))}/permission`, headers: headers(token, false) };
   },
 
+  // GitHub says in the payload how the author relates to the repository.
+  writerByPayload: (comment, associations) => associations.includes(comment.association ?? ''),
+
   writerOf: (answer) => ['admin', 'maintain', 'write'].includes(String(obj(answer).permission)) || ['admin', 'maintain', 'write'].includes(String(obj(answer).role_name)),
 };

@@ -69,5 +69,8 @@ export const gitlab: Forge = {
     return { method: 'GET', url: `${project(api, target)}/members/all/${encodeURIComponent(String(user))}`, headers: headers(token, false) };
   },
 
+  // A note hook says nothing of its author's role: the members API is asked.
+  writerByPayload: () => null,
+
   writerOf: (answer) => typeof obj(answer).access_level === 'number' && (obj(answer).access_level as number) >= DEVELOPER_ACCESS,
 };

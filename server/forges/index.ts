@@ -20,6 +20,7 @@ export {
   USER_AGENT,
   type CheckConclusion,
   type CheckRunContent,
+  type CommentEvent,
   type Forge,
   type ForgeApi,
   type ForgeEvent,

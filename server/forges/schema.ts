@@ -87,6 +87,23 @@ export const GitlabMergeRequest = z.looseObject({
   changes: z.looseObject({ labels: z.looseObject({ previous: z.array(z.looseObject({ title: z.string() })), current: z.array(z.looseObject({ title: z.string() })) }).optional() }).optional(),
 });
 
+/** `issue_comment`: on a pull request when `issue.pull_request` is there. */
+export const GithubIssueComment = z.looseObject({
+  action: z.string().min(1),
+  issue: z.looseObject({ number: z.number().int().positive(), pull_request: z.looseObject({}).optional() }),
+  comment: z.looseObject({ body: z.string().max(65536), author_association: z.string().optional(), user: z.looseObject({ login: z.string().min(1) }) }),
+  repository: GithubRepository.extend({ default_branch: z.string().optional() }),
+});
+
+/** GitLab `Note Hook` on a merge request. */
+export const GitlabNote = z.looseObject({
+  object_kind: z.literal('note'),
+  user: z.looseObject({ id: z.number().int().optional(), username: z.string().min(1) }),
+  project: GitlabTagPush.shape.project.extend({ default_branch: z.string().optional() }),
+  object_attributes: z.looseObject({ note: z.string().max(1_000_000), noteable_type: z.string(), author_id: z.number().int() }),
+  merge_request: z.looseObject({ iid: z.number().int().positive(), target_branch: z.string().optional() }).optional(),
+});
+
 export class PayloadError extends Error {
   constructor(message: string) {
     super(message);

@@ -53,9 +53,26 @@ export interface PullEvent {
   projectId?: number;
 }
 
+/** A new comment on a pull (merge) request: maybe a `/compat` command. */
+export interface CommentEvent {
+  kind: 'comment';
+  number: number;
+  body: string;
+  /** GitHub login or GitLab username, for replies and logs. */
+  author: string;
+  /** What the permission request asks about: the login on GitHub, the user id on GitLab. */
+  authorId: string | number;
+  /** GitHub's author_association (OWNER, MEMBER, COLLABORATOR...); GitLab sends none. */
+  association: string | null;
+  /** The branch a PR without a run yet is measured against (GitHub: the repository's default branch). */
+  defaultBranch: string | null;
+  repository: string;
+}
+
 export type ForgeEvent =
   | { kind: 'tag'; tag: string; commitSha: string | null; repository: string; projectId?: number }
   | PullEvent
+  | CommentEvent
   | { kind: 'ignored'; reason: string };
 
 export interface StatusContent {
@@ -125,6 +142,8 @@ export interface Forge {
   /** Asks what a user may do in the repository; `writerOf` reads the answer. */
   permissionRequest(api: ForgeApi, target: ForgeTarget, user: string | number, token: string): ForgeRequest;
   writerOf(answer: unknown): boolean;
+  /** May this comment's author write, by the payload alone? null: ask the forge (permissionRequest). */
+  writerByPayload(comment: CommentEvent, associations: readonly string[]): boolean | null;
 }
 
 /** `owner/repo` or `group/sub/project`, each segment one that cannot escape the URL path. */

@@ -9,9 +9,13 @@ import semver from 'semver';
 import type { Logger } from '../../common/logger.js';
 import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.js';
 import { compileTagPattern, taggedVersions } from '../../common/versions.js';
-import { forgeOf, type ForgeKind, type PullEvent } from '../forges/index.js';
+import type { Config } from '../../common/config.js';
+import type { Backend } from '../../common/types.js';
+import { forgeOf, type CommentEvent, type ForgeKind, type PullEvent } from '../forges/index.js';
 import { PlanError } from '../planner/plan.js';
-import type { GitRepositories } from '../ports.js';
+import type { ForgeClient, GitRepositories } from '../ports.js';
+import { tokenFor } from '../status/forges.js';
+import { parseCommand } from './commands.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { DeliveryOutcome } from '../store/deliveries.js';
 import type { PullRunMeta, RunMeta } from '../store/schema.js';
@@ -27,6 +31,23 @@ export interface PullDelivery {
 }
 
 const DEFAULT_ACTIONS = ['opened', 'synchronize', 'reopened'];
+export const DEFAULT_WRITERS = ['OWNER', 'MEMBER', 'COLLABORATOR'] as const;
+
+export interface CommentDelivery {
+  forge: ForgeKind;
+  comment: CommentEvent;
+  matrix: ResolvedMatrix;
+  library: ResolvedLibrary;
+}
+
+/** What a run is planned with beyond the PR: a command's selection, and who approved a fork's secrets. */
+interface PlanExtras {
+  consumers?: string[];
+  backends?: Backend[];
+  approvedBy?: string;
+  /** The baseline of the PR's previous run: reused, so a re-run compares like with like. */
+  baseline?: string;
+}
 
 /** The library's repository could not be read: a passing fault, so the delivery may be retried. */
 export class PullRepositoryUnavailable extends Error {
@@ -68,7 +89,121 @@ export function withoutSecrets(matrix: ResolvedMatrix, library: string): { matri
 export class PullEvents {
   private readonly turns = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: { store: Store; orchestrator: Orchestrator; repos: GitRepositories; log: Logger }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      orchestrator: Orchestrator;
+      repos: GitRepositories;
+      log: Logger;
+      /** Replies to commands and permission questions go through it; without it commands are ignored. */
+      forge?: ForgeClient;
+      config?: Pick<Config, 'githubApiUrl' | 'gitlabApiUrl' | 'githubToken' | 'gitlabToken'>;
+    },
+  ) {}
+
+  /**
+   * A `/compat` command in a PR comment: honoured from users who may write to the repository, each
+   * other author told why nothing ran; a malformed command gets the CLI's error as the reply.
+   */
+  async onComment(d: CommentDelivery, delivery: string | null): Promise<DeliveryOutcome> {
+    const { library, comment } = d;
+    const parsed = parseCommand(comment.body);
+    if (!parsed) return { ignored: 'the comment has no /compat command' };
+    if (!library.pullRequests) return { ignored: `pull requests start no run for ${library.name} (no pullRequests: in matrix.yaml)` };
+    const forge = forgeOf(d.forge);
+    const writers = library.pullRequests.writers ?? DEFAULT_WRITERS;
+    const writer = forge.writerByPayload(comment, writers) ?? (await this.askWriter(d));
+    if (!writer) {
+      const why = comment.association
+        ? `@${comment.author}: nothing ran. /compat commands are honoured from ${writers.join(', ')} of ${library.statusTarget?.repository ?? library.name}; GitHub says you are ${comment.association}.`
+        : `@${comment.author}: nothing ran. /compat commands are honoured from members with the Developer role or above.`;
+      await this.reply(d, why);
+      return { ignored: `${comment.author} may not write to the repository` };
+    }
+    if ('error' in parsed) {
+      await this.reply(d, `@${comment.author}: ${parsed.error}\n\nUsage: \`/compat run [--consumer C]... [--backend B]...\`, \`/compat bisect CELL\`, \`/compat accept CELL --reason "TEXT" [--until DATE]\``);
+      return { ignored: parsed.error };
+    }
+    const command = parsed.command;
+    const runs = this.deps.store.deliveries.webhookRunsOfPull(library.name, comment.number);
+    const newest = runs[0];
+    if (command.kind === 'accept') {
+      await this.reply(d, `@${comment.author}: accepting a break is not available on this server yet; nothing was changed.`);
+      return { ignored: 'accept is not available' };
+    }
+    if (command.kind === 'bisect') {
+      if (!newest) return this.replied(d, `@${comment.author}: this pull request has no run to bisect.`);
+      try {
+        await this.deps.orchestrator.startBisect(newest.id, command.cell);
+      } catch (error) {
+        return this.replied(d, `@${comment.author}: ${(error as Error).message}`);
+      }
+      return this.replied(d, `@${comment.author}: bisecting ${command.cell} of run ${newest.id}.`);
+    }
+    return this.turn(`${library.name}\u0000${comment.number}`, async () => {
+      const previous = newest ? this.deps.store.runMeta(newest.id)?.pull : undefined;
+      const mirror = this.deps.repos.open(library.repo);
+      let headSha: string;
+      try {
+        headSha = await mirror.resolveFetching(forge.pullHeadRef(comment.number));
+      } catch (error) {
+        return this.replied(d, `@${comment.author}: cannot read the pull request's head: ${(error as Error).message}`);
+      }
+      const baseRef = previous?.baseRef ?? comment.defaultBranch ?? 'main';
+      const pull: PullEvent = { kind: 'pull', action: 'synchronize', number: comment.number, headSha, baseRef, label: null, labels: [], fromFork: previous?.fromFork ?? false, repository: comment.repository };
+      const sameHead = newest && newest.candidateSha === headSha ? this.deps.store.getRun(newest.id) : undefined;
+      try {
+        const runId = await this.plan({ forge: d.forge, event: 'comment', pull, matrix: d.matrix, library }, delivery, {
+          ...(command.consumers.length ? { consumers: command.consumers } : {}),
+          ...(command.backends.length ? { backends: command.backends } : {}),
+          // A writer's command is the approval a fork's pull request waits for.
+          ...(pull.fromFork ? { approvedBy: comment.author } : {}),
+          ...(sameHead ? { baseline: sameHead.baseline } : {}),
+        });
+        await this.reply(d, `@${comment.author}: started run ${runId}${command.consumers.length ? ` (${command.consumers.join(', ')})` : ''}.`);
+        return { runId };
+      } catch (error) {
+        if (!(error instanceof PlanError)) throw error;
+        return this.replied(d, `@${comment.author}: ${error.message}`);
+      }
+    });
+  }
+
+  private async replied(d: CommentDelivery, text: string): Promise<DeliveryOutcome> {
+    await this.reply(d, text);
+    return { ignored: text };
+  }
+
+  private target(d: CommentDelivery) {
+    const target = d.library.statusTarget;
+    const token = this.deps.config ? tokenFor(this.deps.config, d.forge) : null;
+    return target && token && this.deps.forge && this.deps.config && target.forge === d.forge ? { target, token, client: this.deps.forge, config: this.deps.config } : null;
+  }
+
+  private async askWriter(d: CommentDelivery): Promise<boolean> {
+    const t = this.target(d);
+    if (!t) return false;
+    const forge = forgeOf(d.forge);
+    try {
+      const answer = await t.client.send(forge.permissionRequest(t.config, t.target, d.comment.authorId, t.token), AbortSignal.timeout(15_000));
+      return answer.status === 200 && forge.writerOf(JSON.parse(answer.body));
+    } catch (error) {
+      this.deps.log.warn({ err: error, library: d.library.name }, 'Could not ask the forge whether a comment\'s author may write');
+      return false;
+    }
+  }
+
+  /** Answers a comment with a comment of its own; a reply that fails is logged, never a reason to fail the delivery. */
+  private async reply(d: CommentDelivery, text: string): Promise<void> {
+    const t = this.target(d);
+    if (!t) return;
+    try {
+      const answer = await t.client.send(forgeOf(d.forge).commentRequest(t.config, t.target, d.comment.number, text, null, t.token), AbortSignal.timeout(15_000));
+      if (answer.status >= 300) this.deps.log.warn({ status: answer.status, library: d.library.name }, 'The forge refused a reply to a /compat command');
+    } catch (error) {
+      this.deps.log.warn({ err: error, library: d.library.name }, 'Could not reply to a /compat command');
+    }
+  }
 
   /** Starts the run for a PR's head, joins the one already started for it, and cancels the previous head's. */
   async runForPull(d: PullDelivery, delivery: string | null): Promise<DeliveryOutcome> {
@@ -100,7 +235,7 @@ export class PullEvents {
     });
   }
 
-  private async plan(d: PullDelivery, delivery: string | null): Promise<string> {
+  private async plan(d: PullDelivery, delivery: string | null, extras: PlanExtras = {}): Promise<string> {
     const { library, pull } = d;
     const forge = forgeOf(d.forge);
     const candidate = forge.pullHeadRef(pull.number);
@@ -112,7 +247,9 @@ export class PullEvents {
     }
     const mode = library.pullRequests?.baseline ?? 'merge-base';
     let baseline: string;
-    if (mode === 'merge-base') {
+    if (extras.baseline) {
+      baseline = extras.baseline;
+    } else if (mode === 'merge-base') {
       const found = await mirror.mergeBase(`refs/heads/${pull.baseRef}`, candidate).catch(() => null);
       if (!found) throw new PlanError('baseline', `no merge base of ${candidate} with ${pull.baseRef} in ${library.name}`);
       baseline = found;
@@ -122,8 +259,16 @@ export class PullEvents {
       if (!latest) throw new PlanError('baseline', `${library.name} has no release tag to measure the pull request against`);
       baseline = latest.tag;
     }
-    const { matrix, withheld } = pull.fromFork ? withoutSecrets(d.matrix, library.name) : { matrix: d.matrix, withheld: [] };
-    const pullMeta: PullRunMeta = { number: pull.number, headSha: pull.headSha, baseRef: pull.baseRef, baseline: mode, fromFork: pull.fromFork, withheld };
+    const { matrix, withheld } = pull.fromFork && !extras.approvedBy ? withoutSecrets(d.matrix, library.name) : { matrix: d.matrix, withheld: [] };
+    const pullMeta: PullRunMeta = {
+      number: pull.number,
+      headSha: pull.headSha,
+      baseRef: pull.baseRef,
+      baseline: mode,
+      fromFork: pull.fromFork,
+      withheld,
+      ...(extras.approvedBy ? { approvedBy: extras.approvedBy } : {}),
+    };
     const meta: RunMeta = {
       forge: d.forge,
       delivery,
@@ -134,7 +279,8 @@ export class PullEvents {
       statusTarget: library.statusTarget,
       pull: pullMeta,
     };
-    const run = await this.deps.orchestrator.createRun(matrix, { library: library.name, candidate, baseline }, 'webhook', meta);
+    const request = { library: library.name, candidate, baseline, ...(extras.consumers ? { consumers: extras.consumers } : {}), ...(extras.backends ? { backends: extras.backends } : {}) };
+    const run = await this.deps.orchestrator.createRun(matrix, request, 'webhook', meta);
     this.deps.log.info({ run: run.id, library: library.name, pull: pull.number, head: pull.headSha, baseline, delivery, withheld: withheld.length }, 'Pull request event started a run');
     return run.id;
   }

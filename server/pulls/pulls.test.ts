@@ -10,7 +10,7 @@ import type { Config } from '../../common/config.js';
 import { logger } from '../../common/logger.js';
 import { parseMatrix, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { fetchForge } from '../adapters.js';
-import { forgeOf, type PullEvent } from '../forges/index.js';
+import { forgeOf, type CommentEvent, type PullEvent } from '../forges/index.js';
 import { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
 import { fakePorts, fakeSha, memoryStore } from '../testing/fakes.js';
@@ -23,6 +23,21 @@ const REPO = 'https://git.example.org/quarry.git';
 const TOKEN = 'ghs_pullsTestToken';
 const examples = createRequire(import.meta.url)('@octokit/webhooks-examples/api.github.com/index.json') as Array<{ name: string; examples: Array<Record<string, any>> }>;
 const opened = examples.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
+const commented = examples.find((e) => e.name === 'issue_comment')!.examples.find((e) => e.action === 'created')!;
+
+/** GitHub's own example of a new comment, moved onto quarry's PR 7. */
+function commentEvent(body: string, association: string): CommentEvent {
+  const payload = structuredClone(commented);
+  payload.issue.number = 7;
+  payload.issue.pull_request = { url: 'https://api.github.com/repos/acme/quarry/pulls/7' };
+  payload.comment.body = body;
+  payload.comment.author_association = association;
+  payload.comment.user.login = 'maria';
+  payload.repository.default_branch = 'main';
+  const event = forgeOf('github').parseEvent('issue_comment', payload);
+  if (event.kind !== 'comment') throw new Error(`not a comment: ${JSON.stringify(event)}`);
+  return event;
+}
 
 const commits = Array.from({ length: 8 }, (_, i) => ({ sha: fakeSha(`q${i}`), subject: `change ${i}` }));
 
@@ -94,7 +109,7 @@ beforeEach(async () => {
   });
   const config = { githubApiUrl: http.url, gitlabApiUrl: `${http.url}/api/v4`, githubToken: TOKEN, gitlabToken: null, publicUrl: 'https://compat.example.com' } as unknown as Config;
   reporter.start({ store, config });
-  events = new PullEvents({ store, orchestrator, repos: ports.repos, log: logger });
+  events = new PullEvents({ store, orchestrator, repos: ports.repos, log: logger, forge: fetchForge(), config });
 });
 
 afterEach(async () => {
@@ -207,5 +222,46 @@ describe('a pull request run', () => {
     const matrix = matrixOf('pullRequests: { baseline: latest-release }');
     const { runId } = (await events.runForPull({ forge: 'github', event: 'pull_request', pull: pullEvent('opened', commits[4].sha), matrix, library: matrix.libraries[0] }, null)) as { runId: string };
     expect(store.getRun(runId)).toMatchObject({ baseline: 'v1.0.0', baselineSha: commits[0].sha });
+  });
+});
+
+describe('/compat comments', () => {
+  const matrix = () => matrixOf('pullRequests: { on: [opened] }');
+
+  it('from a collaborator: a run of what it selects, on the PR head, and a reply naming it', async () => {
+    const m = matrix();
+    const result = await events.onComment({ forge: 'github', comment: commentEvent('/compat run --backend mysql', 'COLLABORATOR'), matrix: m, library: m.libraries[0] }, null);
+    expect(result).toEqual({ runId: expect.any(String) });
+    const run = store.getRun((result as { runId: string }).runId)!;
+    expect(run).toMatchObject({ candidate: 'refs/pull/7/head', candidateSha: commits[4].sha, baselineSha: commits[2].sha });
+    expect(run.cells.map((c) => c.id)).toEqual(['app.mysql']);
+    const replies = http.comments.filter((c) => c.body.startsWith('@maria'));
+    expect(replies.map((c) => c.body)).toEqual([`@maria: started run ${run.id}.`]);
+    expect(http.problems).toEqual([]);
+  });
+
+  it('from anyone else: nothing runs, and the reply says why', async () => {
+    const m = matrix();
+    const result = await events.onComment({ forge: 'github', comment: commentEvent('/compat run', 'CONTRIBUTOR'), matrix: m, library: m.libraries[0] }, null);
+    expect(result).toEqual({ ignored: 'maria may not write to the repository' });
+    expect(store.listRuns({ library: 'quarry' })).toEqual([]);
+    expect(http.comments.map((c) => c.body)).toEqual(['@maria: nothing ran. /compat commands are honoured from OWNER, MEMBER, COLLABORATOR of acme/quarry; GitHub says you are CONTRIBUTOR.']);
+  });
+
+  it('a malformed command from a writer gets the CLI\'s error', async () => {
+    const m = matrix();
+    await events.onComment({ forge: 'github', comment: commentEvent('/compat run --consumer', 'OWNER'), matrix: m, library: m.libraries[0] }, null);
+    expect(http.comments[0].body).toMatch(/^@maria: error: option '--consumer <name>' argument missing/);
+    expect(store.listRuns({ library: 'quarry' })).toEqual([]);
+  });
+
+  it('a writer\'s run on a fork\'s PR is the approval: its secrets are passed', async () => {
+    const m = matrixOf('pullRequests: { on: [opened] }');
+    const first = (await events.runForPull({ forge: 'github', event: 'pull_request', pull: pullEvent('opened', commits[4].sha, { fork: true }), matrix: m, library: m.libraries[0] }, null)) as { runId: string };
+    expect(store.runMeta(first.runId)?.pull?.withheld).toEqual(['app: APP_TOKEN']);
+    const approved = (await events.onComment({ forge: 'github', comment: commentEvent('/compat run', 'MEMBER'), matrix: m, library: m.libraries[0] }, null)) as { runId: string };
+    expect(store.runMeta(approved.runId)?.pull).toMatchObject({ fromFork: true, withheld: [], approvedBy: 'maria' });
+    for (const job of ports.work.take('build', (j) => j.runId === approved.runId)) await orchestrator.handle(built(job));
+    for (const cell of ports.work.take('cell', (j) => j.runId === approved.runId)) expect(cell.consumer.secretEnv).toEqual(['APP_TOKEN']);
   });
 });

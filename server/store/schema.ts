@@ -46,6 +46,8 @@ export const PullRunMeta = z.object({
   fromFork: z.boolean(),
   /** The consumers' secretEnv names not passed to this run (a fork's PR, not approved). */
   withheld: z.array(z.string()),
+  /** The writer whose `/compat run` let a fork's pull request run with secrets. */
+  approvedBy: z.string().optional(),
 });
 export type PullRunMeta = z.infer<typeof PullRunMeta>;
 

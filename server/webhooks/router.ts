@@ -12,8 +12,8 @@ import { loadMatrix, MatrixError, type ResolvedMatrix } from '../../common/matri
 import { HttpError, route, type Reply } from '../http/handler.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Store } from '../store/store.js';
-import { mirrorRepositories } from '../adapters.js';
-import type { GitRepositories } from '../ports.js';
+import { fetchForge, mirrorRepositories } from '../adapters.js';
+import type { ForgeClient, GitRepositories } from '../ports.js';
 import { FORGE_KINDS, forgeOf, PayloadError, type Forge, type ForgeEvent, type RepositoryNames } from '../forges/index.js';
 import { PullEvents, PullRepositoryUnavailable } from '../pulls/pull-event.js';
 import { libraryForRepository } from './repo-match.js';
@@ -30,6 +30,8 @@ export interface WebhookDeps {
   countDelivery?: (outcome: string) => void;
   /** Where a tag's commit is looked up when the event carries none. @defaultValue mirrors under config.dataDir */
   repos?: GitRepositories;
+  /** Where replies to `/compat` comments and permission questions go. @defaultValue the forges' APIs over fetch */
+  forge?: ForgeClient;
 }
 
 export function formatBytes(n: number): string {
@@ -84,7 +86,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const { config, log } = deps;
   const repos = deps.repos ?? mirrorRepositories(config.dataDir);
   const events = new TagEvents({ store: deps.store, orchestrator: deps.orchestrator, repos, log });
-  const pulls = new PullEvents({ store: deps.store, orchestrator: deps.orchestrator, repos, log });
+  const pulls = new PullEvents({ store: deps.store, orchestrator: deps.orchestrator, repos, log, forge: deps.forge ?? fetchForge(), config });
   const matrixOf = deps.matrix ?? (() => loadMatrix(config.matrixFile));
   const router = express.Router();
   const raw = rawBody(config.webhookBodyLimitBytes);
@@ -146,6 +148,9 @@ export function webhookRouter(deps: WebhookDeps): Router {
       if (event.kind === 'pull') {
         const pull = event;
         outcome = await events.deliver(key, forge.kind, (k) => pulls.runForPull({ forge: forge.kind, event: eventName, pull, matrix, library }, k));
+      } else if (event.kind === 'comment') {
+        const comment = event;
+        outcome = await events.deliver(key, forge.kind, (k) => pulls.onComment({ forge: forge.kind, comment, matrix, library }, k));
       } else {
         const tag = event;
         outcome = await events.deliver(key, forge.kind, (k) =>
