@@ -6,13 +6,15 @@
 import type { Config } from '../../common/config.js';
 import { logger } from '../../common/logger.js';
 import type { ServerOptions } from '../server.js';
+import { githubApp } from '../forges/github-app.js';
 import { PullReporter, type PullReporterOptions } from './reporter.js';
 
 export { PullReporter, type PullReporterOptions } from './reporter.js';
 export { PullEvents, pullIgnoredReason, withoutSecrets } from './pull-event.js';
 
 export function pullsPlugin(config: Config, options: PullReporterOptions = {}): Partial<ServerOptions> & { reporter: PullReporter | null } {
-  if (!config.githubToken && !config.gitlabToken) return { reporter: null };
-  const reporter = new PullReporter({ ...options, log: options.log ?? logger.child({ component: 'pulls' }) });
+  const app = config.githubAppId && config.githubAppPrivateKey ? githubApp({ appId: config.githubAppId, privateKey: config.githubAppPrivateKey, apiUrl: config.githubApiUrl }) : null;
+  if (!config.githubToken && !config.gitlabToken && !app) return { reporter: null };
+  const reporter = new PullReporter({ ...(app ? { githubTokens: app } : {}), ...options, log: options.log ?? logger.child({ component: 'pulls' }) });
   return { reporter, hooks: [reporter], services: [reporter] };
 }

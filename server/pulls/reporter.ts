@@ -13,6 +13,7 @@ import type { RunJson } from '../../common/types.js';
 import { redactText } from '../../common/redact.js';
 import { fetchForge } from '../adapters.js';
 import { forgeOf, type CheckRunContent, type Forge, type ForgeRequest, type ForgeTarget } from '../forges/index.js';
+import type { GithubTokens } from '../forges/github-app.js';
 import type { ForgeAnswer, ForgeClient } from '../ports.js';
 import type { RunHooks } from '../runs/orchestrator.js';
 import type { ServerDeps, ServerService } from '../server.js';
@@ -32,6 +33,8 @@ export interface PullReporterOptions {
   maxAttempts?: number;
   /** First backoff wait; doubles each retry. @defaultValue 2000 */
   baseDelayMs?: number;
+  /** GitHub App installation tokens (check runs need an App); without it COMPAT_GITHUB_TOKEN is used. */
+  githubTokens?: GithubTokens;
 }
 
 interface CheckState {
@@ -58,7 +61,8 @@ export class PullReporter implements RunHooks, ServerService {
   private bound: { store: Store; config: Config } | null = null;
   private readonly log: Logger;
   private readonly client: ForgeClient;
-  private readonly opts: Required<Omit<PullReporterOptions, 'log' | 'forge'>>;
+  private readonly opts: Required<Omit<PullReporterOptions, 'log' | 'forge' | 'githubTokens'>>;
+  private readonly tokens: GithubTokens | null;
   private readonly checks = new Map<string, CheckState>();
   /** `<library>#<number>` to the comment's id and the digest of its last body. */
   private readonly comments = new Map<string, { id: number; sent: string }>();
@@ -72,6 +76,7 @@ export class PullReporter implements RunHooks, ServerService {
   constructor(options: PullReporterOptions = {}) {
     this.log = options.log ?? rootLogger.child({ component: 'pulls' });
     this.client = options.forge ?? fetchForge();
+    this.tokens = options.githubTokens ?? null;
     this.opts = { requestTimeoutMs: options.requestTimeoutMs ?? 15_000, maxAttempts: options.maxAttempts ?? 5, baseDelayMs: options.baseDelayMs ?? 2000 };
   }
 
@@ -176,11 +181,20 @@ export class PullReporter implements RunHooks, ServerService {
     const pull = meta?.pull;
     const target = targetOf(meta);
     if (!run || !pull || !target || run.trigger !== 'webhook') return;
-    const token = tokenFor(b.config, target.forge);
-    if (!token) return;
     const forge = forgeOf(target.forge);
-    await this.reportCheck(b, forge, target, token, run, pull);
-    await this.reportComment(b, forge, target, token, run, pull);
+    const app = target.forge === 'github' ? this.tokens : null;
+    const token = app ? await app.tokenFor(target) : tokenFor(b.config, target.forge);
+    if (!token) return;
+    try {
+      await this.reportCheck(b, forge, target, token, run, pull);
+      await this.reportComment(b, forge, target, token, run, pull);
+    } catch (error) {
+      // An installation token GitHub no longer takes (revoked, or the App reinstalled): a new one, once.
+      if (!(app && error instanceof ForgeRefused && error.answer.status === 401)) throw error;
+      const fresh = await app.tokenFor(target, { refresh: true });
+      await this.reportCheck(b, forge, target, fresh, run, pull);
+      await this.reportComment(b, forge, target, fresh, run, pull);
+    }
   }
 
   private async reportCheck(b: { store: Store; config: Config }, forge: Forge, target: ForgeTarget, token: string, run: RunJson, pull: PullRunMeta): Promise<void> {

@@ -7,6 +7,7 @@
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- a stand-in reads JSON bodies of many routes, each checked by its own fields */
 import { createServer, type Server } from 'node:http';
+import { verify, type KeyObject } from 'node:crypto';
 import { githubRequestProblems } from './openapi.js';
 
 export interface ForgeRecord {
@@ -47,11 +48,33 @@ export interface ForgeHttp {
   /** Collaborator permissions (`admin`, `write`, `read`, `none`) and GitLab access levels by user. */
   permissions: Map<string, string>;
   accessLevels: Map<string, number>;
+  /** Installation tokens handed out (GitHub App), in order; `revoke` makes one answer 401. */
+  issued: string[];
+  revoke(token: string): void;
   close(): Promise<void>;
 }
 
-export async function startForgeHttp(options: { githubToken: string; gitlabToken?: string }): Promise<ForgeHttp> {
-  const state: Omit<ForgeHttp, 'url' | 'close'> = { requests: [], problems: [], checkRuns: [], comments: [], permissions: new Map(), accessLevels: new Map() };
+/** A GitHub App the stand-in knows: JWTs are checked against its public key (RS256, iss, exp). */
+export interface FakeApp {
+  appId: string;
+  publicKey: KeyObject;
+  installationId: number;
+}
+
+function jwtOk(header: string | undefined, app: FakeApp): boolean {
+  const m = /^bearer (.+)$/i.exec(header ?? '');
+  const parts = m?.[1].split('.');
+  if (!parts || parts.length !== 3) return false;
+  const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { iss?: unknown; exp?: number; iat?: number };
+  const now = Math.floor(Date.now() / 1000);
+  // GitHub refuses a JWT that lives longer than 10 minutes or has expired.
+  if (String(claims.iss) !== app.appId || !claims.exp || claims.exp < now || claims.exp - (claims.iat ?? now) > 600 + 60) return false;
+  return verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), app.publicKey, Buffer.from(parts[2], 'base64url'));
+}
+
+export async function startForgeHttp(options: { githubToken: string; gitlabToken?: string; app?: FakeApp }): Promise<ForgeHttp> {
+  const revoked = new Set<string>();
+  const state: Omit<ForgeHttp, 'url' | 'close' | 'revoke'> = { requests: [], problems: [], checkRuns: [], comments: [], permissions: new Map(), accessLevels: new Map(), issued: [] };
   let nextId = 1000;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -76,7 +99,23 @@ export async function startForgeHttp(options: { githubToken: string; gitlabToken
       if (req.headers['private-token'] !== options.gitlabToken) return answer(401, { message: '401 Unauthorized' });
       return gitlab(method, decodeURIComponent(path.slice('/api/v4'.length)), body, answer);
     }
-    if (req.headers.authorization !== `Bearer ${options.githubToken}`) return answer(401, { message: 'Bad credentials' });
+    const app = options.app;
+    if (app && (/^\/repos\/[^/]+\/[^/]+\/installation$/.test(path) || /^\/app\/installations\/\d+\/access_tokens$/.test(path))) {
+      if (!jwtOk(req.headers.authorization, app)) return answer(401, { message: 'A JSON web token could not be decoded' });
+      const appProblems = githubRequestProblems(method, path, body);
+      if (appProblems.length) {
+        state.problems.push(...appProblems.map((p) => `${method} ${path}: ${p}`));
+        return answer(422, { message: 'Validation Failed', errors: appProblems });
+      }
+      if (path.endsWith('/installation')) return answer(200, { id: app.installationId, app_id: Number(app.appId) });
+      if (path !== `/app/installations/${app.installationId}/access_tokens` || method !== 'POST') return answer(404, { message: 'Not Found' });
+      const token = `ghs_installation${state.issued.length + 1}`;
+      state.issued.push(token);
+      return answer(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { checks: 'write' }, repository_selection: 'all' });
+    }
+    const bearer = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const tokenOk = bearer === options.githubToken || (bearer !== undefined && state.issued.includes(bearer) && !revoked.has(bearer));
+    if (!tokenOk) return answer(401, { message: 'Bad credentials' });
     const problems = githubRequestProblems(method, path, body);
     if (problems.length) {
       state.problems.push(...problems.map((p) => `${method} ${path}: ${p}`));
@@ -167,6 +206,7 @@ export async function startForgeHttp(options: { githubToken: string; gitlabToken
   return {
     url: `http://127.0.0.1:${address.port}`,
     ...state,
+    revoke: (token) => void revoked.add(token),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 
 type Schema = Record<string, unknown>;
 interface Operation {
-  requestBody?: { content?: Record<string, { schema?: Schema }> };
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
 }
 interface Description {
   paths: Record<string, Record<string, Operation>>;
@@ -109,5 +109,6 @@ export function githubRequestProblems(method: string, path: string, body: unknow
   if (!route) return [`${method} ${path}: no such route in GitHub's REST description`];
   const schema = route.operation.requestBody?.content?.['application/json']?.schema;
   if (!schema) return body === undefined ? [] : [`${method} ${route.template} takes no body`];
+  if (body === undefined) return route.operation.requestBody?.required ? [`${method} ${route.template} needs a body`] : [];
   return validate(schema, body);
 }
