@@ -65,6 +65,16 @@ export const github: Forge = {
     return { method: id === null ? 'POST' : 'PATCH', url, headers: headers(token, true), body: checkRunBody(content, id === null) };
   },
 
+  listCheckRunsRequest(api, target, sha, name, token) {
+    return { method: 'GET', url: `${base(api, target)}/commits/${commitSha(sha)}/check-runs?check_name=${encodeURIComponent(name)}&filter=all&per_page=100`, headers: headers(token, false) };
+  },
+
+  checkRunIdOf(answer, externalId) {
+    const runs = obj(answer).check_runs;
+    const found = Array.isArray(runs) ? runs.map(obj).find((r) => r.external_id === externalId && typeof r.id === 'number') : undefined;
+    return found ? (found.id as number) : null;
+  },
+
   commentRequest(api, target, number, body, id, token) {
     if (id === null) return { method: 'POST', url: `${base(api, target)}/issues/${number}/comments`, headers: headers(token, true), body: { body } };
     return { method: 'PATCH', url: `${base(api, target)}/issues/comments/${id}`, headers: headers(token, true), body: { body } };

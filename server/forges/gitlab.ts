@@ -48,6 +48,8 @@ export const gitlab: Forge = {
   },
 
   checkRunRequest: () => null,
+  listCheckRunsRequest: () => null,
+  checkRunIdOf: () => null,
 
   commentRequest(api, target, number, body, id, token) {
     const notes = `${project(api, target)}/merge_requests/${number}/notes`;

@@ -132,6 +132,10 @@ export interface Forge {
   statusRequest(api: ForgeApi, target: ForgeTarget, content: StatusContent, token: string): ForgeRequest;
   /** Creates (id null) or updates a check run; null: the forge has none (its PR note and commit status stand in). */
   checkRunRequest(api: ForgeApi, target: ForgeTarget, content: CheckRunContent, id: number | null, token: string): ForgeRequest | null;
+  /** The check runs of a name on a commit (to find one a previous server created); null: the forge has none. */
+  listCheckRunsRequest(api: ForgeApi, target: ForgeTarget, sha: string, name: string, token: string): ForgeRequest | null;
+  /** The id of the listed check run that `externalId` (the run's id) created. */
+  checkRunIdOf(answer: unknown, externalId: string): number | null;
   /** Posts (id null) or edits the PR's comment. */
   commentRequest(api: ForgeApi, target: ForgeTarget, number: number, body: string, id: number | null, token: string): ForgeRequest;
   listCommentsRequest(api: ForgeApi, target: ForgeTarget, number: number, token: string): ForgeRequest;

@@ -265,3 +265,24 @@ describe('/compat comments', () => {
     for (const cell of ports.work.take('cell', (j) => j.runId === approved.runId)) expect(cell.consumer.secretEnv).toEqual(['APP_TOKEN']);
   });
 });
+
+describe('a restart', () => {
+  it('a new reporter on the same store finds the run\'s check run and the PR\'s comment, and edits them', async () => {
+    const m = matrixOf('pullRequests: {}');
+    const { runId } = (await events.runForPull({ forge: 'github', event: 'pull_request', pull: pullEvent('opened', commits[4].sha), matrix: m, library: m.libraries[0] }, null)) as { runId: string };
+    await reporter.idle();
+    expect([http.checkRuns.length, http.comments.length]).toEqual([1, 1]);
+    reporter.stop();
+    // The server that comes back: nothing in memory, the same store and forge.
+    reporter = new PullReporter({ forge: fetchForge(), baseDelayMs: 10, log: logger });
+    reporter.start({ store, config: { githubApiUrl: http.url, gitlabApiUrl: `${http.url}/api/v4`, githubToken: TOKEN, gitlabToken: null, publicUrl: 'https://compat.example.com' } as unknown as Config });
+    await play(runId);
+    expect(http.checkRuns).toHaveLength(1);
+    // The new server sends its first state again (it cannot know the old one's last), then goes on.
+    expect(http.checkRuns[0].statuses.filter((st, i, all) => st !== all[i - 1])).toEqual(['queued', 'in_progress', 'completed']);
+    expect(http.checkRuns[0].conclusion).toBe('failure');
+    expect(http.comments).toHaveLength(1);
+    expect(http.comments[0].edits).toBeGreaterThan(0);
+    expect(http.problems).toEqual([]);
+  });
+});

@@ -39,6 +39,8 @@ export interface PullReporterOptions {
 
 interface CheckState {
   id: number | null;
+  /** The forge was asked for a check run a previous server created for this run. */
+  looked: boolean;
   /** Digest of the last content the forge accepted. */
   sent: string | null;
   startedAt: string | null;
@@ -198,13 +200,20 @@ export class PullReporter implements RunHooks, ServerService {
   }
 
   private async reportCheck(b: { store: Store; config: Config }, forge: Forge, target: ForgeTarget, token: string, run: RunJson, pull: PullRunMeta): Promise<void> {
-    const state = this.checks.get(run.id) ?? { id: null, sent: null, startedAt: null };
+    const state = this.checks.get(run.id) ?? { id: null, looked: false, sent: null, startedAt: null };
     this.checks.set(run.id, state);
+    const name = `compat-matrix/${run.library}`;
+    if (state.id === null && !state.looked) {
+      // After a restart the run's check run is found by its external_id, so it is updated, not created twice.
+      const list = forge.listCheckRunsRequest(b.config, target, run.candidateSha, name, token);
+      if (list) state.id = forge.checkRunIdOf(await this.send(list, 'list check runs'), run.id);
+      state.looked = true;
+    }
     const status = run.status === 'done' ? 'completed' : run.status === 'running' ? 'in_progress' : 'queued';
     if (status !== 'queued' && !state.startedAt) state.startedAt = new Date().toISOString();
     const publicUrl = b.config.publicUrl;
     const content: CheckRunContent = {
-      name: `compat-matrix/${run.library}`,
+      name,
       headSha: run.candidateSha,
       status,
       ...(status === 'completed' ? { conclusion: conclusionOf(run), completedAt: run.finishedAt ?? new Date().toISOString() } : {}),

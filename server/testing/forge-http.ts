@@ -23,6 +23,7 @@ export interface CheckRunRecord {
   repo: string;
   name: string;
   head_sha: string;
+  external_id: string | null;
   /** Every state it was created or updated with, in order. */
   statuses: string[];
   conclusion: string | null;
@@ -121,15 +122,15 @@ export async function startForgeHttp(options: { githubToken: string; gitlabToken
       state.problems.push(...problems.map((p) => `${method} ${path}: ${p}`));
       return answer(422, { message: 'Validation Failed', errors: problems });
     }
-    return github(method, path, body, answer);
+    return github(method, path, body, answer, url.searchParams);
   });
 
-  function github(method: string, path: string, body: any, answer: (status: number, value: unknown) => void): void {
+  function github(method: string, path: string, body: any, answer: (status: number, value: unknown) => void, query: URLSearchParams): void {
     let m = /^\/repos\/([^/]+\/[^/]+)\/check-runs(?:\/(\d+))?$/.exec(path);
     if (m) {
       const [, repo, id] = m;
       if (!id) {
-        const run: CheckRunRecord = { id: nextId++, repo, name: body.name, head_sha: body.head_sha, statuses: [body.status ?? 'queued'], conclusion: body.conclusion ?? null, output: body.output ?? {}, annotations: body.output?.annotations ?? [] };
+        const run: CheckRunRecord = { id: nextId++, repo, name: body.name, head_sha: body.head_sha, external_id: body.external_id ?? null, statuses: [body.status ?? 'queued'], conclusion: body.conclusion ?? null, output: body.output ?? {}, annotations: body.output?.annotations ?? [] };
         state.checkRuns.push(run);
         return answer(201, { id: run.id, name: run.name, head_sha: run.head_sha, status: body.status ?? 'queued', conclusion: run.conclusion });
       }
@@ -144,6 +145,12 @@ export async function startForgeHttp(options: { githubToken: string; gitlabToken
         run.output = { ...body.output };
       }
       return answer(200, { id: run.id, status: run.statuses.at(-1), conclusion: run.conclusion });
+    }
+    m = /^\/repos\/([^/]+\/[^/]+)\/commits\/([0-9a-f]{40})\/check-runs$/.exec(path);
+    if (m) {
+      const name = query.get('check_name');
+      const runs = state.checkRuns.filter((r) => r.repo === m![1] && r.head_sha === m![2] && (!name || r.name === name));
+      return answer(200, { total_count: runs.length, check_runs: runs.map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, external_id: r.external_id, status: r.statuses.at(-1) })) });
     }
     m = /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/.exec(path);
     if (m) {
