@@ -153,7 +153,7 @@ describe('a pull request whose head breaks the MySQL upsert', () => {
     runIds.push(first.body.runId);
     await until(() => checkOf(head1), 'the first check run');
     const queuedMs = Date.now() - sent;
-    await until(() => checkOf(head1)?.statuses.includes('in_progress'), 'in_progress');
+    await until(() => checkOf(head1)?.statuses.includes('in_progress'), `in_progress (check run: ${JSON.stringify(checkOf(head1)?.statuses)})`);
     const inProgressMs = Date.now() - sent;
     expect(checkOf(head1)!.statuses.slice(0, 2)).toEqual(['queued', 'in_progress']);
     expect(stack.server.store.getRun(first.body.runId)).toMatchObject({ candidate: 'refs/pull/1/head', candidateSha: head1, baselineSha: git(repo, 'rev-parse', 'v1.0.0^{commit}'), status: 'running' });
@@ -232,7 +232,8 @@ describe('GitLab', () => {
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
     await until(() => forge.comments.find((c) => c.repo === 'examples/quarrylab' && c.number === 2), 'the merge request note', 60_000);
-    await until(() => forge.requests.find((r) => r.path === `/projects/examples/quarrylab/statuses/${head}`), 'the commit status', 60_000);
+    // The stand-in records the path as sent: GitLab's project id is the URL-encoded path.
+    await until(() => forge.requests.find((r) => r.path === `/api/v4/projects/examples%2Fquarrylab/statuses/${head}`), 'the commit status', 60_000);
     expect(forge.checkRuns.filter((c) => c.repo === 'examples/quarrylab')).toEqual([]);
     await stack.server.orchestrator.cancelRun(runId, 'test');
   }, 120_000);
