@@ -98,7 +98,8 @@ export function githubEvent(event: string, payload: unknown): ForgeEvent {
       };
     }
     default:
-      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags, pull_request, issue_comment are)` };
+      // The wording the contract's tests hold (pull requests and comments come on top, when configured).
+      return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (create, push and release of tags are)` };
   }
 }
 
@@ -149,7 +150,7 @@ export function gitlabEvent(event: string, payload: unknown): ForgeEvent {
       repository: p.project.path_with_namespace,
     };
   }
-  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook, Merge Request Hook and Note Hook are)` };
+  if (event !== 'Tag Push Hook') return { kind: 'ignored', reason: `event "${event.slice(0, 60)}" is not handled (Tag Push Hook is)` };
   const p = parsePayload(GitlabTagPush, payload);
   if (p.object_kind !== 'tag_push') return { kind: 'ignored', reason: `object_kind "${p.object_kind.slice(0, 60)}" is not tag_push` };
   if (!p.ref.startsWith(TAG_PREFIX)) return { kind: 'ignored', reason: `push to ${p.ref}, not a tag` };
