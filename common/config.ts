@@ -61,6 +61,10 @@ export interface Config {
   githubApiUrl: string;
   /** Token that may write commit statuses; without it no GitHub status is posted. @defaultValue none (env COMPAT_GITHUB_TOKEN) */
   githubToken: string | null;
+  /** GitHub App id, for check runs (with githubAppPrivateKey). @defaultValue none (env COMPAT_GITHUB_APP_ID) */
+  githubAppId: string | null;
+  /** The App's private key (PEM), read from the file env COMPAT_GITHUB_APP_PRIVATE_KEY_FILE names. @defaultValue none */
+  githubAppPrivateKey: string | null;
   /** GitLab REST API base, for commit statuses. @defaultValue https://gitlab.com/api/v4 (env COMPAT_GITLAB_API_URL) */
   gitlabApiUrl: string;
   /** Token (api scope) that may write commit statuses; without it no GitLab status is posted. @defaultValue none (env COMPAT_GITLAB_TOKEN) */
@@ -198,6 +202,8 @@ export function loadConfig(overrides: Partial<Config> = {}): Config {
     webhookBodyLimitBytes: int('COMPAT_WEBHOOK_BODY_LIMIT_BYTES', 1024 * 1024),
     githubApiUrl: (env.COMPAT_GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
     githubToken: env.COMPAT_GITHUB_TOKEN || null,
+    githubAppId: env.COMPAT_GITHUB_APP_ID || null,
+    githubAppPrivateKey: env.COMPAT_GITHUB_APP_PRIVATE_KEY_FILE ? readFileSync(env.COMPAT_GITHUB_APP_PRIVATE_KEY_FILE, 'utf8') : null,
     gitlabApiUrl: (env.COMPAT_GITLAB_API_URL || 'https://gitlab.com/api/v4').replace(/\/+$/, ''),
     gitlabToken: env.COMPAT_GITLAB_TOKEN || null,
     snapshots: flag('COMPAT_SNAPSHOTS', true),

@@ -25,5 +25,14 @@ export function fetchForge(fetchFn: typeof fetch = (input, init) => fetch(input,
       });
       return { status: res.status, headers: res.headers, body: await res.text() };
     },
+    async send(request, signal) {
+      const res = await fetchFn(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+        signal,
+      });
+      return { status: res.status, headers: res.headers, body: await res.text() };
+    },
   };
 }

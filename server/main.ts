@@ -2,11 +2,12 @@
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
 import { startServer, type ServerOptions } from './server.js';
+import { pullsPlugin } from './pulls/index.js';
 import { statusPlugin } from './status/index.js';
 import { webhooksPlugin } from './webhooks/index.js';
 
 /** Modules that plug into the server (webhooks, status reporter) register here. */
-export const serverPlugins: Array<(config: Config) => Partial<ServerOptions>> = [webhooksPlugin, (config) => statusPlugin(config)];
+export const serverPlugins: Array<(config: Config) => Partial<ServerOptions>> = [webhooksPlugin, (config) => statusPlugin(config), (config) => pullsPlugin(config)];
 
 /** Every plugin's hooks, routers and services, as ServerOptions (also what tests start a server with). */
 export function pluginOptions(config: Config): Pick<ServerOptions, 'hooks' | 'mount' | 'services'> {

@@ -6,6 +6,7 @@
  */
 import type { WorkJob } from '../common/queue/jobs.js';
 import type { PublishedFile, RegistryRef } from '../common/registry/published.js';
+import type { ForgeRequest } from './forges/types.js';
 import type { StatusRequest } from './status/forges.js';
 
 /** A library's repository, through the server's mirror of it. Failures are `GitError`s. */
@@ -17,6 +18,8 @@ export interface LibraryRepository {
   resolve(ref: string): Promise<string | null>;
   /** The commit `ref` names, fetching once if the mirror does not know it yet; throws when none does. */
   resolveFetching(ref: string): Promise<string>;
+  /** The best common ancestor of two commits (a PR's head and its target branch), or null when they share none. */
+  mergeBase(a: string, b: string): Promise<string | null>;
   /** First-parent commits from `from` (included) to `to`, oldest first. */
   firstParentCommits(from: string, to: string): Promise<Array<{ sha: string; subject: string; author: string; date: string }>>;
 }
@@ -54,9 +57,12 @@ export interface ForgeAnswer {
   body: string;
 }
 
-/** Posts commit statuses to a forge; a request that gets no answer throws. */
+/** Sends requests to a forge's API; a request that gets no answer throws. */
 export interface ForgeClient {
+  /** A commit status. */
   post(request: StatusRequest, signal: AbortSignal): Promise<ForgeAnswer>;
+  /** Any request a Forge built (check runs, comments, permissions). */
+  send(request: ForgeRequest, signal: AbortSignal): Promise<ForgeAnswer>;
 }
 
 /** The ports the server's core runs on. */

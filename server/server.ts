@@ -96,7 +96,11 @@ export async function startServer(config: Config, options: ServerOptions): Promi
         observeRunFinished(metrics, run);
         for (const h of hooks) await h.onRunFinished?.(run);
       },
-      onRunChanged: (runId) => events.emit(`run:${runId}`),
+      onRunChanged: (runId) => {
+        events.emit(`run:${runId}`);
+        // The pull-request reporter follows a run as its cells start and finish.
+        for (const h of hooks) h.onRunChanged?.(runId);
+      },
       onBisectFinished: async (run: RunJson) => {
         for (const h of hooks) await h.onBisectFinished?.(run);
       },

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../common/types.js';
-import { githubSignature } from '../server/webhooks/signature.js';
+import { githubSignature } from '../server/forges/signature.js';
 import { startFakeGithub, type FakeGithub } from './helpers/fake-github.js';
 import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { startGitHttp, type GitHttp } from './helpers/git-http.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../common/config.js';
 import type { RunJson } from '../common/types.js';
 import { pluginOptions } from '../server/main.js';
-import { githubSignature } from '../server/webhooks/signature.js';
+import { githubSignature } from '../server/forges/signature.js';
 import { buildDashboard, launchBrowser, type Browser } from './helpers/browser.js';
 import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { childEnv, runCompat } from './helpers/processes.js';

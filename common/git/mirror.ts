@@ -157,6 +157,20 @@ export class Mirror {
     return sha;
   }
 
+  /** `git merge-base a b`: where a pull request's head left its target branch. */
+  async mergeBase(a: string, b: string): Promise<string | null> {
+    for (const ref of [a, b]) {
+      const problem = refNameProblem(ref);
+      if (problem) throw new GitError(`not a valid git ref "${ref.slice(0, 80)}": ${problem}`, true);
+    }
+    try {
+      const sha = (await createGit(this.dir).raw(['merge-base', '--end-of-options', a, b])).trim();
+      return /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * `from` and the first-parent commits after it up to `to`, oldest first: what a bisect walks
    * (`git rev-list --first-parent from..to`). Both are commit shas.

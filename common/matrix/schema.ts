@@ -219,6 +219,21 @@ export const Quarantine = z.strictObject({
   until: z.string().refine((v) => untilInstant(v) !== null, { message: 'must be a date (YYYY-MM-DD) or an ISO 8601 instant' }),
 });
 
+/**
+ * Pull/merge requests as candidates (issue 18): which actions start a run, the label a `labeled` action
+ * must add, and what the head is measured against. Absent: pull requests start nothing.
+ */
+export const PullRequests = z.strictObject({
+  /** @defaultValue [opened, synchronize, reopened] */
+  on: z.array(z.enum(['opened', 'synchronize', 'reopened', 'labeled'])).min(1).optional(),
+  /** With `labeled` in `on`: only this label starts a run; without `labeled`, a PR must carry it. */
+  label: z.string().min(1).max(100).optional(),
+  /** `merge-base`: the commit the PR forked from its target branch; `latest-release`: the highest release tag. @defaultValue merge-base */
+  baseline: z.enum(['merge-base', 'latest-release']).optional(),
+  /** GitHub author_associations whose `/compat` comments are honoured (GitLab: Developer and above). @defaultValue [OWNER, MEMBER, COLLABORATOR] */
+  writers: z.array(z.enum(['OWNER', 'MEMBER', 'COLLABORATOR', 'CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER', 'NONE'])).min(1).optional(),
+});
+
 export const Library = z.strictObject({
   name: Name,
   repo: z.string().min(1),
@@ -260,6 +275,7 @@ export const Library = z.strictObject({
    * `compat quarantine add` adds more without editing this file.
    */
   quarantine: z.array(Quarantine).optional(),
+  pullRequests: PullRequests.optional(),
   consumers: z.array(Consumer).min(1),
 });
 

@@ -67,4 +67,13 @@ export class Deliveries {
       .prepare(`SELECT id, candidate_sha AS candidateSha FROM runs WHERE library = ? AND candidate = ? AND trigger = 'webhook' ORDER BY created_at DESC, rowid DESC LIMIT 5`)
       .all(library, tag) as Array<{ id: string; candidateSha: string }>;
   }
+
+  /** Webhook-triggered runs of one pull request of a library, newest first: a new head cancels the unfinished ones. */
+  webhookRunsOfPull(library: string, number: number): Array<{ id: string; candidateSha: string; status: string; verdict: string }> {
+    return this.db
+      .prepare(
+        `SELECT id, candidate_sha AS candidateSha, status, verdict FROM runs WHERE library = ? AND trigger = 'webhook' AND json_extract(meta, '$.pull.number') = ? ORDER BY created_at DESC, rowid DESC LIMIT 50`,
+      )
+      .all(library, number) as Array<{ id: string; candidateSha: string; status: string; verdict: string }>;
+  }
 }

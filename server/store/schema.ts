@@ -38,6 +38,21 @@ export const TagRunMeta = z.object({
 });
 export type TagRunMeta = z.infer<typeof TagRunMeta>;
 
+/** What a pull-request run keeps of its PR (server/pulls): which PR, at which head, against what. */
+export const PullRunMeta = z.object({
+  number: z.number().int().positive(),
+  headSha: z.string(),
+  baseRef: z.string(),
+  /** How the baseline was chosen (matrix.yaml `pullRequests.baseline`). */
+  baseline: z.enum(['merge-base', 'latest-release']),
+  fromFork: z.boolean(),
+  /** The consumers' secretEnv names not passed to this run (a fork's PR, not approved). */
+  withheld: z.array(z.string()),
+  /** The writer whose `/compat run` let a fork's pull request run with secrets. */
+  approvedBy: z.string().optional(),
+});
+export type PullRunMeta = z.infer<typeof PullRunMeta>;
+
 /**
  * A run's meta. Loose: a trigger may keep more than these fields (they survive a round trip), but the
  * ones named here have these types.
@@ -63,6 +78,8 @@ export const RunMeta = z.looseObject({
   requestedBy: z.string().optional(),
   // Webhook-triggered runs (server/webhooks): their event's fields, each optional here.
   ...TagRunMeta.partial().shape,
+  /** Pull-request runs (server/pulls). */
+  pull: PullRunMeta.optional(),
   // A number from GitLab; a string in runs stored before it was checked.
   projectId: z.union([z.number().int(), z.string()]).optional(),
 });

@@ -8,6 +8,7 @@ import { checkMessage, WorkJob, workJobId } from '../../common/queue/jobs.js';
 import { registryOf, type PublishedFile, type RegistryRef } from '../../common/registry/published.js';
 import type { StatusRequest } from '../status/forges.js';
 import { Store } from '../store/store.js';
+import type { ForgeRequest } from '../forges/types.js';
 import type { FailedWork, ForgeAnswer, ForgeClient, GitRepositories, LibraryRepository, PackageRegistry, ServerPorts, WorkQueue } from '../ports.js';
 
 /** A store of its own, in memory: gone when the test's last reference is. */
@@ -27,11 +28,12 @@ export function fakeSha(name: string): string {
 
 /** Repositories as their first-parent history (oldest first) and tags. */
 export class FakeRepositories implements GitRepositories {
-  private readonly repos = new Map<string, { commits: FakeCommit[]; tags: Record<string, string> }>();
+  private readonly repos = new Map<string, { commits: FakeCommit[]; tags: Record<string, string>; refs?: Record<string, string> }>();
   /** How often each repository was brought up to date. */
   readonly updates = new Map<string, number>();
 
-  add(repo: string, history: { commits: FakeCommit[]; tags: Record<string, string> }): this {
+  /** `refs`: other refs than tags (a branch, `refs/pull/N/head`). History is linear, so a merge base is the older commit. */
+  add(repo: string, history: { commits: FakeCommit[]; tags: Record<string, string>; refs?: Record<string, string> }): this {
     this.repos.set(repo, history);
     return this;
   }
@@ -44,7 +46,7 @@ export class FakeRepositories implements GitRepositories {
     };
     const resolve = async (ref: string) => {
       const r = known();
-      return r.tags[ref] ?? r.commits.find((c) => c.sha === ref)?.sha ?? null;
+      return r.tags[ref] ?? r.refs?.[ref] ?? r.commits.find((c) => c.sha === ref)?.sha ?? null;
     };
     return {
       update: async () => {
@@ -57,6 +59,11 @@ export class FakeRepositories implements GitRepositories {
         const sha = await resolve(ref);
         if (!sha) throw new GitError(`"${ref}" is not a ref of ${repo}`, true);
         return sha;
+      },
+      mergeBase: async (a, b) => {
+        const commits = known().commits;
+        const [x, y] = [await resolve(a), await resolve(b)].map((sha) => commits.findIndex((c) => c.sha === sha));
+        return x < 0 || y < 0 ? null : commits[Math.min(x, y)].sha;
       },
       firstParentCommits: async (from, to) => {
         const commits = known().commits;
@@ -127,6 +134,16 @@ export class FakeForge implements ForgeClient {
   async post(request: StatusRequest): Promise<ForgeAnswer> {
     this.requests.push(request);
     const answer = this.answers.shift() ?? { status: 201, headers: new Headers(), body: '{}' };
+    if (answer instanceof Error) throw answer;
+    return answer;
+  }
+
+  /** Requests other than statuses (check runs, comments), recorded apart so `requests` stays the statuses. */
+  readonly sent: ForgeRequest[] = [];
+
+  async send(request: ForgeRequest): Promise<ForgeAnswer> {
+    this.sent.push(request);
+    const answer = this.answers.shift() ?? { status: 201, headers: new Headers(), body: JSON.stringify({ id: this.sent.length }) };
     if (answer instanceof Error) throw answer;
     return answer;
   }

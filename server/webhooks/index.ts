@@ -5,7 +5,7 @@ import type { ServerOptions } from '../server.js';
 import { webhookRouter } from './router.js';
 
 export { webhookRouter, type WebhookDeps } from './router.js';
-export { githubSignature, verifyGithubSignature, verifyGitlabToken } from './signature.js';
+export { githubSignature, verifyGithubSignature, verifyGitlabToken } from '../forges/signature.js';
 export type { TagRunMeta } from './tag-event.js';
 
 export function webhooksPlugin(config: Config): Partial<ServerOptions> {

@@ -4,6 +4,7 @@
  * are reduced to `host/path` (or the absolute path) before comparing.
  */
 import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.js';
+import type { RepositoryNames } from '../forges/types.js';
 
 /** `https://u:p@GitHub.com/Owner/Repo.git/` and `git@github.com:owner/repo.git` both become `github.com/owner/repo`. */
 export function normalizeRepo(raw: string): string | null {
@@ -37,12 +38,7 @@ export function normalizeRepo(raw: string): string | null {
   return `${host}${cleaned}`.toLowerCase();
 }
 
-export interface RepositoryNames {
-  /** Clone, web and SSH URLs from the payload. */
-  urls: Array<string | null | undefined>;
-  /** `owner/repo` (GitHub full_name, GitLab path_with_namespace): matched as the tail of a library's repo. */
-  fullName?: string | null;
-}
+export type { RepositoryNames };
 
 /** The library the payload's repository is, or null when none (or, by full name alone, more than one) matches. */
 export function libraryForRepository(matrix: ResolvedMatrix, names: RepositoryNames): ResolvedLibrary | null {

@@ -1,8 +1,9 @@
 /**
- * `POST /webhooks/github` and `POST /webhooks/gitlab` (CONTRACT "HTTP"). The body is read raw, so the
- * signature is checked over the exact bytes the forge signed; it is checked before anything is looked
- * at beyond the repository that picks the secret. A tag of a library in matrix.yaml gives 202 {runId};
- * anything else that is authentic gives 200 {ignored: reason}.
+ * `POST /webhooks/<forge>` for each forge of the registry (CONTRACT "HTTP"). The body is read raw, so
+ * the signature is checked over the exact bytes the forge signed; it is checked before anything is
+ * looked at beyond the repository that picks the secret. A tag, or a pull request's head, of a library
+ * in matrix.yaml gives 202 {runId}; anything else that is authentic gives 200 {ignored: reason}. What
+ * each forge's headers and payloads are is server/forges' business.
  */
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import { webhookSecretFor, type Config } from '../../common/config.js';
@@ -10,14 +11,12 @@ import type { Logger } from '../../common/logger.js';
 import { loadMatrix, MatrixError, type ResolvedMatrix } from '../../common/matrix/load.js';
 import { HttpError, route, type Reply } from '../http/handler.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
-import type { Forge } from '../store/status-reports.js';
 import type { Store } from '../store/store.js';
-import { mirrorRepositories } from '../adapters.js';
-import type { GitRepositories } from '../ports.js';
-import { githubEvent, githubRepositoryNames, gitlabEvent, gitlabRepositoryNames, type ForgeEvent } from './events.js';
-import { libraryForRepository, type RepositoryNames } from './repo-match.js';
-import { PayloadError } from './schema.js';
-import { verifyGithubSignature, verifyGitlabToken } from './signature.js';
+import { fetchForge, mirrorRepositories } from '../adapters.js';
+import type { ForgeClient, GitRepositories } from '../ports.js';
+import { FORGE_KINDS, forgeOf, PayloadError, type Forge, type ForgeEvent, type RepositoryNames } from '../forges/index.js';
+import { PullEvents, PullRepositoryUnavailable } from '../pulls/pull-event.js';
+import { libraryForRepository } from './repo-match.js';
 import { RepositoryUnavailable, TagEvents, type TagOutcome } from './tag-event.js';
 
 export interface WebhookDeps {
@@ -31,6 +30,8 @@ export interface WebhookDeps {
   countDelivery?: (outcome: string) => void;
   /** Where a tag's commit is looked up when the event carries none. @defaultValue mirrors under config.dataDir */
   repos?: GitRepositories;
+  /** Where replies to `/compat` comments and permission questions go. @defaultValue the forges' APIs over fetch */
+  forge?: ForgeClient;
 }
 
 export function formatBytes(n: number): string {
@@ -83,7 +84,9 @@ function notALibrary(names: RepositoryNames | null): string {
 
 export function webhookRouter(deps: WebhookDeps): Router {
   const { config, log } = deps;
-  const events = new TagEvents({ store: deps.store, orchestrator: deps.orchestrator, repos: deps.repos ?? mirrorRepositories(config.dataDir), log });
+  const repos = deps.repos ?? mirrorRepositories(config.dataDir);
+  const events = new TagEvents({ store: deps.store, orchestrator: deps.orchestrator, repos, log });
+  const pulls = new PullEvents({ store: deps.store, orchestrator: deps.orchestrator, repos, log, forge: deps.forge ?? fetchForge(), config });
   const matrixOf = deps.matrix ?? (() => loadMatrix(config.matrixFile));
   const router = express.Router();
   const raw = rawBody(config.webhookBodyLimitBytes);
@@ -98,20 +101,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
     });
   }
 
-  interface Incoming {
-    forge: Forge;
-    event: string;
-    /** The header that authenticates the request (signature or token). */
-    credential: string;
-    names: (payload: unknown) => RepositoryNames | null;
-    verify: (req: Request, credential: string, secret: string) => boolean;
-    parse: (event: string, payload: unknown) => ForgeEvent;
-    delivery: string | null;
-  }
-
-  /** Both forges, one path: authenticate, read the event, and hand a tag to TagEvents. */
-  async function receive(req: Request, incoming: Incoming): Promise<Reply> {
+  /** Every forge, one path: authenticate, read the event, and hand a tag to TagEvents, a pull request to PullEvents. */
+  async function receive(req: Request, forge: Forge, eventName: string, credential: string): Promise<Reply> {
     const payload = payloadOf(req);
+    const delivery = forge.webhook.deliveryId((name) => req.get(name));
     let matrix: ResolvedMatrix;
     try {
       matrix = matrixOf();
@@ -119,10 +112,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
       if (!(error instanceof MatrixError)) throw error;
       throw new HttpError(503, `matrix.yaml is invalid, webhooks cannot be matched to a library: ${error.problems[0]?.message ?? error.message}`);
     }
-    const names = incoming.names(payload);
+    const names = forge.repositoryNames(payload);
     const library = names ? libraryForRepository(matrix, names) : null;
     const secret = library ? webhookSecretFor(config, library.name) : config.webhookSecretDefault;
-    const fields = { forge: incoming.forge, event: incoming.event, delivery: incoming.delivery, library: library?.name };
+    const fields = { forge: forge.kind, event: eventName, delivery, library: library?.name };
     if (!secret) {
       if (library) {
         log.warn(fields, 'Webhook refused: no secret configured for the library');
@@ -131,14 +124,14 @@ export function webhookRouter(deps: WebhookDeps): Router {
       // Nothing to check the request against, and nothing it could start: say why it does nothing.
       return ignored(notALibrary(names));
     }
-    if (!incoming.verify(req, incoming.credential, secret)) {
+    if (!forge.webhook.verify(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), credential, secret)) {
       log.warn(fields, 'Webhook refused: bad signature');
-      throw new HttpError(401, incoming.forge === 'github' ? 'X-Hub-Signature-256 does not match the payload' : 'X-Gitlab-Token does not match the secret');
+      throw new HttpError(401, forge.webhook.mismatch);
     }
 
     let event: ForgeEvent;
     try {
-      event = incoming.parse(incoming.event, payload);
+      event = forge.parseEvent(eventName, payload);
     } catch (error) {
       if (error instanceof PayloadError) throw new HttpError(400, error.message);
       throw error;
@@ -150,20 +143,28 @@ export function webhookRouter(deps: WebhookDeps): Router {
     if (!library) return ignored(`repository ${event.repository} is not a library in matrix.yaml`);
 
     let outcome: TagOutcome;
+    const key = delivery ? `${forge.kind}:${delivery}` : null;
     try {
-      const key = incoming.delivery ? `${incoming.forge}:${incoming.delivery}` : null;
-      outcome = await events.deliver(key, incoming.forge, (delivery) =>
-        events.runForTag(
-          { forge: incoming.forge, event: incoming.event, repository: event.repository, projectId: event.projectId, tag: event.tag, commitSha: event.commitSha, matrix, library },
-          delivery,
-        ),
-      );
+      if (event.kind === 'pull') {
+        const pull = event;
+        outcome = await events.deliver(key, forge.kind, (k) => pulls.runForPull({ forge: forge.kind, event: eventName, pull, matrix, library }, k));
+      } else if (event.kind === 'comment') {
+        const comment = event;
+        outcome = await events.deliver(key, forge.kind, (k) => pulls.onComment({ forge: forge.kind, comment, matrix, library }, k));
+      } else {
+        const tag = event;
+        outcome = await events.deliver(key, forge.kind, (k) =>
+          events.runForTag({ forge: forge.kind, event: eventName, repository: tag.repository, projectId: tag.projectId, tag: tag.tag, commitSha: tag.commitSha, matrix, library }, k),
+        );
+      }
     } catch (error) {
-      if (error instanceof RepositoryUnavailable) throw new HttpError(503, `cannot read the repository of ${library.name}; redeliver later: ${error.message}`);
+      if (error instanceof RepositoryUnavailable || error instanceof PullRepositoryUnavailable) {
+        throw new HttpError(503, `cannot read the repository of ${library.name}; redeliver later: ${error.message}`);
+      }
       throw error;
     }
     if ('runId' in outcome) return { status: 202, body: { runId: outcome.runId } };
-    log.info({ ...fields, tag: event.tag, reason: outcome.ignored }, 'Webhook ignored');
+    log.info({ ...fields, ...(event.kind === 'tag' ? { tag: event.tag } : { pull: event.number }), reason: outcome.ignored }, 'Webhook ignored');
     return ignored(outcome.ignored);
   }
 
@@ -172,46 +173,20 @@ export function webhookRouter(deps: WebhookDeps): Router {
     if (!value) throw new HttpError(status, `missing header ${name}${why}`);
     return value;
   };
-  const deliveryId = (value: string | undefined) => (value ? value.slice(0, 200) : null);
+  for (const kind of FORGE_KINDS) {
+    const forge = forgeOf(kind);
+    router.post(
+      `/${kind}`,
+      raw,
+      route((req) => {
+        const event = header(req, forge.webhook.eventHeader, 400, '');
+        const credential = header(req, forge.webhook.credentialHeader, 401, forge.webhook.credentialHint);
+        return receive(req, forge, event, credential);
+      }),
+    );
+  }
 
-  router.post(
-    '/github',
-    raw,
-    route((req) => {
-      const event = header(req, 'X-GitHub-Event', 400, '');
-      const credential = header(req, 'X-Hub-Signature-256', 401, ' (set a secret on the webhook)');
-      return receive(req, {
-        forge: 'github',
-        event,
-        credential,
-        names: githubRepositoryNames,
-        verify: (r, signature, secret) => verifyGithubSignature(Buffer.isBuffer(r.body) ? r.body : Buffer.alloc(0), signature, secret),
-        parse: githubEvent,
-        delivery: deliveryId(req.get('X-GitHub-Delivery')),
-      });
-    }),
-  );
-
-  router.post(
-    '/gitlab',
-    raw,
-    route((req) => {
-      const event = header(req, 'X-Gitlab-Event', 400, '');
-      const credential = header(req, 'X-Gitlab-Token', 401, ' (set a secret token on the webhook)');
-      return receive(req, {
-        forge: 'gitlab',
-        event,
-        credential,
-        names: gitlabRepositoryNames,
-        verify: (_r, token, secret) => verifyGitlabToken(token, secret),
-        parse: gitlabEvent,
-        // Idempotency-Key stays the same across GitLab's retries of one event (GitLab 17.4+).
-        delivery: deliveryId(req.get('Idempotency-Key') ?? req.get('X-Gitlab-Event-UUID')),
-      });
-    }),
-  );
-
-  for (const path of ['/github', '/gitlab']) {
+  for (const path of FORGE_KINDS.map((k) => `/${k}`)) {
     router.all(path, route(() => ({ status: 405, headers: { Allow: 'POST' }, body: { error: 'webhooks are delivered with POST' } })));
   }
   return router;

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubSignature } from '../../server/webhooks/signature.js';
+import { githubSignature } from '../../server/forges/signature.js';
 import { JUNIT_MAX_BYTES, JUNIT_MAX_TESTS, readResultsDir } from '../../workers/results/junit.js';
 import { createDeployment, runCompat, type Deployment } from '../helpers/processes.js';
 import { faultMatrix } from './fixtures.js';

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunJson } from '../../common/types.js';
-import { githubSignature } from '../../server/webhooks/signature.js';
+import { githubSignature } from '../../server/forges/signature.js';
 import { createDeployment, runCompat, type Deployment } from '../helpers/processes.js';
 import { prefixedValues } from '../helpers/redis-keys.js';
 import { faultMatrix, lostCells } from './fixtures.js';
