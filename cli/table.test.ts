@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunJson } from '../common/wire.js';
 import { criticalPath } from '../common/timing/critical-path.js';
-import { renderRun, timeToVerdict } from './table.js';
+import { renderBisect, renderRun, timeToVerdict } from './table.js';
 
 const side = { status: 'failed' as const, source: 'tag' as const, durationMs: 1000, tests: { passed: 0, failed: 0, skipped: 0 } };
 const run: RunJson = {
@@ -65,6 +65,13 @@ describe('the verdict table', () => {
     expect(text).toContain('first bad: aaaaaaa (12), bbbbbbb (1)');
     expect(text).toContain("(bisected on postgres; explains 1 of 2 of this cell's new failures)");
     expect(text).toContain('bisect app.postgres: first bad commits:\n  12 tests first fail at aaaaaaa: RETURNING for inserts (Q, 2024-04-12): t0, t1, t2, ...\n  1 test first fails at bbbbbbb: Drop knex methods (Q, 2024-04-12): knex');
+  });
+
+  it('compat bisect on a cell the bisect did not run on says where it ran and what it explains there', () => {
+    const commit = { sha: 'aaaaaaa'.padEnd(40, '0'), subject: 'RETURNING for inserts', author: 'Q', date: '2024-04-12T10:00:00Z' };
+    const bisect = { status: 'found' as const, firstBad: commit, steps: [], cellId: 'app.postgres', commits: 30, startedAt: '', finishedAt: null };
+    expect(renderBisect('app.sqlite', { ...bisect, explains: { tests: 1, of: 2 } })).toContain("\n  bisected on postgres; explains 1 of 2 of this cell's new failures\n");
+    expect(renderBisect('app.postgres', bisect)).not.toContain('bisected on');
   });
 
   it('names a registry baseline by its file, never a commit', () => {

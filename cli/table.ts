@@ -117,7 +117,9 @@ export function renderBisect(cellId: string, b: BisectJson): string {
         ? `bisecting${b.current ? `, testing ${shortSha(b.current)}` : ''}`
         : `inconclusive: ${b.reason ?? 'no answer'}`;
   const steps = b.steps.map((s) => `${shortSha(s.sha)} ${s.outcome}`).join(', ');
-  return `bisect ${cellId}: ${head}\n  ${b.steps.length} step${b.steps.length === 1 ? '' : 's'} over ${b.commits} commit${b.commits === 1 ? '' : 's'}${steps ? `: ${steps}` : ''}`;
+  // The consumer's one bisect may have run on another of its cells: say which, and what it explains here.
+  const on = bisectedOnNote(cellId, b);
+  return `bisect ${cellId}: ${head}${on ? `\n  ${on}` : ''}\n  ${b.steps.length} step${b.steps.length === 1 ? '' : 's'} over ${b.commits} commit${b.commits === 1 ? '' : 's'}${steps ? `: ${steps}` : ''}`;
 }
 
 /**

@@ -5,10 +5,12 @@
  * is a command; the rest of the comment is prose.
  */
 import { Command, CommanderError } from 'commander';
+import { baselineRefProblem } from '../../common/registry/baseline-ref.js';
 import { BACKENDS, type Backend } from '../../common/types.js';
 
 export type PullCommand =
-  | { kind: 'run'; consumers: string[]; backends: Backend[] }
+  /** `baseline`: a tag, npm:NAME@VERSION or pypi:NAME==VERSION, as the CLI's `--baseline` (issue 23). */
+  | { kind: 'run'; consumers: string[]; backends: Backend[]; baseline?: string }
   | { kind: 'bisect'; cell: string }
   | { kind: 'accept'; cell: string; reason: string; until?: string; tests: string[] };
 
@@ -59,10 +61,14 @@ export function parseCommand(body: string): Parsed {
     .description('run the matrix on this pull request\'s head')
     .option('--consumer <name>', 'only this consumer (repeatable)', collect)
     .option('--backend <backend>', 'only this backend (repeatable)', collect)
-    .action((opts: { consumer?: string[]; backend?: string[] }) => {
+    .option('--baseline <ref>', 'a tag, npm:NAME@VERSION or pypi:NAME==VERSION (default: as matrix.yaml\'s pullRequests.baseline says)')
+    .action((opts: { consumer?: string[]; backend?: string[]; baseline?: string }) => {
       const bad = (opts.backend ?? []).find((b) => !(BACKENDS as readonly string[]).includes(b));
       if (bad) throw new CommanderError(2, 'compat.backend', `error: unknown backend "${bad}" (one of ${BACKENDS.join(', ')})`);
-      result = { kind: 'run', consumers: opts.consumer ?? [], backends: (opts.backend ?? []) as Backend[] };
+      // The CLI's parser and words (cli/main.ts): the same text is refused the same way.
+      const baselineProblem = opts.baseline === undefined ? null : baselineRefProblem(opts.baseline);
+      if (baselineProblem) throw new CommanderError(2, 'compat.baseline', `error: --baseline: ${baselineProblem}`);
+      result = { kind: 'run', consumers: opts.consumer ?? [], backends: (opts.backend ?? []) as Backend[], ...(opts.baseline ? { baseline: opts.baseline } : {}) };
     });
   program
     .command('bisect')

@@ -47,6 +47,8 @@ interface PlanExtras {
   approvedBy?: string;
   /** The baseline of the PR's previous run: reused, so a re-run compares like with like. */
   baseline?: string;
+  /** The baseline a writer named (`/compat run --baseline`): a tag, npm:NAME@VERSION or pypi:NAME==VERSION. */
+  namedBaseline?: string;
 }
 
 /** The library's repository could not be read: a passing fault, so the delivery may be retried. */
@@ -158,7 +160,8 @@ export class PullEvents {
           ...(command.backends.length ? { backends: command.backends } : {}),
           // A writer's command is the approval a fork's pull request waits for.
           ...(pull.fromFork ? { approvedBy: comment.author } : {}),
-          ...(sameHead ? { baseline: sameHead.baseline } : {}),
+          // A baseline the writer named wins; else the head's previous baseline, so a re-run compares like with like.
+          ...(command.baseline ? { namedBaseline: command.baseline } : sameHead ? { baseline: sameHead.baseline } : {}),
         });
         await this.reply(d, `@${comment.author}: started run ${runId}${command.consumers.length ? ` (${command.consumers.join(', ')})` : ''}.`);
         return { runId };
@@ -245,10 +248,10 @@ export class PullEvents {
     } catch (error) {
       throw new PlanError('library', (error as Error).message);
     }
-    const mode = library.pullRequests?.baseline ?? 'merge-base';
+    const mode = extras.namedBaseline ? 'named' : (library.pullRequests?.baseline ?? 'merge-base');
     let baseline: string;
-    if (extras.baseline) {
-      baseline = extras.baseline;
+    if (extras.namedBaseline ?? extras.baseline) {
+      baseline = (extras.namedBaseline ?? extras.baseline)!;
     } else if (mode === 'merge-base') {
       const found = await mirror.mergeBase(`refs/heads/${pull.baseRef}`, candidate).catch(() => null);
       if (!found) throw new PlanError('baseline', `no merge base of ${candidate} with ${pull.baseRef} in ${library.name}`);

@@ -240,6 +240,19 @@ describe('/compat comments', () => {
     expect(http.problems).toEqual([]);
   });
 
+  it('--baseline names what the head is measured against, instead of the merge base', async () => {
+    const m = matrix();
+    const result = (await events.onComment({ forge: 'github', comment: commentEvent('/compat run --baseline v1.0.0', 'OWNER'), matrix: m, library: m.libraries[0] }, null)) as { runId: string };
+    const run = store.getRun(result.runId)!;
+    expect(run).toMatchObject({ candidateSha: commits[4].sha, baseline: 'v1.0.0', baselineSha: commits[0].sha });
+    expect(store.runMeta(run.id)?.pull?.baseline).toBe('named');
+    // A baseline the planner cannot find is the writer's reply, and nothing runs.
+    const before = store.listRuns().length;
+    await events.onComment({ forge: 'github', comment: commentEvent('/compat run --baseline v9.9.9', 'OWNER'), matrix: m, library: m.libraries[0] }, null);
+    expect(store.listRuns().length).toBe(before);
+    expect(http.comments.at(-1)?.body).toMatch(/^@maria: .*v9\.9\.9/);
+  });
+
   it('from anyone else: nothing runs, and the reply says why', async () => {
     const m = matrix();
     const result = await events.onComment({ forge: 'github', comment: commentEvent('/compat run', 'CONTRIBUTOR'), matrix: m, library: m.libraries[0] }, null);

@@ -43,8 +43,8 @@ export const PullRunMeta = z.object({
   number: z.number().int().positive(),
   headSha: z.string(),
   baseRef: z.string(),
-  /** How the baseline was chosen (matrix.yaml `pullRequests.baseline`). */
-  baseline: z.enum(['merge-base', 'latest-release']),
+  /** How the baseline was chosen: matrix.yaml's `pullRequests.baseline`, or named by `/compat run --baseline`. */
+  baseline: z.enum(['merge-base', 'latest-release', 'named']),
   fromFork: z.boolean(),
   /** The consumers' secretEnv names not passed to this run (a fork's PR, not approved). */
   withheld: z.array(z.string()),
