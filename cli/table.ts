@@ -69,7 +69,7 @@ export function renderRun(run: RunJson, dashboardUrl?: string): string {
   const regressions = run.cells.filter((c) => c.verdict === 'regression').length;
   const lines = [
     `run ${run.id}: ${run.library} ${run.candidate} (candidate) against ${run.baseline} (baseline${run.baselineRegistry ? `: ${run.baselineRegistry.registry}'s published file, ${run.baselineRegistry.integrity.slice(0, 19)}…` : ''})`,
-    ...renderClusters(run.clusters),
+    ...renderClusters(run.clusters, run.clustersTotal),
     table.toString(),
     `verdict: ${run.verdict.toUpperCase()}${verdictNote(run, regressions)}  status: ${run.status}`,
   ];

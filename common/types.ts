@@ -161,6 +161,15 @@ export interface ClusterJson {
   count: number;
   cells: string[];
   tests: string[];
+  /** Set when a run's JSON lists only the first of its tests or cells (Store.getRunWithClusters). */
+  testsTotal?: number;
+  cellsTotal?: number;
+}
+
+/** All of a run's causes and their failures, when its JSON lists only the largest of them. */
+export interface ClustersTotal {
+  causes: number;
+  failures: number;
 }
 
 import type { CriticalPath } from './timing/critical-path.js';
@@ -191,9 +200,10 @@ export interface RunJson {
   cells: CellJson[];
   /** The regressed cells' new failures grouped by cause (common/clusters), largest first. */
   clusters?: ClusterJson[];
+  clustersTotal?: ClustersTotal;
 }
 
-export type RunSummaryJson = Omit<RunJson, 'cells' | 'clusters'> & {
+export type RunSummaryJson = Omit<RunJson, 'cells' | 'clusters' | 'clustersTotal'> & {
   counts: Record<CellVerdict, number>;
 };
 

@@ -235,8 +235,9 @@ describe('GitHub tag events', () => {
       expect(status).toMatchObject({ repo: 'fixtures/fixlib', context: 'compat-matrix/fixlib', target_url: `${stack.config.publicUrl}/runs/${id}` });
       expect(status.description.length).toBeLessThanOrEqual(140);
     }
-    // v1.1.0 is the one commit after v1.0.0: the bisect names it at once, before the status goes out.
-    expect(fake.statuses({ sha }).at(-1)?.description).toBe(`1 regression in 1 cell (1.1.0 vs 1.0.0): app.sqlite; first bad: ${sha.slice(0, 7)} release v1.1.0`);
+    // v1.1.0 is the one commit after v1.0.0: the bisect names it at once, before the status goes out. The
+    // cause leads, after the count (issue 21): the failure's first error line and where it failed.
+    expect(fake.statuses({ sha }).at(-1)?.description).toBe(`1 regression in 1 cell (1.1.0 vs 1.0.0); 1 new failure, 1 cause: test_b broke & stopped x 1 in app.sqlite; first bad: ${sha.slice(0, 7)} release v1.1.0`);
     // The forge's failures were lived through, not skipped.
     expect(fake.requests.slice(0, 2).map((r) => r.status)).toEqual([403, 500]);
     expect(fake.requests[0].headers).toMatchObject({ authorization: `Bearer ${GITHUB_TOKEN}`, 'x-github-api-version': '2022-11-28', accept: 'application/vnd.github+json' });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clusterFailures, clustersLine, type NewFailure } from './cluster.js';
+import { clusterFailures, clustersLine, shownClusters, type NewFailure } from './cluster.js';
 
 type Fixture = Array<{ id: string; message: string }>;
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Fixture;
@@ -84,5 +84,32 @@ describe('clusterFailures', () => {
     const line = clustersLine(many, { shown: 2, maxLength: 100 })!;
     expect(line.startsWith('15 new failures, 5 causes: cause 0 x 5 in a.sqlite, b.sqlite, c.sqlite (+1); cause 1 x 4')).toBe(true);
     expect(line.length).toBe(100);
+  });
+});
+
+describe('shownClusters', () => {
+  // A hostile suite: 3,000 failures of 1,500 distinct causes in one cell, and one cause of 200 tests.
+  const failures: NewFailure[] = [
+    ...Array.from({ length: 1500 }, (_, i) => ({ cell: 'app.sqlite', test: `t${i}`, message: `E: ${'x'.repeat(i % 7)}${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26) % 26)}${String.fromCharCode(97 + Math.floor(i / 676))} ${'y'.repeat(2000)}` })),
+    ...Array.from({ length: 200 }, (_, i) => ({ cell: `c${i % 60}.mysql`, test: `u${i}`, message: 'boom' })),
+  ];
+  const all = clusterFailures(failures);
+
+  it('keeps the largest causes, each with its first tests and cells, and the totals of what it cut', () => {
+    const { clusters, clustersTotal } = shownClusters(all, 50);
+    expect(clusters).toHaveLength(50);
+    expect(clustersTotal).toEqual({ causes: all.length, failures: 1700 });
+    expect(clusters[0]).toMatchObject({ message: 'boom', count: 200, testsTotal: 200, cellsTotal: 60 });
+    expect(clusters[0].tests).toHaveLength(50);
+    expect(clusters[0].cells).toHaveLength(50);
+    expect(Math.max(...clusters.map((c) => c.message.length))).toBeLessThanOrEqual(500);
+    expect(JSON.stringify(clusters).length).toBeLessThan(100_000);
+    // The line a status description leads with counts them all.
+    expect(clustersLine(clusters, { shown: 1, totals: clustersTotal })).toMatch(/^1700 new failures, \d+ causes: boom x 200 in c0\.mysql, c1\.mysql, c10\.mysql \(\+57\); \+\d+ more$/);
+  });
+
+  it('leaves an ordinary run\'s clusters as they are', () => {
+    const small = clusterFailures(failures.slice(1500, 1510));
+    expect(shownClusters(small, 50)).toEqual({ clusters: small });
   });
 });

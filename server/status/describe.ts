@@ -71,13 +71,13 @@ function withClusters(head: string, run: RunJson): string {
     const end = culprits ? `; ${culprits}` : '';
     for (const [shown, cells, least] of [[2, true, 40], [1, true, 40], [1, false, 40], [1, false, 25]] as const) {
       // Each shown message gives up an equal share of what is over.
-      const over = length(`${head}; ${clustersLine(clusters, { shown, cells, messageMax: 60 })}${end}`) - DESCRIPTION_MAX;
+      const over = length(`${head}; ${clustersLine(clusters, { shown, cells, messageMax: 60, totals: run.clustersTotal })}${end}`) - DESCRIPTION_MAX;
       const messageMax = over <= 0 ? 60 : 60 - Math.ceil(over / Math.min(shown, clusters.length));
-      if (messageMax >= least) return truncate(`${head}; ${clustersLine(clusters, { shown, cells, messageMax })}${end}`);
+      if (messageMax >= least) return truncate(`${head}; ${clustersLine(clusters, { shown, cells, messageMax, totals: run.clustersTotal })}${end}`);
     }
   }
   const culprits = firstBad(run, false);
-  return truncate(`${head}${culprits ? `; ${culprits}` : ''}; ${clustersLine(clusters, { shown: 1, messageMax: 25, cells: false })}`);
+  return truncate(`${head}${culprits ? `; ${culprits}` : ''}; ${clustersLine(clusters, { shown: 1, messageMax: 25, cells: false, totals: run.clustersTotal })}`);
 }
 
 /**

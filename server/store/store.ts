@@ -15,7 +15,7 @@ import { CELL_VERDICTS } from '../../common/types.js';
 import type { ResolvedConsumer } from '../../common/matrix/load.js';
 import type { SideFacts, SideResultPayload } from '../../common/queue/jobs.js';
 import { isFinished, type CellOutcome } from '../../common/verdict.js';
-import { clusterFailures } from '../../common/clusters/cluster.js';
+import { clusterFailures, shownClusters } from '../../common/clusters/cluster.js';
 import { ApiTokens } from './api-tokens.js';
 import { recordCauses, runNewFailures } from './clusters.js';
 import { Quarantines } from './quarantines.js';
@@ -25,7 +25,7 @@ import { Bisects } from './bisects.js';
 import { Deliveries } from './deliveries.js';
 import { MIGRATIONS } from './migrations.js';
 import type { RunRow, SideRow } from './rows.js';
-import { consumerHistory, runFields, runJson, runsOfVersion, runSummaries } from './run-json.js';
+import { consumerHistory, RUN_JSON_IDS_MAX, runFields, runJson, runsOfVersion, runSummaries } from './run-json.js';
 import { parseCellConfig, parseDropped, parseRunMeta, parseSchemaChanges, parseSideSchema, parseStringList, type RunMeta, type SideSchema } from './schema.js';
 import type { SchemaChange } from '../../common/schema/diff.js';
 import { StatusReports } from './status-reports.js';
@@ -445,7 +445,7 @@ export class Store {
   getRunWithClusters(id: string): RunJson | undefined {
     const run = this.getRun(id);
     if (!run) return undefined;
-    return { ...run, clusters: clusterFailures(runNewFailures(this.db, id, [run.library]), [run.library]) };
+    return { ...run, ...shownClusters(clusterFailures(runNewFailures(this.db, id, [run.library]), [run.library]), RUN_JSON_IDS_MAX) };
   }
 
   /** Measured flake rates from calibration runs (server/store/flakes.ts). */

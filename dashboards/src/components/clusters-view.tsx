@@ -2,14 +2,15 @@
  * The run page's lead: its new failures grouped by cause (the server's `clusters`, common/clusters),
  * largest first, each with its cells and a link to each test on its cell's page.
  */
-import type { CellJson, ClusterJson } from '../../../common/types.js';
+import type { CellJson, ClusterJson, ClustersTotal } from '../../../common/types.js';
 
 /** Tests listed per cause before the rest fold away. */
 const TESTS_SHOWN = 8;
 
-export function ClustersSection({ runId, clusters, cells, cellHref }: { runId: string; clusters: ClusterJson[] | undefined; cells: CellJson[]; cellHref: (runId: string, cellId: string) => string }) {
+export function ClustersSection({ runId, clusters, totals, cells, cellHref }: { runId: string; clusters: ClusterJson[] | undefined; totals?: ClustersTotal; cells: CellJson[]; cellHref: (runId: string, cellId: string) => string }) {
   if (!clusters?.length) return null;
-  const total = clusters.reduce((n, c) => n + c.count, 0);
+  // The run's JSON lists the largest causes only when there are very many: the totals count them all.
+  const { failures: total, causes } = totals ?? { causes: clusters.length, failures: clusters.reduce((n, c) => n + c.count, 0) };
   const byId = new Map(cells.map((c) => [c.id, c]));
   // A test's cell: the first of the cluster's cells that lists it (a run's JSON lists a cell's first 50).
   const cellOf = (cluster: ClusterJson, test: string) => cluster.cells.find((id) => byId.get(id)?.newFailures.includes(test)) ?? cluster.cells[0];
@@ -24,7 +25,7 @@ export function ClustersSection({ runId, clusters, cells, cellHref }: { runId: s
     <section class="section clusters" aria-labelledby="clusters-title">
       <div class="section-head">
         <h2 id="clusters-title">
-          {total} new failure{total === 1 ? '' : 's'}, {clusters.length} cause{clusters.length === 1 ? '' : 's'}
+          {total} new failure{total === 1 ? '' : 's'}, {causes} cause{causes === 1 ? '' : 's'}{causes > clusters.length ? ` (the largest ${clusters.length} shown)` : ''}
         </h2>
       </div>
       <ol class="cluster-list">
@@ -48,7 +49,7 @@ export function ClustersSection({ runId, clusters, cells, cellHref }: { runId: s
             <ul class="cluster-tests">{cluster.tests.slice(0, TESTS_SHOWN).map((t) => testLink(cluster, t))}</ul>
             {cluster.tests.length > TESTS_SHOWN && (
               <details>
-                <summary>{cluster.tests.length - TESTS_SHOWN} more tests</summary>
+                <summary>{(cluster.testsTotal ?? cluster.tests.length) - TESTS_SHOWN} more tests</summary>
                 <ul class="cluster-tests">{cluster.tests.slice(TESTS_SHOWN).map((t) => testLink(cluster, t))}</ul>
               </details>
             )}

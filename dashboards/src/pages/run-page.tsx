@@ -88,7 +88,7 @@ export function RunPage({ id }: { id: string }) {
         </h1>
         <Verdict verdict={run.verdict} large />
       </div>
-      <ClustersSection runId={run.id} clusters={run.clusters} cells={run.cells} cellHref={href.cell} />
+      <ClustersSection runId={run.id} clusters={run.clusters} totals={run.clustersTotal} cells={run.cells} cellHref={href.cell} />
       {allFailingNote(run) && <p class="note">{allFailingNote(run)}.</p>}
       {run.verdict === 'cancelled' && <p class="note">Cancelled before its verdict: the gate treats this run as no run.</p>}
       {run.status !== 'done' && <CancelRun runId={run.id} />}
