@@ -16,6 +16,7 @@ import { PlanError } from '../planner/plan.js';
 import type { ForgeClient, GitRepositories } from '../ports.js';
 import { tokenFor } from '../status/forges.js';
 import { parseCommand } from './commands.js';
+import { KeyedTurns } from '../runs/keyed-turns.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { DeliveryOutcome } from '../store/deliveries.js';
 import type { PullRunMeta, RunMeta } from '../store/schema.js';
@@ -89,7 +90,7 @@ export function withoutSecrets(matrix: ResolvedMatrix, library: string): { matri
 }
 
 export class PullEvents {
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new KeyedTurns();
 
   constructor(
     private readonly deps: {
@@ -142,7 +143,7 @@ export class PullEvents {
       }
       return this.replied(d, `@${comment.author}: bisecting ${command.cell} of run ${newest.id}.`);
     }
-    return this.turn(`${library.name}\u0000${comment.number}`, async () => {
+    return this.turns.run(`${library.name}\u0000${comment.number}`, async () => {
       const previous = newest ? this.deps.store.runMeta(newest.id)?.pull : undefined;
       const mirror = this.deps.repos.open(library.repo);
       let headSha: string;
@@ -214,7 +215,7 @@ export class PullEvents {
     const ignored = pullIgnoredReason(library, pull);
     if (ignored) return { ignored };
     // One PR's events take turns: two pushes in quick succession plan in order and the second cancels the first.
-    return this.turn(`${library.name}\u0000${pull.number}`, async () => {
+    return this.turns.run(`${library.name}\u0000${pull.number}`, async () => {
       const runs = this.deps.store.deliveries.webhookRunsOfPull(library.name, pull.number);
       const same = runs.find((r) => r.candidateSha === pull.headSha && r.verdict !== 'cancelled');
       if (same) {
@@ -288,14 +289,4 @@ export class PullEvents {
     return run.id;
   }
 
-  private async turn<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.turns.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.turns.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.turns.get(key) === next) this.turns.delete(key);
-    }
-  }
 }

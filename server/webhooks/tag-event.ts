@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import type { ResolvedLibrary, ResolvedMatrix } from '../../common/matrix/load.js';
 import { compileTagPattern, versionOfTag } from '../../common/versions.js';
 import { PlanError } from '../planner/plan.js';
+import { KeyedTurns } from '../runs/keyed-turns.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { Deliveries, DeliveryOutcome } from '../store/deliveries.js';
 import type { TagRunMeta } from '../store/schema.js';
@@ -41,7 +42,7 @@ export class RepositoryUnavailable extends Error {
 export class TagEvents {
   private readonly deliveries: Deliveries;
   private readonly inflight = new Map<string, Promise<TagOutcome>>();
-  private readonly tagTurns = new Map<string, Promise<unknown>>();
+  private readonly tagTurns = new KeyedTurns();
 
   constructor(private readonly deps: { store: Store; orchestrator: Orchestrator; repos: GitRepositories; log: Logger }) {
     this.deliveries = deps.store.deliveries;
@@ -93,7 +94,7 @@ export class TagEvents {
     if (!versionOfTag(tag, compileTagPattern(library.tags))) {
       return { ignored: `tag "${tag}" does not match the tag pattern "${library.tags}" of ${library.name}` };
     }
-    return this.tagTurn(`${library.name}\u0000${tag}`, async () => {
+    return this.tagTurns.run(`${library.name}\u0000${tag}`, async () => {
       const joined = await this.runOfSameTag(event);
       if (joined) {
         this.deps.log.info({ run: joined, library: library.name, tag, delivery }, 'Tag event joins the run already started for this tag');
@@ -124,16 +125,6 @@ export class TagEvents {
     });
   }
 
-  private async tagTurn<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tagTurns.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.tagTurns.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.tagTurns.get(key) === next) this.tagTurns.delete(key);
-    }
-  }
 
   private async runOfSameTag(event: TagEvent): Promise<string | null> {
     const runs = this.deliveries.webhookRunsOfTag(event.library.name, event.tag);
