@@ -1,47 +1,19 @@
 /** The route table on an in-memory store and fake ports: no Redis, Docker or git. */
-import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../common/config.js';
-import { logger } from '../../common/logger.js';
-import type { Queues } from '../../common/queue/bullmq.js';
 import { Tokens } from '../auth/tokens.js';
-import type { LogFollowers } from '../logs/followers.js';
+import { serveHarness, type HarnessApp } from '../testing/app-server.js';
 import { harness } from '../testing/harness.js';
-import { createApp } from './app.js';
-import type { Metrics } from '../metrics/metrics.js';
 
 const h = harness();
 const tokens = new Tokens(h.store);
 const { token } = tokens.create('ci', 'write');
-const dataDir = mkdtempSync(path.join(tmpdir(), 'compat-app-'));
-const app = createApp({
-  config: loadConfig({ dataDir }),
-  store: h.store,
-  queues: { data: { logs: { read: async () => [] } } } as unknown as Queues,
-  orchestrator: h.orchestrator,
-  tokens,
-  metrics: { runsCreated: { inc: () => undefined } } as unknown as Metrics,
-  matrix: () => h.matrix,
-  ready: async () => ({ redis: true }),
-  events: new EventEmitter(),
-  log: logger,
-  followers: {} as LogFollowers,
-});
-let server: Server;
+let served: HarnessApp;
 let base = '';
 beforeAll(async () => {
-  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveHarness(h, tokens, 'app');
+  base = served.base;
 });
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => served.close());
 
 const call = async (method: string, url: string, init: { token?: string; body?: string } = {}) => {
   const headers: Record<string, string> = init.body ? { 'content-type': 'application/json' } : {};

@@ -3,51 +3,25 @@
  * ports): the quarantined test still runs and is shown with its reason, never blocks, and blocks again
  * in a run decided after its expiry; matrix.yaml's entries are the library's as of each plan.
  */
-import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../common/config.js';
-import { logger } from '../../common/logger.js';
 import { parseMatrix } from '../../common/matrix/load.js';
-import type { Queues } from '../../common/queue/bullmq.js';
 import { gateOf } from '../../common/verdict.js';
 import { Tokens } from '../auth/tokens.js';
-import { createApp } from '../http/app.js';
-import type { LogFollowers } from '../logs/followers.js';
-import type { Metrics } from '../metrics/metrics.js';
+import { serveHarness, type HarnessApp } from '../testing/app-server.js';
 import { built, done, harness, outcome } from '../testing/harness.js';
 
 const h = harness({ reruns: 2 });
 const tokens = new Tokens(h.store);
 const { token } = tokens.create('maintainer', 'write');
-const dataDir = mkdtempSync(path.join(tmpdir(), 'compat-quarantine-'));
-let server: Server;
+let served: HarnessApp;
 let base = '';
 beforeAll(async () => {
-  const app = createApp({
-    config: loadConfig({ dataDir }),
-    store: h.store,
-    queues: { data: { logs: { read: async () => [] } } } as unknown as Queues,
-    orchestrator: h.orchestrator,
-    tokens,
-    metrics: { runsCreated: { inc: () => undefined } } as unknown as Metrics,
-    matrix: () => h.matrix,
-    ready: async () => ({ redis: true }),
-    events: new EventEmitter(),
-    log: logger,
-    followers: {} as LogFollowers,
-  });
-  await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveHarness(h, tokens, 'quarantine');
+  base = served.base;
 });
 afterAll(async () => {
   vi.useRealTimers();
-  await new Promise((resolve) => server.close(resolve));
-  rmSync(dataDir, { recursive: true, force: true });
+  await served.close();
 });
 
 const call = async (method: string, url: string, body?: unknown, auth = token) => {
