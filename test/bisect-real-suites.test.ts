@@ -6,13 +6,12 @@
  * the session). On a good commit those ids are absent, never passing; each bisect still has to end
  * `found`, every step good or bad, over twelve commits. One stack for both, sqlite.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BisectJson, RunJson } from '../common/types.js';
 import { STEP_RULES } from '../server/bisect/outcome.js';
-import { makeRepo, type Version } from './helpers/git-fixtures.js';
+import { commitsBetween, makeRepo, type Version } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures', 'bisect-real');
@@ -113,9 +112,6 @@ libraries:
   );
 }
 
-function commitsOf(repo: string): string[] {
-  return execFileSync('git', ['rev-list', '--first-parent', '--reverse', 'v1.0.0..v1.1.0'], { cwd: repo, encoding: 'utf8' }).trim().split('\n');
-}
 
 async function bisected(library: string, cellId: string): Promise<{ run: RunJson; bisect: BisectJson }> {
   const created = await stack.api('POST', '/api/runs', { library, candidate: 'v1.1.0', baseline: 'v1.0.0' });
@@ -168,7 +164,7 @@ describe('bisect of failures that exist only when they fail', () => {
   });
 
   it(`mocha: found, the commit that renamed openStore, in at most ${MAX_STEPS} steps, each good or bad`, () => {
-    const commits = commitsOf(repos.kvlib);
+    const commits = commitsBetween(repos.kvlib, 'v1.0.0', 'v1.1.0');
     expect(commits).toHaveLength(COMMITS);
     checkSteps('kv-app.sqlite', kv.bisect, commits, KV_CULPRIT);
     expect(kv.bisect).toMatchObject({ status: 'found', firstBad: { sha: commits[KV_CULPRIT - 1], subject: 'Rename openStore to open' } });
@@ -185,7 +181,7 @@ describe('bisect of failures that exist only when they fail', () => {
   });
 
   it(`pytest: found, the commit that renamed tokens, in at most ${MAX_STEPS} steps, each good or bad`, () => {
-    const commits = commitsOf(repos.minilib);
+    const commits = commitsBetween(repos.minilib, 'v1.0.0', 'v1.1.0');
     checkSteps('py-app.sqlite', py.bisect, commits, PY_CULPRIT);
     expect(py.bisect).toMatchObject({ status: 'found', firstBad: { sha: commits[PY_CULPRIT - 1], subject: 'Rename tokens to tokenize' } });
     expect(py.bisect.steps.length).toBeLessThanOrEqual(MAX_STEPS);

@@ -4,12 +4,12 @@
  * containers, the queue on real Redis. The bisect names both commits with their tests, in at most one
  * search per culprit; the single-culprit histories stay in test/bisect.test.ts.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BisectJson, RunJson } from '../common/types.js';
-import { fixtureLibrary, makeRepo } from './helpers/git-fixtures.js';
+import { commitsBetween, fixtureLibrary, makeRepo } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 
 const execFileAsync = promisify(execFile);
@@ -75,9 +75,6 @@ libraries:
   );
 }
 
-function commitsBetween(from: string, to: string): string[] {
-  return execFileSync('git', ['rev-list', '--first-parent', '--reverse', `${from}..${to}`], { cwd: lib, encoding: 'utf8' }).trim().split('\n');
-}
 
 async function compat(...args: string[]): Promise<{ code: number; stdout: string }> {
   const env = { ...process.env, COMPAT_SERVER_URL: stack.server.url, COMPAT_TOKEN: stack.server.adminToken, COMPAT_DATA_DIR: stack.config.dataDir };
@@ -104,7 +101,7 @@ afterAll(async () => {
 
 describe('a bisect per test on a real two-culprit history', () => {
   it('names both first bad commits with the tests that first fail at each, the earliest as firstBad', () => {
-    const commits = commitsBetween('v1.0.0', 'v1.1.0');
+    const commits = commitsBetween(lib, 'v1.0.0', 'v1.1.0');
     expect(run.cells[0].verdict).toBe('regression');
     expect([...run.cells[0].newFailures].sort()).toEqual(['orm::knex_methods', 'orm::returning_1', 'orm::returning_2', 'orm::returning_3']);
     expect(bisect).toMatchObject({
@@ -122,7 +119,7 @@ describe('a bisect per test on a real two-culprit history', () => {
   });
 
   it('takes at most one search per culprit: 2 x (ceil(log2 N) + 2) steps, every step true to its commit', () => {
-    const commits = commitsBetween('v1.0.0', 'v1.1.0');
+    const commits = commitsBetween(lib, 'v1.0.0', 'v1.1.0');
     expect(bisect.steps.length).toBeLessThanOrEqual(2 * (Math.ceil(Math.log2(commits.length)) + 2));
     for (const step of bisect.steps) expect(step.outcome, step.sha).toBe(commits.indexOf(step.sha) >= 3 ? 'bad' : 'good');
     console.log(`two-culprit bisect: ${bisect.steps.length} steps over ${commits.length} commits: ${bisect.steps.map((s) => `${s.sha.slice(0, 7)} ${s.outcome}`).join(', ')}`);

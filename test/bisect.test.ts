@@ -3,12 +3,12 @@
  * builds and the regressed cell's steps in real containers, the queue on real Redis. Each history puts
  * the culprit somewhere the search has to work for: found, next to unbuildable commits, past a flaky step.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BisectJson, RunJson } from '../common/types.js';
-import { fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
+import { commitsBetween, fixtureConsumer, fixtureLibrary } from './helpers/git-fixtures.js';
 import { startStack, writeMatrix, type Stack } from './helpers/stack.js';
 
 const execFileAsync = promisify(execFile);
@@ -90,10 +90,6 @@ libraries:
   );
 }
 
-/** The commits after `from` up to `to`, oldest first. */
-function commitsBetween(from: string, to: string): string[] {
-  return execFileSync('git', ['rev-list', '--first-parent', '--reverse', `${from}..${to}`], { cwd: lib, encoding: 'utf8' }).trim().split('\n');
-}
 
 async function bisected(candidate: string, baseline: string): Promise<{ run: RunJson; bisect: BisectJson }> {
   const created = await stack.api('POST', '/api/runs', { library: 'bislib', candidate, baseline });
@@ -142,7 +138,7 @@ afterAll(async () => {
 
 describe('bisect of a confirmed regression', () => {
   it('names the commit that broke the cell, with its subject, author and date, within ceil(log2 N) + 2 steps', () => {
-    const commits = commitsBetween('v1.0.0', 'v1.1.0');
+    const commits = commitsBetween(lib, 'v1.0.0', 'v1.1.0');
     expect(found.bisect).toMatchObject({ status: 'found', cellId: 'app.sqlite', commits: commits.length });
     expect(found.bisect.firstBad).toMatchObject({ sha: commits[5], subject: 'commit 6: break-b', author: 'Fixture', date: expect.stringMatching(/^2026-01-01T/) });
     expect(found.bisect.firstBad!.url).toBeUndefined(); // a local repository has no web page
@@ -156,7 +152,7 @@ describe('bisect of a confirmed regression', () => {
   });
 
   it('ends inconclusive, naming the candidate range, when the culprit sits right after unbuildable commits', () => {
-    const commits = commitsBetween('v2.0.0', 'v2.1.0');
+    const commits = commitsBetween(lib, 'v2.0.0', 'v2.1.0');
     expect(blocked.bisect.status).toBe('inconclusive');
     expect(blocked.bisect.firstBad).toBeUndefined();
     expect(blocked.bisect.candidates?.map((c) => c.sha)).toEqual(commits.slice(2, 5));
@@ -168,7 +164,7 @@ describe('bisect of a confirmed regression', () => {
   });
 
   it('does not name a wrong commit when a step is flaky: it is re-run, seen good and bad, and never taken for either', () => {
-    const commits = commitsBetween('v3.0.0', 'v3.1.0');
+    const commits = commitsBetween(lib, 'v3.0.0', 'v3.1.0');
     const flakyCommit = commits[2];
     expect(flaky.bisect.steps.filter((s) => s.sha === flakyCommit).map((s) => s.outcome)).toEqual(['bad', 'good']);
     if (flaky.bisect.status === 'found') expect(flaky.bisect.firstBad?.sha).toBe(commits[4]);
@@ -202,7 +198,7 @@ describe('bisect of a confirmed regression', () => {
     expect(started.body.bisect).toMatchObject({ status: 'running', cellId: 'app.sqlite', steps: [] });
     const done = await compat('bisect', unbisected.id, 'app.sqlite', '--wait', '--json');
     expect(done.code).toBe(0);
-    expect(JSON.parse(done.stdout).firstBad.sha).toBe(commitsBetween('v1.0.0', 'v1.1.0')[5]);
+    expect(JSON.parse(done.stdout).firstBad.sha).toBe(commitsBetween(lib, 'v1.0.0', 'v1.1.0')[5]);
   });
 
   it('shows in compat report and its JSON, and each step has its log', async () => {

@@ -3,12 +3,11 @@
  * any cell side: once the dead worker's lock lapses another worker takes it, and the bisect ends with
  * every step it started recorded (none lost, none left as an error) and the right commit named.
  */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BisectJson, RunJson } from '../../common/types.js';
 import { LABEL_KIND, LABEL_RUN, LABEL_WORKER } from '../../workers/container/docker.js';
-import { fixtureConsumer, fixtureLibrary } from '../helpers/git-fixtures.js';
+import { commitsBetween, fixtureConsumer, fixtureLibrary } from '../helpers/git-fixtures.js';
 import { createDeployment, sleep, until, type Deployment } from '../helpers/processes.js';
 import { writeMatrix } from '../helpers/stack.js';
 import { lostCells } from './fixtures.js';
@@ -95,7 +94,7 @@ describe('a worker killed with SIGKILL in the middle of a bisect step', () => {
       await sleep(1000);
     }
     const bisect = bisectOf(run)!;
-    const commits = execFileSync('git', ['rev-list', '--first-parent', '--reverse', 'v1.0.0..v1.1.0'], { cwd: lib, encoding: 'utf8' }).trim().split('\n');
+    const commits = commitsBetween(lib, 'v1.0.0', 'v1.1.0');
     expect(bisect.status).toBe('found');
     expect(bisect.firstBad?.sha).toBe(commits[4]);
     // The step that was running when its worker died is there, with a real outcome, and so is every

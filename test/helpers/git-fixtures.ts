@@ -99,3 +99,8 @@ exit $status
 export function fixtureConsumer(dir: string): string {
   return makeRepo(dir, [{ tag: 'v1.0.0', files: { 'run-tests.sh': FIXTURE_SUITE, 'README': 'fixture consumer\n' } }]);
 }
+
+/** The first-parent commits after `from` up to `to` in `repo`, oldest first: the ones a bisect walks. */
+export function commitsBetween(repo: string, from: string, to: string): string[] {
+  return execFileSync('git', ['rev-list', '--first-parent', '--reverse', `${from}..${to}`], { cwd: repo, encoding: 'utf8' }).trim().split('\n');
+}
